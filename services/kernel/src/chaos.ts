@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from './db.ts';
+import type { AppError } from './errors.ts';
+
+/** Outcomes every operation understands (SPEC §3.2); business errors are named per operation. */
+export const transportOutcomes = [
+  'success',
+  'timeout',
+  'server_error',
+  'rate_limited',
+  'commit_then_timeout',
+  'reset',
+  'latency',
+] as const;
+export type TransportOutcome = (typeof transportOutcomes)[number];
+
+const weightsSchema = z
+  .record(z.string(), z.number().nonnegative().finite())
+  .refine((w) => Object.values(w).some((v) => v > 0), 'at least one weight must be positive');
+const latencySchema = z
+  .object({
+    baseMs: z.number().int().nonnegative().optional(),
+    jitterMs: z.number().int().nonnegative().optional(),
+    /** Extra delay of the `latency` outcome. */
+    extraMs: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+const operationOverrideSchema = z.object({ weights: weightsSchema.optional(), latency: latencySchema.optional() }).strict();
+export type OperationOverride = z.infer<typeof operationOverrideSchema>;
+
+/** The chaos document: a file, `PUT /{domain}/chaos`, or a ConfigMap key, all the same shape. */
+export const chaosConfigSchema = z
+  .object({
+    /** `off`, `default`, or a name from `profiles`. */
+    profile: z.string().min(1).default('default'),
+    /** With a seed, draws are a pure function of (seed, operation, key, attempt). */
+    seed: z.union([z.string().min(1), z.number()]).optional(),
+    /** How long a `timeout` takes to answer (504). */
+    timeoutMs: z.number().int().nonnegative().default(30_000),
+    retryAfterSeconds: z.number().int().positive().default(1),
+    /** Named profiles: per-operation changes to the service's default profile. */
+    profiles: z.record(z.string(), z.record(z.string(), operationOverrideSchema)).default({}),
+    /** Per-operation changes applied on top of the active profile. */
+    overrides: z.record(z.string(), operationOverrideSchema).default({}),
+  })
+  .strict()
+  .meta({ id: 'ChaosConfig' });
+export type ChaosConfigInput = z.input<typeof chaosConfigSchema>;
+export type ChaosConfig = z.output<typeof chaosConfigSchema>;
+
+export interface OperationChaos {
+  weights: Record<string, number>;
+  latency: { baseMs: number; jitterMs: number; extraMs: number };
+}
+
+/** What a service declares for one chaos operation. */
+export interface OperationSpec {
+  /** The default profile (SPEC §3.1 table). */
+  weights: Record<string, number>;
+  latency?: Partial<OperationChaos['latency']>;
+  /** Business outcomes (e.g. `insufficient_funds`) and the definitive error each answers. */
+  businessErrors?: Record<string, () => AppError>;
+}
+
+export interface Decision {
+  outcome: string;
+  latencyMs: number;
+  forced: boolean;
+  attempt: number;
+}
+
+const DEFAULT_LATENCY = { baseMs: 0, jitterMs: 0, extraMs: 1_000 };
+
+/** Two uniform numbers in [0,1) from a hash of the draw's inputs. */
+function seededUniforms(seed: string, operation: string, key: string, attempt: number): [number, number] {
+  const digest = createHash('sha256').update(`${seed}\u0000${operation}\u0000${key}\u0000${attempt}`).digest();
+  return [digest.readUIntBE(0, 6) / 2 ** 48, digest.readUIntBE(6, 6) / 2 ** 48];
+}
+
+/** Picks the outcome whose cumulative weight first exceeds `u` of the total. */
+export function pickOutcome(weights: Record<string, number>, u: number): string {
+  const entries = Object.entries(weights).filter(([, w]) => w > 0);
+  const total = entries.reduce((sum, [, w]) => sum + w, 0);
+  let acc = 0;
+  for (const [outcome, w] of entries) {
+    acc += w / total;
+    if (u < acc) return outcome;
+  }
+  return entries[entries.length - 1]![0];
+}
+
+/**
+ * The pure draw of SPEC §3.2: with a seed, the outcome and latency depend only on
+ * (seed, operation, idempotency key, attempt); without one, on Math.random.
+ */
+export function draw(
+  op: OperationChaos,
+  seed: string | number | undefined,
+  operation: string,
+  key: string,
+  attempt: number,
+): { outcome: string; latencyMs: number } {
+  const [u1, u2] =
+    seed === undefined ? [Math.random(), Math.random()] : seededUniforms(String(seed), operation, key, attempt);
+  const outcome = pickOutcome(op.weights, u1);
+  return { outcome, latencyMs: latencyFor(op, outcome, u2) };
+}
+
+function latencyFor(op: OperationChaos, outcome: string, u: number): number {
+  const { baseMs, jitterMs, extraMs } = op.latency;
+  return baseMs + Math.floor(u * (jitterMs + 1)) + (outcome === 'latency' ? extraMs : 0);
+}
+
+export type Chaos = ReturnType<typeof createChaos>;
+
+/**
+ * The chaos engine of one service: holds the live config (replaced atomically by `apply`), draws or
+ * forces outcomes, and counts attempts per idempotency key durably so seeded replays are exact.
+ */
+export function createChaos(options: { operations: Record<string, OperationSpec>; db: Db; initial?: unknown }) {
+  const { operations, db } = options;
+  db.exec(`CREATE TABLE IF NOT EXISTS chaos_attempts (
+    operation TEXT NOT NULL, key TEXT NOT NULL, attempts INTEGER NOT NULL, PRIMARY KEY (operation, key))`);
+  const bump = db.prepare(`INSERT INTO chaos_attempts (operation, key, attempts) VALUES (?, ?, 1)
+    ON CONFLICT (operation, key) DO UPDATE SET attempts = attempts + 1 RETURNING attempts`);
+  const keyless = new Map<string, number>();
+  const served = new Map<string, Map<string, number>>();
+
+  const outcomesOf = (name: string): string[] => [
+    ...transportOutcomes,
+    ...Object.keys(operations[name]?.businessErrors ?? {}),
+  ];
+
+  /** Validates a raw document against the schema and this service's operations and outcomes. */
+  function parse(raw: unknown): { ok: true; config: ChaosConfig; resolved: Record<string, OperationChaos> } | { ok: false; error: string } {
+    const parsed = chaosConfigSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error) };
+    const config = parsed.data;
+    const named = config.profile === 'off' || config.profile === 'default' ? {} : config.profiles[config.profile];
+    if (!named) return { ok: false, error: `unknown profile "${config.profile}" (have: off, default, ${Object.keys(config.profiles).join(', ')})` };
+    const checks: Array<[string, Record<string, OperationOverride>]> = [
+      ['overrides', config.overrides],
+      ...Object.entries(config.profiles).map(([p, ops]): [string, Record<string, OperationOverride>] => [`profiles.${p}`, ops]),
+    ];
+    for (const [where, ops] of checks) {
+      for (const [name, override] of Object.entries(ops)) {
+        if (!operations[name]) return { ok: false, error: `${where}: unknown operation "${name}" (have: ${Object.keys(operations).join(', ')})` };
+        for (const outcome of Object.keys(override.weights ?? {})) {
+          if (!outcomesOf(name).includes(outcome))
+            return { ok: false, error: `${where}.${name}.weights: unknown outcome "${outcome}" (have: ${outcomesOf(name).join(', ')})` };
+        }
+      }
+    }
+    const resolved: Record<string, OperationChaos> = {};
+    for (const [name, spec] of Object.entries(operations)) {
+      const base: OperationChaos =
+        config.profile === 'off'
+          ? { weights: { success: 1 }, latency: { ...DEFAULT_LATENCY } }
+          : { weights: spec.weights, latency: { ...DEFAULT_LATENCY, ...spec.latency } };
+      resolved[name] = [named[name], config.overrides[name]].reduce<OperationChaos>(
+        (op, o) => (o ? { weights: o.weights ?? op.weights, latency: { ...op.latency, ...o.latency } } : op),
+        base,
+      );
+    }
+    return { ok: true, config, resolved };
+  }
+
+  const first = parse(options.initial ?? {});
+  if (!first.ok) throw new Error(`invalid chaos config: ${first.error}`);
+  let current = first;
+
+  return {
+    operations: Object.keys(operations),
+    outcomesOf,
+    config: (): ChaosConfig => current.config,
+    /** Replaces the live config when `raw` is valid; otherwise keeps the last good one. */
+    apply(raw: unknown): { ok: true } | { ok: false; error: string } {
+      const next = parse(raw);
+      if (!next.ok) return next;
+      current = next;
+      return { ok: true };
+    },
+    /** The live outcome mix per operation, in percent, with latency. */
+    distribution() {
+      const ops: Record<string, { weights: Record<string, number>; latency: OperationChaos['latency'] }> = {};
+      for (const [name, op] of Object.entries(current.resolved)) {
+        const total = Object.values(op.weights).reduce((a, b) => a + b, 0);
+        ops[name] = {
+          weights: Object.fromEntries(Object.entries(op.weights).map(([o, w]) => [o, Math.round((w / total) * 10_000) / 100])),
+          latency: op.latency,
+        };
+      }
+      const { profile, seed, timeoutMs, retryAfterSeconds } = current.config;
+      return { profile, seeded: seed !== undefined, timeoutMs, retryAfterSeconds, operations: ops };
+    },
+    /** Draws (or, when `forced`, takes) the outcome of one request and counts it. */
+    decide(operation: string, key: string | undefined, forced: string | undefined): Decision {
+      const op = current.resolved[operation];
+      if (!op) throw new Error(`unknown chaos operation ${operation}`);
+      let attempt: number;
+      if (key) {
+        attempt = (bump.get(operation, key) as { attempts: number }).attempts;
+      } else {
+        attempt = (keyless.get(operation) ?? 0) + 1;
+        keyless.set(operation, attempt);
+      }
+      const drawn = draw(op, current.config.seed, operation, key ?? '', attempt);
+      const decision: Decision = forced
+        ? { outcome: forced, latencyMs: latencyFor(op, forced, Math.random()), forced: true, attempt }
+        : { ...drawn, forced: false, attempt };
+      const counts = served.get(operation) ?? new Map<string, number>();
+      counts.set(decision.outcome, (counts.get(decision.outcome) ?? 0) + 1);
+      served.set(operation, counts);
+      return decision;
+    },
+    /** Outcomes served since start, per operation. */
+    stats(): Record<string, Record<string, number>> {
+      return Object.fromEntries([...served].map(([op, counts]) => [op, Object.fromEntries(counts)]));
+    },
+    businessError(operation: string, outcome: string): AppError | undefined {
+      return operations[operation]?.businessErrors?.[outcome]?.();
+    },
+    timeoutMs: (): number => current.config.timeoutMs,
+    retryAfterSeconds: (): number => current.config.retryAfterSeconds,
+  };
+}

@@ -1,0 +1,67 @@
+import { trace } from '@opentelemetry/api';
+import type { Context, Next } from 'koa';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Exemplar labels carrying the active trace id (OpenMetrics exemplars, SPEC §7). */
+export function traceExemplar(): Record<string, string> {
+  const span = trace.getActiveSpan()?.spanContext();
+  return span ? { trace_id: span.traceId } : {};
+}
+
+/**
+ * One registry per service instance (several can share a process in tests), exposed in the
+ * OpenMetrics format so histograms carry trace-id exemplars.
+ */
+export function createMetrics(service: string) {
+  const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>(Registry.OPENMETRICS_CONTENT_TYPE);
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry, prefix: 'fake_stripe_process_' });
+
+  const httpRequests = new Counter({
+    name: 'fake_stripe_http_requests_total',
+    help: 'HTTP requests served, by route and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'fake_stripe_http_request_duration_seconds',
+    help: 'HTTP request duration, by route and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    enableExemplars: true,
+    registers: [registry],
+  });
+  const chaosOutcomes = new Counter({
+    name: 'fake_stripe_chaos_outcomes_total',
+    help: 'Chaos outcomes drawn (or forced), by operation and outcome',
+    labelNames: ['operation', 'outcome', 'forced'] as const,
+    registers: [registry],
+  });
+  const idempotentReplays = new Counter({
+    name: 'fake_stripe_idempotent_replays_total',
+    help: 'Requests answered from the idempotency store',
+    labelNames: ['route'] as const,
+    registers: [registry],
+  });
+
+  /** RED metrics per matched route; unmatched paths are one `unmatched` label. */
+  async function middleware(ctx: Context, next: Next): Promise<void> {
+    const end = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      const labels = { method: ctx.method, route: String(route), status: String(ctx.status) };
+      httpRequests.inc(labels);
+      httpDuration.observe({
+        labels,
+        value: Number(process.hrtime.bigint() - end) / 1e9,
+        exemplarLabels: traceExemplar(),
+      });
+    }
+  }
+
+  return { registry, httpRequests, httpDuration, chaosOutcomes, idempotentReplays, middleware };
+}

@@ -1,0 +1,284 @@
+/**
+ * The local stack (SPEC §6): node tools/stack.ts up [--detach] | down | status | logs
+ * [--service a,b]. Every service of tools/stack/services.ts runs as its own process group, its
+ * output appended to $DATA_DIR/logs/<name>.log and its pid in $DATA_DIR/run/<name>.pid.
+ * Env: DATA_DIR (.data), STACK_READY_TIMEOUT (seconds, 30), STACK_STOP_GRACE (seconds, 10), and
+ * the services' own variables, passed through (ADMIN_TOKEN, LOG_LEVEL, ALLOW_CHAOS_FORCING, ...).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { follow, printer } from './stack/logs.ts';
+import { services } from './stack/services.ts';
+import type { ServiceDef } from './stack/services.ts';
+
+process.chdir(path.resolve(import.meta.dirname, '..'));
+const data = process.env.DATA_DIR || '.data';
+const seconds = (name: string, fallback: number): number =>
+  (Number(process.env[name]) || fallback) * 1000;
+const READY_TIMEOUT_MS = seconds('STACK_READY_TIMEOUT', 30);
+const STOP_GRACE_MS = seconds('STACK_STOP_GRACE', 10);
+/** Defaults for local use; the caller's environment wins (blank counts as unset). */
+const defaults = { ADMIN_TOKEN: 'dev-admin-token', LOG_LEVEL: 'info', ALLOW_CHAOS_FORCING: 'true' };
+
+const logFile = (s: ServiceDef): string => path.join(data, 'logs', `${s.name}.log`);
+const pidFile = (s: ServiceDef): string => path.join(data, 'run', `${s.name}.pid`);
+const size = (file: string): number => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+const print = printer(services.map((s) => s.name));
+const say = (s: ServiceDef, msg: string): void => print(s.name, pc.bold(msg));
+
+function envFor(s: ServiceDef): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: data };
+  for (const [k, v] of Object.entries(defaults)) env[k] ||= v;
+  env.CHAOS_FILE = path.join(data, 'chaos', `${s.name}.json`);
+  if (s.port) env.PORT = String(s.port);
+  return env;
+}
+
+/** True while `pid` exists and is not a zombie (nothing may reap orphans in a container). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** The pid of `s` from its pid file, when that process is alive and still runs `s`. */
+function runningPid(s: ServiceDef): number | null {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(pidFile(s), 'utf8').trim());
+  } catch {
+    return null;
+  }
+  if (!(pid > 0) || !alive(pid)) return null;
+  try {
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (!cmdline.includes(s.command.at(-1)!)) return null; // the pid was reused
+  } catch {
+    // no procfs: trust the pid file
+  }
+  return pid;
+}
+
+/** Signals the process group of `pid` (each service leads its own), else the process alone. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** SIGTERM, then SIGKILL after the grace period; removes the pid file. */
+async function stop(s: ServiceDef, pid: number): Promise<string> {
+  signal(pid, 'SIGTERM');
+  const until = Date.now() + STOP_GRACE_MS;
+  while (alive(pid) && Date.now() < until) await sleep(100);
+  const killed = alive(pid);
+  if (killed) signal(pid, 'SIGKILL');
+  fs.rmSync(pidFile(s), { force: true });
+  return killed ? `killed after ${STOP_GRACE_MS / 1000} s (pid ${pid})` : `stopped (pid ${pid})`;
+}
+
+/** The HTTP status of GET `url`, or null when nothing answers. */
+async function probe(url: string): Promise<number | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await res.body?.cancel();
+    return res.status;
+  } catch {
+    return null;
+  }
+}
+
+async function waitReady(s: ServiceDef, exited: Promise<string>): Promise<void> {
+  let gone: string | undefined;
+  void exited.then((why) => (gone = why));
+  const until = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if ((await probe(s.ready)) === 200) return;
+    if (gone !== undefined) throw new Error(`exited before it was ready (${gone})`);
+    if (Date.now() > until) throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s`);
+    await sleep(250);
+  }
+}
+
+async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
+  for (const dir of ['logs', 'run', 'chaos']) fs.mkdirSync(path.join(data, dir), { recursive: true });
+  const started = new Map<ServiceDef, ChildProcess & { pid: number }>();
+  const offsets = new Map<ServiceDef, number>();
+  let ready = false;
+  let stopping = false;
+  const stopAll = async (): Promise<void> => {
+    if (stopping) {
+      // a second Ctrl-C: no more waiting
+      for (const [s, c] of started) {
+        signal(c.pid, 'SIGKILL');
+        fs.rmSync(pidFile(s), { force: true });
+      }
+      return;
+    }
+    stopping = true;
+    await Promise.all([...started].map(async ([s, c]) => say(s, await stop(s, c.pid))));
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(sig, () => void stopAll().then(() => process.exit(ready ? 0 : 1)));
+
+  const startOne = async (s: ServiceDef): Promise<void> => {
+    const running = runningPid(s);
+    if (running) {
+      say(s, `already running (pid ${running}), not started`);
+      return waitReady(s, new Promise(() => {}));
+    }
+    const t0 = Date.now();
+    offsets.set(s, size(logFile(s)));
+    const out = fs.openSync(logFile(s), 'a');
+    const [cmd, ...args] = s.command;
+    const child = spawn(cmd!, args, { detached: true, env: envFor(s), stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    const exited = new Promise<string>((resolve) => {
+      child.on('error', (err) => resolve(err.message));
+      child.on('exit', (code, sig) => resolve(sig ?? `code ${code}`));
+    });
+    if (child.pid === undefined) throw new Error(`could not start: ${await exited}`);
+    started.set(s, child as ChildProcess & { pid: number });
+    fs.writeFileSync(pidFile(s), `${child.pid}\n`);
+    void exited.then((why) => {
+      if (stopping || !ready) return;
+      print(s.name, pc.red(pc.bold(`exited (${why})`)));
+      started.delete(s);
+      fs.rmSync(pidFile(s), { force: true });
+    });
+    await waitReady(s, exited);
+    say(s, `ready (pid ${child.pid}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  };
+
+  // Start each service once the services it depends on are ready (independent ones in parallel).
+  const failures: Array<{ s: ServiceDef; why: string }> = [];
+  const pending = new Map<string, Promise<void>>();
+  for (const s of defs) {
+    const deps = (s.dependsOn ?? []).map((d) => pending.get(d));
+    const run = async (): Promise<void> => {
+      const results = await Promise.allSettled(deps);
+      if (results.some((r) => r.status === 'rejected')) throw new Error('a dependency failed');
+      await startOne(s).catch((err: Error) => {
+        failures.push({ s, why: err.message });
+        throw err;
+      });
+    };
+    pending.set(s.name, run());
+  }
+  await Promise.allSettled(pending.values());
+  if (failures.length > 0) {
+    for (const { s, why } of failures) {
+      console.error(pc.red(`\n${s.name} ${why} (${s.ready}); last lines of ${logFile(s)}:`));
+      follow(logFile(s), { tail: 30 }, (line) => print(s.name, line))();
+    }
+    await stopAll();
+    process.exit(1);
+  }
+  ready = true;
+  urlTable(defs);
+  if (detach) {
+    started.forEach((c) => c.unref());
+    console.log('Running in the background: make logs, make status, make down.');
+    return process.exit(0);
+  }
+  console.log(pc.dim('Streaming logs; Ctrl-C stops the services started here.'));
+  for (const s of defs)
+    follow(logFile(s), offsets.get(s) ?? size(logFile(s)), (line) => print(s.name, line));
+}
+
+function urlTable(defs: ServiceDef[]): void {
+  const table = new Table({
+    head: ['service', 'url', 'api docs', 'metrics'].map((h) => pc.bold(h)),
+    style: { head: [], border: [], compact: true },
+  });
+  for (const s of defs) table.push([s.name, s.url ?? '-', s.docs ?? '-', s.metrics ?? '-']);
+  console.log(table.toString());
+}
+
+async function down(defs: ServiceDef[]): Promise<void> {
+  const lines = await Promise.all(
+    defs.map(async (s) => {
+      const pid = runningPid(s);
+      if (pid) return `${s.name}: ${await stop(s, pid)}`;
+      if (!fs.existsSync(pidFile(s))) return null;
+      fs.rmSync(pidFile(s), { force: true });
+      return `${s.name}: not running (stale pid file removed)`;
+    }),
+  );
+  const said = lines.filter((l) => l !== null);
+  console.log(said.length > 0 ? said.join('\n') : 'nothing was running');
+}
+
+/** One row per service; exits 1 unless every one is ready. */
+async function status(defs: ServiceDef[]): Promise<void> {
+  const table = new Table({
+    head: ['service', 'process', 'ready', 'url'].map((h) => pc.bold(h)),
+    style: { head: [], border: [], compact: true },
+  });
+  const rows = await Promise.all(
+    defs.map(async (s) => ({ s, pid: runningPid(s), code: await probe(s.ready) })),
+  );
+  for (const { s, pid, code } of rows) {
+    const proc = pid
+      ? pc.green(`running (pid ${pid})`)
+      : code === null
+        ? pc.dim('stopped')
+        : pc.yellow('running (not started by make up)');
+    const ok = code === 200 ? pc.green('ready') : code === null ? pc.dim('-') : pc.red(`${code}`);
+    table.push([s.name, proc, ok, s.url ?? '-']);
+  }
+  console.log(table.toString());
+  if (rows.some((r) => r.code !== 200)) process.exitCode = 1;
+}
+
+function logs(defs: ServiceDef[]): void {
+  for (const s of defs) follow(logFile(s), { tail: 20 }, (line) => print(s.name, line));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(0));
+}
+
+function select(list: string | undefined): ServiceDef[] {
+  const names = (list ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !services.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    console.error(`unknown service: ${unknown.join(', ')} (known: ${services.map((s) => s.name).join(', ')})`);
+    process.exit(2);
+  }
+  return names.length > 0 ? services.filter((s) => names.includes(s.name)) : services;
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { detach: { type: 'boolean', default: false }, service: { type: 'string', short: 's' } },
+});
+const defs = select(values.service);
+const commands: Record<string, () => unknown> = {
+  up: () => up(defs, values.detach),
+  down: () => down(defs),
+  status: () => status(defs),
+  logs: () => logs(defs),
+};
+const command = commands[positionals[0] ?? ''];
+if (!command) {
+  console.error('usage: node tools/stack.ts up [--detach] | down | status | logs [--service a,b]');
+  process.exit(2);
+}
+await command();
