@@ -59,13 +59,17 @@ temporal_ok() { # $1: binary; true when its version is >= TEMPORAL_VERSION
   [[ -n "$v" ]] && [[ "$(printf '%s\n%s\n' "$TEMPORAL_VERSION" "$v" | sort -V | head -1)" == "$TEMPORAL_VERSION" ]]
 }
 
-if [[ -x "$TOOLS/bin/temporal" ]] && temporal_ok "$TOOLS/bin/temporal"; then
+# `go install` builds report version 0.0.0-DEV, so a build of ours is known by its cache path.
+temporal_dir="$CACHE/temporal-$TEMPORAL_VERSION"
+if [[ -x "$TOOLS/bin/temporal" && "$(readlink -f "$TOOLS/bin/temporal")" == "$(readlink -f "$temporal_dir/temporal" 2>/dev/null)" ]]; then
+  say "temporal v$TEMPORAL_VERSION (.tools/bin, built with go install): ok"
+elif [[ -x "$TOOLS/bin/temporal" ]] && temporal_ok "$TOOLS/bin/temporal"; then
   say "temporal $("$TOOLS/bin/temporal" --version | awk '{print $3}') (.tools/bin): ok"
 elif command -v temporal >/dev/null && temporal_ok "$(command -v temporal)"; then
   ln -sfn "$(command -v temporal)" "$TOOLS/bin/temporal"
   say "temporal from PATH linked into .tools/bin: ok"
 else
-  dir="$CACHE/temporal-$TEMPORAL_VERSION"
+  dir="$temporal_dir"
   if [[ ! -x "$dir/temporal" ]]; then
     need go "to build the Temporal CLI with go install"
     say "building Temporal CLI v$TEMPORAL_VERSION with go install (a few minutes the first time)"
@@ -76,7 +80,7 @@ else
     rm -rf "$dir" && mv "$dir.tmp" "$dir"
   fi
   ln -sfn "$dir/temporal" "$TOOLS/bin/temporal"
-  say "temporal $("$TOOLS/bin/temporal" --version | awk '{print $3}') (.tools/bin): installed"
+  say "temporal v$TEMPORAL_VERSION (.tools/bin): installed"
 fi
 
 # --- node_modules ------------------------------------------------------------------------------

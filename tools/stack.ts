@@ -135,10 +135,17 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
       return;
     }
     stopping = true;
+    if (started.size > 0) console.log(pc.dim('stopping (Ctrl-C again to kill) ...'));
     await Promise.all([...started].map(async ([s, c]) => say(s, await stop(s, c.pid))));
   };
+  const followers: Array<() => void> = [];
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.on(sig, () => void stopAll().then(() => process.exit(ready ? 0 : 1)));
+    process.on(sig, () =>
+      void stopAll().then(() => {
+        followers.forEach((flush) => flush()); // print the services' last words
+        process.exit(ready ? 0 : 1);
+      }),
+    );
 
   const startOne = async (s: ServiceDef): Promise<void> => {
     const running = runningPid(s);
@@ -160,10 +167,10 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
     started.set(s, child as ChildProcess & { pid: number });
     fs.writeFileSync(pidFile(s), `${child.pid}\n`);
     void exited.then((why) => {
-      if (stopping || !ready) return;
-      print(s.name, pc.red(pc.bold(`exited (${why})`)));
+      if (stopping) return;
       started.delete(s);
       fs.rmSync(pidFile(s), { force: true });
+      if (ready) print(s.name, pc.red(pc.bold(`exited (${why})`)));
     });
     await waitReady(s, exited);
     say(s, `ready (pid ${child.pid}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -201,8 +208,10 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
     return process.exit(0);
   }
   console.log(pc.dim('Streaming logs; Ctrl-C stops the services started here.'));
-  for (const s of defs)
-    follow(logFile(s), offsets.get(s) ?? size(logFile(s)), (line) => print(s.name, line));
+  for (const s of defs) {
+    const from = offsets.get(s) ?? size(logFile(s));
+    followers.push(follow(logFile(s), from, (line) => print(s.name, line)));
+  }
 }
 
 function urlTable(defs: ServiceDef[]): void {

@@ -1,0 +1,115 @@
+/**
+ * Helpers for tests: real services on ephemeral ports with their SQLite files in a temp directory,
+ * in-process (`startInProcess`) or as real child processes (`spawnService`).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { serviceEnvSchema } from './config.ts';
+import type { ServiceEnv } from './config.ts';
+import type { Service } from './http.ts';
+
+export const repoRoot = resolve(import.meta.dirname, '../../..');
+
+export function tempDir(prefix = 'fake-stripe-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The env a service would parse, for a test: port 0, a temp data dir, an admin token. */
+export function testEnv(overrides: Record<string, string> = {}): ServiceEnv {
+  return serviceEnvSchema.parse({ PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: 'test-admin-token', ...overrides });
+}
+
+export interface Running {
+  url: string;
+  service: Service;
+  close(): Promise<void>;
+}
+
+/** Starts a service in this process on an ephemeral port. */
+export async function startInProcess(create: (env: ServiceEnv) => Service, overrides: Record<string, string> = {}): Promise<Running> {
+  const service = create(testEnv(overrides));
+  const { url } = await service.listen(0, '127.0.0.1');
+  return { url, service, close: () => service.close() };
+}
+
+export interface Spawned {
+  url: string;
+  child: ChildProcess;
+  /** Every stdout line so far (pino JSON). */
+  lines: string[];
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts `services/<name>/src/main.ts` as a real process with the telemetry preload, on an
+ * ephemeral port, and resolves once it logs that it listens.
+ */
+export function spawnService(name: string, env: Record<string, string>, timeoutMs = 15_000): Promise<Spawned> {
+  const child = spawn(
+    process.execPath,
+    ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, `services/${name}/src/main.ts`)],
+    { cwd: repoRoot, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${stderr}\n${lines.join('\n')}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before listening:\n${stderr}\n${lines.join('\n')}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      try {
+        const entry = JSON.parse(line) as { url?: string; msg?: string };
+        if (entry.url && entry.msg?.endsWith('listening')) {
+          clearTimeout(timer);
+          resolvePromise({
+            url: entry.url,
+            child,
+            lines,
+            kill: async (signal = 'SIGTERM') => {
+              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+              await exited;
+            },
+          });
+        }
+      } catch {
+        // not JSON: keep it for the error message
+      }
+    });
+  });
+}
+
+/** POSTs JSON and returns status, headers and parsed body (real HTTP, no client retries). */
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<{ status: number; headers: Headers; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
