@@ -12,7 +12,7 @@ import type { Context, Next } from 'koa';
 import swaggerUiDist from 'swagger-ui-dist';
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
-import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from 'zod-openapi';
+import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiResponseObject } from 'zod-openapi';
 import { createChaos } from './chaos.ts';
 import type { Chaos, OperationSpec } from './chaos.ts';
 import { chaosConfigSchema } from './chaos.ts';
@@ -475,7 +475,7 @@ function buildOpenApi(options: ServiceOptions, routes: Route[]) {
       headers['Idempotency-Key'] = z.string().max(255).optional().meta({ description: 'Stripe semantics: a repeat replays the first definitive answer' });
       headers['X-Chaos-Outcome'] = z.string().optional().meta({ description: 'Force this request\'s chaos outcome (when forcing is allowed)' });
     }
-    const responses: NonNullable<ZodOpenApiOperationObject['responses']> = {
+    const responses: Record<string, ZodOpenApiResponseObject> = {
       [String(route.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: route.response } } },
       400: errorResponse('Invalid request'),
     };

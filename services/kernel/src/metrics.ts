@@ -15,7 +15,8 @@ export function traceExemplar(): Record<string, string> {
  * OpenMetrics format so histograms carry trace-id exemplars.
  */
 export function createMetrics(service: string) {
-  const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>(Registry.OPENMETRICS_CONTENT_TYPE);
+  const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry, prefix: 'fake_stripe_process_' });
 

@@ -10,7 +10,6 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 
 // ESM modules (koa is loaded as ESM by our code) are only patchable through the loader hook.
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
@@ -32,7 +31,9 @@ const keepOnly: SpanProcessor = {
 };
 
 const sdk = new NodeSDK({
-  spanProcessors: [exporting ? new BatchSpanProcessor(new OTLPTraceExporter()) : keepOnly],
+  // With `traceExporter` the SDK builds the BatchSpanProcessor itself and honours OTEL_BSP_*
+  // (schedule delay, queue size); a hand-made `new BatchSpanProcessor({ exporter })` ignores them.
+  ...(exporting ? { traceExporter: new OTLPTraceExporter() } : { spanProcessors: [keepOnly] }),
   instrumentations: [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => req.url === '/health' || req.url === '/metrics',

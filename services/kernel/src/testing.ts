@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { serviceEnvSchema } from './config.ts';
-import type { ServiceEnv } from './config.ts';
+import type { z } from 'zod';
 import type { Service } from './http.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
@@ -20,8 +20,8 @@ export function tempDir(prefix = 'fake-stripe-'): { dir: string; remove: () => v
 }
 
 /** The env a service would parse, for a test: port 0, a temp data dir, an admin token. */
-export function testEnv(overrides: Record<string, string> = {}): ServiceEnv {
-  return serviceEnvSchema.parse({ PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: 'test-admin-token', ...overrides });
+export function testEnv<S extends z.ZodType = typeof serviceEnvSchema>(overrides: Record<string, string> = {}, schema?: S): z.output<S> {
+  return (schema ?? serviceEnvSchema).parse({ PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: 'test-admin-token', ...overrides }) as z.output<S>;
 }
 
 export interface Running {
@@ -30,9 +30,13 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** Starts a service in this process on an ephemeral port. */
-export async function startInProcess(create: (env: ServiceEnv) => Service, overrides: Record<string, string> = {}): Promise<Running> {
-  const service = create(testEnv(overrides));
+/** Starts a service in this process on an ephemeral port; `schema` is the service's env schema. */
+export async function startInProcess<S extends z.ZodType = typeof serviceEnvSchema>(
+  create: (env: z.output<S>) => Service,
+  overrides: Record<string, string> = {},
+  schema?: S,
+): Promise<Running> {
+  const service = create(testEnv(overrides, schema));
   const { url } = await service.listen(0, '127.0.0.1');
   return { url, service, close: () => service.close() };
 }

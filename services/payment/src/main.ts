@@ -13,4 +13,4 @@ export function createPaymentService(env = loadEnv(envSchema)): Service {
   return createService({ name: 'payment', prefix: '/payment', env, db, routes: paymentRoutes(store), chaos: paymentChaos });
 }
 
-if (import.meta.main) await runService(createPaymentService());
+if (import.meta.main) await runService(createPaymentService(loadEnv(envSchema)));

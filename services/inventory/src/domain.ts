@@ -1,0 +1,55 @@
+import { conflict, notFound } from '@fake-stripe/kernel';
+
+/** Inventory rules (SPEC §3.1): stock never goes negative; a release restores stock once. */
+export interface Stock {
+  sku: string;
+  name: string;
+  /** Units ever put in stock (seed + restocks): total = available + reserved (the auditor checks it). */
+  total: number;
+  available: number;
+}
+
+export interface LineItem {
+  sku: string;
+  quantity: number;
+}
+
+export type ReservationStatus = 'reserved' | 'released';
+
+export interface Reservation {
+  reservationId: string;
+  orderId: string;
+  status: ReservationStatus;
+  items: LineItem[];
+  createdAt: string;
+  releasedAt: string | null;
+}
+
+/** The seeded catalog: ITEM-001 … ITEM-020. */
+export const seedCatalog = (units: number): Stock[] =>
+  Array.from({ length: 20 }, (_, i) => {
+    const sku = `ITEM-${String(i + 1).padStart(3, '0')}`;
+    return { sku, name: `Catalog item ${i + 1}`, total: units, available: units };
+  });
+
+/** One line per SKU: repeated SKUs in a request add up. */
+export function mergeItems(items: LineItem[]): LineItem[] {
+  const merged = new Map<string, number>();
+  for (const { sku, quantity } of items) merged.set(sku, (merged.get(sku) ?? 0) + quantity);
+  return [...merged].map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+/** Every SKU must exist and have the units; names the first line that fails. */
+export function checkReservable(items: LineItem[], stockOf: (sku: string) => Stock | undefined): void {
+  items.forEach(({ sku, quantity }, i) => {
+    const stock = stockOf(sku);
+    if (!stock) throw notFound(`No such SKU: ${sku}.`, `items[${i}].sku`);
+    if (stock.available < quantity)
+      throw conflict('out_of_stock', `Only ${stock.available} of ${sku} available; ${quantity} requested.`, `items[${i}].quantity`);
+  });
+}
+
+export function checkRelease(reservation: Reservation | undefined): Reservation {
+  if (!reservation) throw notFound('No such reservation.', 'reservationId');
+  return reservation;
+}
