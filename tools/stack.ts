@@ -19,8 +19,7 @@ import type { ServiceDef } from './stack/services.ts';
 
 process.chdir(path.resolve(import.meta.dirname, '..'));
 const data = process.env.DATA_DIR || '.data';
-const seconds = (name: string, fallback: number): number =>
-  (Number(process.env[name]) || fallback) * 1000;
+const seconds = (name: string, fallback: number): number => (Number(process.env[name]) || fallback) * 1000;
 const READY_TIMEOUT_MS = seconds('STACK_READY_TIMEOUT', 30);
 const STOP_GRACE_MS = seconds('STACK_STOP_GRACE', 10);
 /** Defaults for local use; the caller's environment wins (blank counts as unset). */
@@ -65,7 +64,7 @@ function runningPid(s: ServiceDef): number | null {
   if (!(pid > 0) || !alive(pid)) return null;
   try {
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!cmdline.includes(s.command.at(-1)!)) return null; // the pid was reused
+    if (!cmdline.includes(s.name)) return null; // the pid was reused by another program
   } catch {
     // no procfs: trust the pid file
   }
@@ -123,6 +122,8 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
   for (const dir of ['logs', 'run', 'chaos']) fs.mkdirSync(path.join(data, dir), { recursive: true });
   const started = new Map<ServiceDef, ChildProcess & { pid: number }>();
   const offsets = new Map<ServiceDef, number>();
+  const skipped: string[] = []; // already running before this command
+  const followers: Array<() => void> = []; // log followers, foreground mode only
   let ready = false;
   let stopping = false;
   const stopAll = async (): Promise<void> => {
@@ -131,33 +132,37 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
       for (const [s, c] of started) {
         signal(c.pid, 'SIGKILL');
         fs.rmSync(pidFile(s), { force: true });
+        say(s, `killed (pid ${c.pid})`);
       }
       return;
     }
     stopping = true;
-    if (started.size > 0) console.log(pc.dim('stopping (Ctrl-C again to kill) ...'));
-    await Promise.all([...started].map(async ([s, c]) => say(s, await stop(s, c.pid))));
+    if (started.size > 0) console.log(pc.dim(`stopping${ready ? ' (Ctrl-C again to kill)' : ''} ...`));
+    const stopped = [...started].map(async ([s, c]) => [s, await stop(s, c.pid)] as const);
+    const results = await Promise.all(stopped);
+    followers.forEach((flush) => flush()); // print the services' last words first
+    for (const [s, result] of results) say(s, result);
+    if (skipped.length > 0) console.log(`left running: ${skipped.join(', ')} (make down stops them)`);
   };
-  const followers: Array<() => void> = [];
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.on(sig, () =>
-      void stopAll().then(() => {
-        followers.forEach((flush) => flush()); // print the services' last words
-        process.exit(ready ? 0 : 1);
-      }),
-    );
+    process.on(sig, () => void stopAll().then(() => process.exit(ready ? 0 : 1)));
 
   const startOne = async (s: ServiceDef): Promise<void> => {
     const running = runningPid(s);
     if (running) {
       say(s, `already running (pid ${running}), not started`);
+      skipped.push(s.name);
       return waitReady(s, new Promise(() => {}));
     }
     const t0 = Date.now();
     offsets.set(s, size(logFile(s)));
     const out = fs.openSync(logFile(s), 'a');
     const [cmd, ...args] = s.command;
-    const child = spawn(cmd!, args, { detached: true, env: envFor(s), stdio: ['ignore', out, out] });
+    const child = spawn(cmd!, args, {
+      detached: true,
+      env: envFor(s),
+      stdio: ['ignore', out, out],
+    });
     fs.closeSync(out);
     const exited = new Promise<string>((resolve) => {
       child.on('error', (err) => resolve(err.message));
@@ -180,10 +185,13 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
   const failures: Array<{ s: ServiceDef; why: string }> = [];
   const pending = new Map<string, Promise<void>>();
   for (const s of defs) {
-    const deps = (s.dependsOn ?? []).map((d) => pending.get(d));
+    const deps = (s.dependsOn ?? []).flatMap((d) => pending.get(d) ?? []);
     const run = async (): Promise<void> => {
       const results = await Promise.allSettled(deps);
-      if (results.some((r) => r.status === 'rejected')) throw new Error('a dependency failed');
+      if (results.some((r) => r.status === 'rejected')) {
+        say(s, `not started: ${s.dependsOn?.join(', ')} failed`);
+        throw new Error('a dependency failed');
+      }
       await startOne(s).catch((err: Error) => {
         failures.push({ s, why: err.message });
         throw err;
@@ -191,10 +199,10 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
     };
     pending.set(s.name, run());
   }
-  await Promise.allSettled(pending.values());
+  await Promise.allSettled([...pending.values()]);
   if (failures.length > 0) {
     for (const { s, why } of failures) {
-      console.error(pc.red(`\n${s.name} ${why} (${s.ready}); last lines of ${logFile(s)}:`));
+      console.log(pc.red(`\n${s.name} ${why} (${s.ready}); last lines of ${logFile(s)}:`));
       follow(logFile(s), { tail: 30 }, (line) => print(s.name, line))();
     }
     await stopAll();
@@ -214,11 +222,11 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
   }
 }
 
+const newTable = (head: string[]): Table.Table =>
+  new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [], compact: true } });
+
 function urlTable(defs: ServiceDef[]): void {
-  const table = new Table({
-    head: ['service', 'url', 'api docs', 'metrics'].map((h) => pc.bold(h)),
-    style: { head: [], border: [], compact: true },
-  });
+  const table = newTable(['service', 'url', 'api docs', 'metrics']);
   for (const s of defs) table.push([s.name, s.url ?? '-', s.docs ?? '-', s.metrics ?? '-']);
   console.log(table.toString());
 }
@@ -239,13 +247,8 @@ async function down(defs: ServiceDef[]): Promise<void> {
 
 /** One row per service; exits 1 unless every one is ready. */
 async function status(defs: ServiceDef[]): Promise<void> {
-  const table = new Table({
-    head: ['service', 'process', 'ready', 'url'].map((h) => pc.bold(h)),
-    style: { head: [], border: [], compact: true },
-  });
-  const rows = await Promise.all(
-    defs.map(async (s) => ({ s, pid: runningPid(s), code: await probe(s.ready) })),
-  );
+  const table = newTable(['service', 'process', 'ready', 'url']);
+  const rows = await Promise.all(defs.map(async (s) => ({ s, pid: runningPid(s), code: await probe(s.ready) })));
   for (const { s, pid, code } of rows) {
     const proc = pid
       ? pc.green(`running (pid ${pid})`)
@@ -265,7 +268,10 @@ function logs(defs: ServiceDef[]): void {
 }
 
 function select(list: string | undefined): ServiceDef[] {
-  const names = (list ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const names = (list ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !services.some((s) => s.name === n));
   if (unknown.length > 0) {
     console.error(`unknown service: ${unknown.join(', ')} (known: ${services.map((s) => s.name).join(', ')})`);
@@ -274,10 +280,22 @@ function select(list: string | undefined): ServiceDef[] {
   return names.length > 0 ? services.filter((s) => names.includes(s.name)) : services;
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { detach: { type: 'boolean', default: false }, service: { type: 'string', short: 's' } },
-});
+const usage = 'usage: node tools/stack.ts up [--detach] | down | status | logs [--service a,b]';
+const args = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        detach: { type: 'boolean', default: false },
+        service: { type: 'string', short: 's' },
+      },
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    return process.exit(2);
+  }
+})();
+const { values, positionals } = args;
 const defs = select(values.service);
 const commands: Record<string, () => unknown> = {
   up: () => up(defs, values.detach),
@@ -287,7 +305,7 @@ const commands: Record<string, () => unknown> = {
 };
 const command = commands[positionals[0] ?? ''];
 if (!command) {
-  console.error('usage: node tools/stack.ts up [--detach] | down | status | logs [--service a,b]');
+  console.error(usage);
   process.exit(2);
 }
 await command();

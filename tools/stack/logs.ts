@@ -4,24 +4,25 @@ import { StringDecoder } from 'node:string_decoder';
 import pc from 'picocolors';
 
 const palette = [pc.cyan, pc.magenta, pc.blue, pc.yellow, pc.green, pc.red];
-const levels: Record<number, string> = {
-  10: pc.gray('TRACE'),
-  20: pc.blue('DEBUG'),
-  30: pc.green('INFO '),
-  40: pc.yellow('WARN '),
-  50: pc.red('ERROR'),
-  60: pc.bgRed('FATAL'),
+/** pino levels, by label (formatters.level) and by number (pino's default). */
+const levels: Record<string, string> = {
+  trace: pc.gray('TRACE'),
+  debug: pc.blue('DEBUG'),
+  info: pc.green('INFO '),
+  warn: pc.yellow('WARN '),
+  error: pc.red('ERROR'),
+  fatal: pc.bgRed('FATAL'),
 };
-/** Fields every line carries or that are shown elsewhere on the line. */
-const hidden = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'service', 'name', 'v']);
-const MAX_FIELDS = 6;
+const labels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+/** Fields shown elsewhere on the line, the same on every line, or too long to be worth it. */
+const hidden = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'service', 'v']);
+const noisy = new Set(['trace_id', 'span_id']); // still in the file, for finding the trace
+const MAX_FIELDS = 8;
 
 /** A function printing one raw log line of `name`, prefixed with its padded, coloured name. */
 export function printer(names: string[]): (name: string, line: string) => void {
   const width = Math.max(...names.map((n) => n.length));
-  const prefix = new Map(
-    names.map((n, i) => [n, palette[i % palette.length]!(n.padEnd(width)) + pc.dim(' │ ')]),
-  );
+  const prefix = new Map(names.map((n, i) => [n, palette[i % palette.length]!(n.padEnd(width)) + pc.dim(' │ ')]));
   return (name, line) => {
     const head = prefix.get(name) ?? `${name} │ `;
     console.log(pretty(line).replace(/^/gm, head));
@@ -40,29 +41,28 @@ function pretty(line: string): string {
   const d = new Date(time ?? NaN);
   const ms = String(d.getMilliseconds()).padStart(3, '0');
   const clock = Number.isNaN(d.getTime()) ? '' : `${d.toTimeString().slice(0, 8)}.${ms}`;
-  const level = typeof rec.level === 'number' ? (levels[rec.level] ?? String(rec.level)) : '';
-  const err = rec.err as { type?: string; message?: string; stack?: string } | undefined;
+  const label = (typeof rec.level === 'number' && labels[rec.level / 10 - 1]) || text(rec.level);
+  const level = levels[label] ?? label;
+  type Err = { type?: string; message?: string; stack?: string };
+  const err = typeof rec.err === 'object' && rec.err !== null ? (rec.err as Err) : undefined;
   const fields = Object.entries(rec)
-    .filter(([k]) => !hidden.has(k) && k !== 'err')
+    .filter(([k]) => !hidden.has(k) && !noisy.has(k) && !(k === 'err' && err))
     .slice(0, MAX_FIELDS)
-    .map(([k, v]) => pc.dim(`${k}=`) + clip(typeof v === 'string' ? v : JSON.stringify(v)));
+    .map(([k, v]) => pc.dim(`${k}=`) + clip(text(v)));
   if (err) fields.push(pc.red(`err=${err.type ?? 'Error'}: ${err.message ?? ''}`));
-  const head = [pc.dim(clock), level, String(rec.msg ?? ''), ...fields].filter(Boolean).join(' ');
-  const stack = err?.stack && typeof rec.level === 'number' && rec.level >= 50 ? err.stack : '';
+  const head = [pc.dim(clock), level, text(rec.msg), ...fields].filter(Boolean).join(' ');
+  const stack = err?.stack && (label === 'error' || label === 'fatal') ? err.stack : '';
   return stack ? `${head}\n${pc.dim(stack.replace(/^/gm, '    '))}` : head;
 }
 
+const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? '' : (JSON.stringify(v) ?? ''));
 const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
 
 /**
  * Calls `onLine` for every complete line appended to `file` after byte `from` (or after its last
  * `from.tail` lines), surviving truncation and a file that does not exist yet. Returns a stopper.
  */
-export function follow(
-  file: string,
-  from: number | { tail: number },
-  onLine: (line: string) => void,
-): () => void {
+export function follow(file: string, from: number | { tail: number }, onLine: (line: string) => void): () => void {
   let offset = typeof from === 'number' ? from : tailOffset(file, from.tail);
   let rest = '';
   let decoder = new StringDecoder('utf8');

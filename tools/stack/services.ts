@@ -18,12 +18,7 @@ export type ServiceDef = {
 const http = (name: string, port: number, dependsOn?: string[]): ServiceDef => ({
   name,
   port,
-  command: [
-    process.execPath,
-    '--import',
-    './services/kernel/src/telemetry.ts',
-    `services/${name}/src/main.ts`,
-  ],
+  command: [process.execPath, '--import', './services/kernel/src/telemetry.ts', `services/${name}/src/main.ts`],
   ready: `http://127.0.0.1:${port}/ready`,
   url: `http://localhost:${port}`,
   docs: `http://localhost:${port}/api/docs`,

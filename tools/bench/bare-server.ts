@@ -1,0 +1,27 @@
+/**
+ * The baseline of tools/bench.ts: a bare node:http server that reads and parses the JSON body and
+ * answers `{}` with 200. It logs one JSON line with its url once it listens (like the services).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    let status = 200;
+    try {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      status = 400;
+    }
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': '2' });
+    res.end('{}');
+  });
+});
+
+server.listen(Number(process.env.PORT) || 0, process.env.HOST || '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  console.log(JSON.stringify({ msg: 'bare listening', url: `http://127.0.0.1:${port}` }));
+});
+process.once('SIGTERM', () => server.close(() => process.exit(0)));
