@@ -1,5 +1,6 @@
 export * from './chaos.ts';
 export * from './config.ts';
+export * from './contracts.ts';
 export * from './context.ts';
 export * from './db.ts';
 export * from './errors.ts';

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { addressSchema, customerIdSchema, orderIdSchema, skuSchema } from './schemas.ts';
+
+/**
+ * Contracts shared by the API and the worker. Workflow code imports only types from here
+ * (`import type`), so nothing of this module is bundled into the workflow sandbox.
+ */
+
+/** Activities a per-order fault plan may target (SPEC §5). */
+export const faultableActivities = [
+  'authorizePayment',
+  'reserveInventory',
+  'capturePayment',
+  'createShippingLabel',
+  'sendNotification',
+  'cancelLabel',
+  'refundPayment',
+  'releaseInventory',
+  'releaseAuthorization',
+] as const;
+export type FaultableActivity = (typeof faultableActivities)[number];
+
+/** Activity name → the chaos outcomes its first attempts are forced to (then normal chaos). */
+export const faultPlanSchema = z
+  .partialRecord(z.enum(faultableActivities), z.array(z.string().regex(/^[a-z_]+$/)).min(1).max(20))
+  .meta({ id: 'FaultPlan', description: 'Per-order fault plan: activity → forced outcomes of its first attempts' });
+export type FaultPlan = z.infer<typeof faultPlanSchema>;
+
+/** A decimal currency amount with at most two decimals (SPEC §8). */
+export const decimalAmountSchema = z
+  .number()
+  .positive()
+  .max(1_000_000)
+  .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'must have at most two decimals');
+export const toMinor = (amount: number): number => Math.round(amount * 100);
+
+export const orderRequestSchema = z
+  .object({
+    orderId: orderIdSchema,
+    customerId: customerIdSchema,
+    items: z
+      .array(z.object({ sku: skuSchema, quantity: z.number().int().positive().max(10_000), price: decimalAmountSchema }).strict())
+      .min(1)
+      .max(100),
+    totalAmount: decimalAmountSchema,
+    shippingAddress: addressSchema,
+    customerEmail: z.email(),
+    requiresApproval: z.boolean().default(false),
+    faults: faultPlanSchema.optional(),
+    /** How long a manager has to decide before the order is auto-rejected (default 2 minutes). */
+    approvalTimeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
+  })
+  .strict()
+  .superRefine((order, ctx) => {
+    const sum = order.items.reduce((acc, i) => acc + toMinor(i.price) * i.quantity, 0);
+    if (sum !== toMinor(order.totalAmount))
+      ctx.addIssue({ code: 'custom', path: ['totalAmount'], message: `must equal the sum of the items (${(sum / 100).toFixed(2)})` });
+  })
+  .meta({ id: 'OrderRequest' });
+export type OrderRequest = z.infer<typeof orderRequestSchema>;
+
+/** The order workflow's input: amounts in integer minor units. */
+export interface OrderInput {
+  orderId: string;
+  customerId: string;
+  items: Array<{ sku: string; quantity: number; unitAmount: number }>;
+  amount: number;
+  currency: string;
+  shippingAddress: z.infer<typeof addressSchema>;
+  customerEmail: string;
+  requiresApproval: boolean;
+  faults?: FaultPlan;
+  approvalTimeoutMs?: number;
+  /** How long compensations retry before the order parks in compensation_stuck (default 15 min). */
+  compensationWindowMs?: number;
+  correlationId?: string;
+}
+
+export function orderInputFrom(req: OrderRequest, correlationId?: string): OrderInput {
+  return {
+    orderId: req.orderId,
+    customerId: req.customerId,
+    items: req.items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitAmount: toMinor(i.price) })),
+    amount: toMinor(req.totalAmount),
+    currency: 'usd',
+    shippingAddress: req.shippingAddress,
+    customerEmail: req.customerEmail,
+    requiresApproval: req.requiresApproval,
+    ...(req.faults && { faults: req.faults }),
+    ...(req.approvalTimeoutSeconds && { approvalTimeoutMs: req.approvalTimeoutSeconds * 1000 }),
+    ...(correlationId && { correlationId }),
+  };
+}
+
+export const orderStatuses = [
+  'pending',
+  'authorizing',
+  'awaiting_approval',
+  'reserving',
+  'capturing',
+  'shipping',
+  'notifying',
+  'compensating',
+  'compensation_stuck',
+  'shipped',
+  'failed',
+  'cancelled',
+  'rejected',
+] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+export const terminalStatuses: readonly OrderStatus[] = ['shipped', 'failed', 'cancelled', 'rejected'];
+
+export type OrderStep = 'authorize' | 'approval' | 'reserve' | 'capture' | 'ship' | 'notify';
+export type CompensationStep = 'cancelLabel' | 'refundPayment' | 'releaseInventory' | 'releaseAuthorization';
+
+export interface CompensationRecord {
+  step: CompensationStep;
+  /** What the ledger-driven compensation did: e.g. `refunded`, `nothing_to_do`, or an operator's resolution. */
+  outcome: string;
+  ids?: string[];
+  error?: string;
+}
+
+export interface OrderState {
+  orderId: string;
+  status: OrderStatus;
+  completedSteps: OrderStep[];
+  currentStep?: OrderStep;
+  compensations: CompensationRecord[];
+  authorizationId?: string;
+  reservationId?: string;
+  captureId?: string;
+  labelId?: string;
+  trackingNumber?: string;
+  notificationFailed?: boolean;
+  approval?: { approved: boolean; by?: string; reason?: string; timedOut?: boolean };
+  failure?: { step: string; type?: string; message: string };
+  /** Overall progress 0–100 by steps; the API adds the label activity's heartbeat progress. */
+  progress: number;
+}
+
+export type OperatorAction = { action: 'retry' } | { action: 'resolve'; note?: string };

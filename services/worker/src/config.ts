@@ -1,0 +1,25 @@
+import { envInt, envString, loadEnv } from '@fake-stripe/kernel';
+import { z } from 'zod';
+
+const url = (fallback: string) => z.preprocess((v) => (v === '' ? undefined : v), z.url().default(fallback));
+
+export const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('127.0.0.1:7233')),
+  TEMPORAL_NAMESPACE: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('default')),
+  TASK_QUEUE: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('order-fulfillment')),
+  PAYMENT_URL: url('http://127.0.0.1:3011'),
+  INVENTORY_URL: url('http://127.0.0.1:3012'),
+  SHIPPING_URL: url('http://127.0.0.1:3013'),
+  NOTIFICATION_URL: url('http://127.0.0.1:3014'),
+  /** Client timeout of one domain call (a chaos `timeout` answers only after the service's timeoutMs). */
+  HTTP_TIMEOUT_MS: envInt(10_000),
+  /** Client timeout of label creation, which takes ~20 s by default. */
+  LABEL_TIMEOUT_MS: envInt(45_000),
+  /** The label time the progress heartbeat expects (shipping's default ~20 s). */
+  LABEL_EXPECTED_MS: envInt(20_000),
+  /** Prometheus endpoint of the SDK's worker metrics; 0 disables. */
+  METRICS_PORT: envInt(9464),
+  OTEL_EXPORTER_OTLP_ENDPOINT: envString(),
+});
+export type WorkerEnv = z.infer<typeof envSchema>;
+export const loadWorkerEnv = (): WorkerEnv => loadEnv(envSchema);

@@ -1,0 +1,66 @@
+import { fileURLToPath } from 'node:url';
+import { logger } from '@fake-stripe/kernel';
+import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities/index.ts';
+import type { ActivityDeps } from './activities/index.ts';
+import { loadWorkerEnv } from './config.ts';
+import type { WorkerEnv } from './config.ts';
+import { createDomainClient } from './domain-client.ts';
+
+export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+/** Temporal's logs (worker, workflow and activity, with workflow id and run id) go to pino. */
+const pinoForSdk = (): SdkLogger => {
+  const log = logger.child({ module: 'temporal' });
+  const at = (level: LogLevel, message: string, meta?: LogMetadata): void => {
+    const fn = { TRACE: log.trace, DEBUG: log.debug, INFO: log.info, WARN: log.warn, ERROR: log.error }[level].bind(log);
+    fn(meta ?? {}, message);
+  };
+  return {
+    log: at,
+    trace: (m, meta) => at('TRACE', m, meta),
+    debug: (m, meta) => at('DEBUG', m, meta),
+    info: (m, meta) => at('INFO', m, meta),
+    warn: (m, meta) => at('WARN', m, meta),
+    error: (m, meta) => at('ERROR', m, meta),
+  };
+};
+
+export function activityDeps(env: WorkerEnv): ActivityDeps {
+  return {
+    payment: createDomainClient(env.PAYMENT_URL, env.HTTP_TIMEOUT_MS),
+    inventory: createDomainClient(env.INVENTORY_URL, env.HTTP_TIMEOUT_MS),
+    shipping: createDomainClient(env.SHIPPING_URL, env.HTTP_TIMEOUT_MS),
+    notification: createDomainClient(env.NOTIFICATION_URL, env.HTTP_TIMEOUT_MS),
+    labelExpectedMs: env.LABEL_EXPECTED_MS,
+    labelTimeoutMs: env.LABEL_TIMEOUT_MS,
+  };
+}
+
+/** The worker's options: every workflow and the real activities against the domain services. */
+export function workerOptions(env: WorkerEnv, connection: NativeConnection): WorkerOptions {
+  return {
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TASK_QUEUE,
+    workflowsPath,
+    activities: createActivities(activityDeps(env)),
+  };
+}
+
+async function main(): Promise<void> {
+  const env = loadWorkerEnv();
+  Runtime.install({
+    logger: pinoForSdk(),
+    ...(env.METRICS_PORT > 0 && { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${env.METRICS_PORT}` } } } }),
+  });
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const worker = await Worker.create(workerOptions(env, connection));
+  logger.info({ taskQueue: env.TASK_QUEUE, temporal: env.TEMPORAL_ADDRESS, metricsPort: env.METRICS_PORT }, 'worker listening');
+  await worker.run(); // SIGINT/SIGTERM make the SDK drain and stop
+  await connection.close();
+}
+
+if (import.meta.main) await main();

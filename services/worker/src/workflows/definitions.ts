@@ -1,0 +1,23 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { OperatorAction, OrderState } from '@fake-stripe/kernel';
+
+/** Messages of orderFulfillmentWorkflow: shared by the workflow and the API's client. */
+export const approveSignal = defineSignal<[{ by: string }]>('approve');
+export const rejectSignal = defineSignal<[{ by: string; reason?: string }]>('reject');
+export const cancelSignal = defineSignal<[{ by: string; reason?: string }]>('cancel');
+export const statusQuery = defineQuery<OrderState>('status');
+export const progressQuery = defineQuery<number>('progress');
+/** An operator's decision for an order parked in compensation_stuck; validated synchronously. */
+export const operatorUpdate = defineUpdate<OrderState, [OperatorAction]>('operator');
+
+/** Search attributes (SPEC §4), registered by the dev server's start-up. */
+export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
+export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+export const TotalAmountKey = defineSearchAttributeKey('TotalAmount', SearchAttributeType.DOUBLE);
+export const searchAttributes = { OrderId: 'Keyword', CustomerId: 'Keyword', OrderStatus: 'Keyword', TotalAmount: 'Double' } as const;
+
+export const TASK_QUEUE = 'order-fulfillment';
+export const orderWorkflowId = (orderId: string): string => `order-fulfillment-${orderId}`;
+export const paymentWorkflowId = (orderId: string): string => `payment-${orderId}`;

@@ -1,0 +1,3 @@
+// The workflow bundle's entry: every workflow the worker runs.
+export { orderFulfillmentWorkflow } from './order-fulfillment.ts';
+export { paymentWorkflow } from './payment.ts';

@@ -1,0 +1,266 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { CompensationStep, OperatorAction, OrderInput, OrderState, OrderStatus, OrderStep } from '@fake-stripe/kernel';
+import type { Activities, CallContext, CompensationResult } from '../activities/index.ts';
+import {
+  approveSignal,
+  cancelSignal,
+  OrderStatusKey,
+  operatorUpdate,
+  progressQuery,
+  rejectSignal,
+  statusQuery,
+} from './definitions.ts';
+
+const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60 * 1000;
+const DEFAULT_COMPENSATION_WINDOW_MS = 15 * 60 * 1000;
+
+// Activity policies (SPEC §4), each with why. Every activity's HTTP call carries an idempotency key
+// derived from workflow id + activity id, so a retry never charges, reserves or ships twice.
+// WAIT_CANCELLATION_COMPLETED: on cancel the workflow waits until the activity has really stopped
+// (or finished), so the ledger-driven compensations never race an effect still landing.
+const waitCancel = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+// Business declines arrive as non-retryable ApplicationFailures (the activities classify answers).
+
+const payments = proxyActivities<Activities>({
+  ...waitCancel,
+  // Seed: 3 attempts, 30 s. Kept; the per-call client timeout (10 s) is what turns a hung call into a retry.
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2},
+});
+const stock = proxyActivities<Activities>({
+  ...waitCancel,
+  // Seed: 2 attempts, 30 s. Kept.
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 2, initialInterval: '1 second'},
+});
+const labels = proxyActivities<Activities>({
+  ...waitCancel,
+  // Seed: 5 attempts, 60 s start-to-close. Heartbeat timeout 10 s so a dead worker is noticed in
+  // seconds, not after the full minute; the retry resumes from the last heartbeat.
+  startToCloseTimeout: '60 seconds',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2},
+});
+const notifications = proxyActivities<Activities>({
+  ...waitCancel,
+  // Seed: no retry, 10 s. Kept: a notification is non-critical and a retry could double-send
+  // where the provider has no idempotency.
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 1 },
+});
+/** Compensations never give up silently: they retry with capped backoff for a long window. */
+const compensationsFor = (windowMs: number) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: windowMs,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  });
+
+const stepWeight: Record<OrderStep, number> = { authorize: 15, approval: 5, reserve: 15, capture: 15, ship: 40, notify: 10 };
+
+/**
+ * The order saga (SPEC §4): authorize → [approval] → reserve → capture → ship → notify. On failure,
+ * rejection, approval timeout or cancel it compensates in reverse, each step only if it happened or
+ * may have happened; compensations that keep failing park the order in `compensation_stuck` until an
+ * operator's Update says retry or resolve.
+ */
+export async function orderFulfillmentWorkflow(input: OrderInput): Promise<OrderState> {
+  const state: OrderState = { orderId: input.orderId, status: 'pending', completedSteps: [], compensations: [], progress: 0 };
+  const call: CallContext = { orderId: input.orderId, ...(input.correlationId && { correlationId: input.correlationId }), ...(input.faults && { faults: input.faults }) };
+  /** Steps that happened or may have happened (attempted without a definitive failure). */
+  const touched = new Set<OrderStep>();
+  let failedAt: OrderStep | undefined;
+  let decision: { approved: boolean; by: string; reason?: string } | undefined;
+  let cancelled: { by: string; reason?: string } | undefined;
+  let operator: OperatorAction | undefined;
+
+  const setStatus = (status: OrderStatus): void => {
+    state.status = status;
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    log.info('order status', { orderId: input.orderId, status });
+  };
+  const recompute = (): void => {
+    state.progress = Math.min(100, state.completedSteps.reduce((sum, s) => sum + stepWeight[s], 0) + (input.requiresApproval ? 0 : stepWeight.approval));
+  };
+
+  const main = new CancellationScope();
+  setHandler(statusQuery, () => state);
+  setHandler(progressQuery, () => state.progress);
+  setHandler(approveSignal, ({ by }) => {
+    decision ??= { approved: true, by };
+  });
+  setHandler(rejectSignal, ({ by, reason }) => {
+    decision ??= { approved: false, by, ...(reason && { reason }) };
+  });
+  setHandler(cancelSignal, (c) => {
+    if (cancelled || isTerminalOrCompensating(state.status)) return;
+    cancelled = c;
+    main.cancel();
+  });
+  setHandler(
+    operatorUpdate,
+    (action) => {
+      operator = action;
+      return state;
+    },
+    {
+      validator: (action) => {
+        if (state.status !== 'compensation_stuck') throw new Error(`order is ${state.status}, not compensation_stuck`);
+        if (action.action !== 'retry' && action.action !== 'resolve') throw new Error('action must be retry or resolve');
+      },
+    },
+  );
+
+  async function step<T>(name: OrderStep, status: OrderStatus, run: () => Promise<T>): Promise<T> {
+    setStatus(status);
+    state.currentStep = name;
+    touched.add(name);
+    try {
+      const result = await run();
+      state.completedSteps.push(name);
+      recompute();
+      return result;
+    } catch (err) {
+      // A definitive business failure means the step did not happen: nothing to undo for it.
+      if (!isCancellation(err) && definitive(err)) touched.delete(name);
+      failedAt = name;
+      throw err;
+    } finally {
+      delete state.currentStep;
+    }
+  }
+
+  let outcome: 'shipped' | 'failed' | 'cancelled' | 'rejected' = 'shipped';
+  try {
+    await main.run(async () => {
+      const { authorizationId } = await step('authorize', 'authorizing', () =>
+        payments.authorizePayment({ ...call, customerId: input.customerId, amount: input.amount, currency: input.currency }),
+      );
+      state.authorizationId = authorizationId;
+
+      if (input.requiresApproval) {
+        setStatus('awaiting_approval');
+        state.currentStep = 'approval';
+        const decided = await condition(() => decision !== undefined, input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS);
+        delete state.currentStep;
+        if (!decided) decision = { approved: false, by: 'system', reason: 'approval timed out' };
+        state.approval = { approved: decision!.approved, by: decision!.by, ...(decision!.reason && { reason: decision!.reason }), ...(!decided && { timedOut: true }) };
+        if (!decision!.approved) throw ApplicationFailure.create({ type: 'rejected', message: decision!.reason ?? `rejected by ${decision!.by}`, nonRetryable: true });
+        state.completedSteps.push('approval');
+        recompute();
+      }
+
+      const { reservationId } = await step('reserve', 'reserving', () => stock.reserveInventory({ ...call, items: input.items }));
+      state.reservationId = reservationId;
+      const { captureId } = await step('capture', 'capturing', () => payments.capturePayment({ ...call, authorizationId, amount: input.amount }));
+      state.captureId = captureId;
+      const label = await step('ship', 'shipping', () =>
+        labels.createShippingLabel({ ...call, address: input.shippingAddress, items: input.items }),
+      );
+      state.labelId = label.labelId;
+      state.trackingNumber = label.trackingNumber;
+      try {
+        await step('notify', 'notifying', () => notifications.sendNotification({ ...call, to: input.customerEmail, template: 'order_shipped' }));
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // Non-critical: the order ships without its e-mail.
+        state.notificationFailed = true;
+        log.warn('notification failed; order still ships', { orderId: input.orderId, error: String(err) });
+      }
+    });
+  } catch (err) {
+    if (isCancellation(err)) {
+      // The cancel signal, or a cancellation of the whole workflow.
+      const by = cancelled?.by ?? 'workflow cancellation';
+      outcome = 'cancelled';
+      state.failure = { step: failedAt ?? state.currentStep ?? 'cancel', type: 'cancelled', message: `cancelled by ${by}${cancelled?.reason ? `: ${cancelled.reason}` : ''}` };
+    } else if (state.approval && !state.approval.approved) {
+      outcome = 'rejected';
+      state.failure = { step: 'approval', type: state.approval.timedOut ? 'approval_timeout' : 'rejected', message: state.approval.reason ?? `rejected by ${state.approval.by}` };
+    } else {
+      outcome = 'failed';
+      state.failure = describeFailure(err, failedAt ?? 'unknown');
+    }
+  }
+
+  if (outcome !== 'shipped') {
+    setStatus('compensating');
+    await compensate(input, call, touched, state, {
+      stuck: async () => {
+        setStatus('compensation_stuck');
+        operator = undefined;
+        await condition(() => operator !== undefined);
+        const action = operator!;
+        if (action.action === 'resolve') return { resolve: action.note ?? 'resolved by operator' };
+        setStatus('compensating');
+        return { resolve: undefined };
+      },
+    });
+  }
+  setStatus(outcome);
+  if (outcome === 'shipped') state.progress = 100;
+  return state;
+}
+
+const isTerminalOrCompensating = (s: OrderStatus): boolean => ['shipped', 'failed', 'cancelled', 'rejected', 'compensating', 'compensation_stuck'].includes(s);
+
+function definitive(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
+}
+
+function describeFailure(err: unknown, step: string): NonNullable<OrderState['failure']> {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return { step, ...(cause.type && { type: cause.type }), message: cause.message };
+  return { step, message: cause instanceof Error ? cause.message : String(cause) };
+}
+
+/** Reverse order; each only if its step happened or may have happened. */
+async function compensate(
+  input: OrderInput,
+  call: CallContext,
+  touched: Set<OrderStep>,
+  state: OrderState,
+  hooks: { stuck: () => Promise<{ resolve: string | undefined }> },
+): Promise<void> {
+  const plan: Array<[CompensationStep, OrderStep]> = [
+    ['cancelLabel', 'ship'],
+    ['refundPayment', 'capture'],
+    ['releaseInventory', 'reserve'],
+    // Only while not captured: a captured hold is consumed (and refunded above), not released.
+    ['releaseAuthorization', 'authorize'],
+  ];
+  const due = plan.filter(([, s]) => touched.has(s) && !(s === 'authorize' && state.completedSteps.includes('capture')));
+  const acts = compensationsFor(input.compensationWindowMs ?? DEFAULT_COMPENSATION_WINDOW_MS);
+  // Compensations run even when the order was cancelled: they are not cancellable.
+  await CancellationScope.nonCancellable(async () => {
+    for (const [name] of due) {
+      for (;;) {
+        try {
+          const result: CompensationResult = await acts[name](call);
+          state.compensations.push({ step: name, outcome: result.outcome, ...(result.ids.length && { ids: result.ids }) });
+          break;
+        } catch (err) {
+          const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+          log.error('compensation keeps failing; parking the order', { orderId: input.orderId, step: name, error: message });
+          const { resolve } = await hooks.stuck();
+          if (resolve !== undefined) {
+            state.compensations.push({ step: name, outcome: 'resolved_by_operator', error: message });
+            break;
+          }
+        }
+      }
+    }
+  });
+}

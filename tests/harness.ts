@@ -1,0 +1,91 @@
+/**
+ * The real platform for cross-service tests: a Temporal CLI dev server (the project's binary, search
+ * attributes registered), the four domain services on ephemeral ports with SQLite files in a temp
+ * dir, and a worker running the real workflows and activities against them.
+ */
+import { join } from 'node:path';
+import { startInProcess, tempDir, repoRoot } from '@fake-stripe/kernel/testing';
+import type { Running } from '@fake-stripe/kernel/testing';
+import { createInventoryService, envSchema as inventoryEnv } from '@fake-stripe/inventory';
+import { createNotificationService } from '@fake-stripe/notification';
+import { createPaymentService } from '@fake-stripe/payment';
+import { createShippingService } from '@fake-stripe/shipping';
+import { CustomerIdKey, OrderIdKey, OrderStatusKey, TotalAmountKey, TASK_QUEUE } from '@fake-stripe/worker/definitions';
+import { createActivities, createDomainClient, workflowsPath } from '@fake-stripe/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { writeFileSync } from 'node:fs';
+
+export interface Platform {
+  env: TestWorkflowEnvironment;
+  urls: { payment: string; inventory: string; shipping: string; notification: string };
+  services: Running[];
+  dataDir: string;
+  bundle: WorkflowBundleWithSourceMap;
+  taskQueue: string;
+  newWorker(options?: { labelExpectedMs?: number }): Promise<Worker>;
+  stop(): Promise<void>;
+}
+
+/** Chaos for saga tests: profile off (faults come from per-order plans), small timeouts and label time. */
+export const testChaos = (labelMs?: number) => ({
+  profile: 'off',
+  timeoutMs: 300,
+  ...(labelMs !== undefined && { overrides: { createLabel: { latency: { baseMs: labelMs, jitterMs: 0 } } } }),
+});
+
+export async function startPlatform(options: { labelMs?: number } = {}): Promise<Platform> {
+  Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+  const labelMs = options.labelMs ?? 300;
+  const data = tempDir('fake-stripe-saga-');
+  const chaos = (name: string, config: object): Record<string, string> => {
+    const file = join(data.dir, `${name}.chaos.json`);
+    writeFileSync(file, JSON.stringify(config));
+    return { DATA_DIR: data.dir, CHAOS_FILE: file };
+  };
+  const [env, payment, inventory, shipping, notification, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: join(repoRoot, '.tools/bin/temporal') },
+        searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey],
+      },
+    }),
+    startInProcess(createPaymentService, chaos('payment', testChaos())),
+    startInProcess(createInventoryService, { ...chaos('inventory', testChaos()), SEED_STOCK: '100000' }, inventoryEnv),
+    startInProcess(createShippingService, chaos('shipping', testChaos(labelMs))),
+    startInProcess(createNotificationService, chaos('notification', testChaos())),
+    bundleWorkflowCode({ workflowsPath, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } }),
+  ]);
+  const urls = { payment: payment.url, inventory: inventory.url, shipping: shipping.url, notification: notification.url };
+  const services = [payment, inventory, shipping, notification];
+  const taskQueue = `${TASK_QUEUE}-test`;
+  return {
+    env,
+    urls,
+    services,
+    dataDir: data.dir,
+    bundle,
+    taskQueue,
+    newWorker: ({ labelExpectedMs = labelMs } = {}) =>
+      Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: bundle,
+        activities: createActivities({
+          payment: createDomainClient(urls.payment, 2_000),
+          inventory: createDomainClient(urls.inventory, 2_000),
+          shipping: createDomainClient(urls.shipping, 2_000),
+          notification: createDomainClient(urls.notification, 2_000),
+          labelExpectedMs,
+          labelTimeoutMs: labelMs + 5_000,
+          heartbeatIntervalMs: 100,
+        }),
+      }),
+    async stop() {
+      await Promise.all(services.map((s) => s.close()));
+      await env.teardown();
+      data.remove();
+    },
+  };
+}
