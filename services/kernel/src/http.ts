@@ -20,7 +20,7 @@ import { readJsonFile, watchJsonFile } from './config.ts';
 import type { ServiceEnv } from './config.ts';
 import { CORRELATION_HEADER, newCorrelationId, withCorrelationId } from './context.ts';
 import type { Db } from './db.ts';
-import { transaction } from './db.ts';
+import { openDb, transaction } from './db.ts';
 import { AppError, badRequest, errorBody, errorBodySchema, errorMiddleware, toAppError, validationError } from './errors.ts';
 import { createIdempotencyStore, fingerprint } from './idempotency.ts';
 import type { IdempotencyStore } from './idempotency.ts';
@@ -82,7 +82,8 @@ export interface ServiceOptions {
   prefix: string;
   version?: string;
   env: ServiceEnv;
-  db: Db;
+  /** The service's SQLite file; a service without one (the API) has no domain POSTs. */
+  db?: Db;
   routes: Route[];
   chaos?: Record<string, OperationSpec>;
   /** Throws when the service is not ready (its store or dependencies). */
@@ -120,7 +121,9 @@ const idempotencyKeySchema = z.string().min(1).max(255);
 
 /** The koa app of one service, its standard endpoints, and the chaos + idempotency pipeline. */
 export function createService(options: ServiceOptions): Service {
-  const { name, prefix, env, db } = options;
+  const { name, prefix, env } = options;
+  // Without a file (no domain POSTs), idempotency keys and chaos attempts live in memory.
+  const db = options.db ?? openDb(':memory:');
   setServiceName(name);
   const log = logger.child({ module: 'http' });
   const metrics = createMetrics(name);
@@ -224,10 +227,12 @@ export function createService(options: ServiceOptions): Service {
       },
     }),
   );
+  // notFound wraps the routers: allowedMethods (inside it) must see an unanswered request first,
+  // or a known path with the wrong method would be a 404 instead of a 405.
+  app.use(notFoundMiddleware);
   app.use(standard.routes());
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
-  app.use(notFoundMiddleware);
 
   let server: Server | undefined;
   return {
@@ -373,6 +378,7 @@ async function runDomainPost(ctx: Context, route: Route, input: RouteInput<unkno
     throw fault;
   }
 
+  let committed = false;
   try {
     if (decision.latencyMs) await sleep(decision.latencyMs);
     const business = p.chaos.businessError(operation, outcome);
@@ -385,6 +391,7 @@ async function runDomainPost(ctx: Context, route: Route, input: RouteInput<unkno
       if (key !== undefined) p.idempotency.complete(key, status, parsed);
       return parsed;
     });
+    committed = true;
     if (outcome === 'commit_then_timeout') {
       await sleep(p.chaos.timeoutMs());
       throw new AppError({ type: 'api_error', code: 'timeout', status: 504, message: 'The request timed out.' });
@@ -393,9 +400,10 @@ async function runDomainPost(ctx: Context, route: Route, input: RouteInput<unkno
     ctx.body = body;
   } catch (thrown) {
     const err = toAppError(thrown);
-    // The committed effect of commit_then_timeout is already stored; other failures store a
-    // definitive answer (a business error), or free the key for a transient one.
-    if (key !== undefined && outcome !== 'commit_then_timeout') {
+    // A committed effect (commit_then_timeout) has its answer stored already; other failures,
+    // including a business error under commit_then_timeout (nothing committed), store a definitive
+    // answer, or free the key for a transient one.
+    if (key !== undefined && !committed) {
       if (definitive(err.status)) p.idempotency.complete(key, err.status, errorBody(err));
       else release();
     }

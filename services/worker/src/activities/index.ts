@@ -65,6 +65,10 @@ function callOptions(name: keyof FaultPlan, c: CallContext, suffix?: string, tim
   };
 }
 
+function compensationOptions(name: keyof FaultPlan, c: CallContext, target: string): CallOptions {
+  return callOptions(name, c, `${target}/${Context.current().info.attempt}`);
+}
+
 export function createActivities(deps: ActivityDeps) {
   const { payment, inventory, shipping, notification } = deps;
   const q = (orderId: string): string => `?orderId=${encodeURIComponent(orderId)}`;
@@ -123,26 +127,29 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     // Compensations ask the ledger what really happened (a timed-out step may have happened) and
-    // undo exactly that; each call is idempotent, so retrying a compensation is always safe.
+    // undo exactly that. Every answer that is not a success is retried (plain errors): a chaos
+    // "already refunded" that the ledger contradicts must not end the compensation. Their keys carry
+    // the attempt so a retry is not answered from a stored refusal; the ledger rules (one refund per
+    // capture, release and cancel once) are what make a repeat harmless.
 
     async cancelLabel(c: CallContext): Promise<CompensationResult> {
       const { labels } = await shipping.get<{ labels: Label[] }>(`/shipping/ledger${q(c.orderId)}`);
       const live = labels.filter((l) => l.status === 'created');
-      for (const l of live) await shipping.post('/shipping/cancel', { labelId: l.labelId }, callOptions('cancelLabel', c, l.labelId)).catch(classify);
+      for (const l of live) await shipping.post('/shipping/cancel', { labelId: l.labelId }, compensationOptions('cancelLabel', c, l.labelId));
       return { outcome: live.length ? 'cancelled' : 'nothing_to_do', ids: live.map((l) => l.labelId) };
     },
 
     async refundPayment(c: CallContext): Promise<CompensationResult> {
       const { captures, refunds } = await payment.get<{ captures: Capture[]; refunds: Array<{ captureId: string }> }>(`/payment/ledger${q(c.orderId)}`);
       const open = captures.filter((cap) => !refunds.some((r) => r.captureId === cap.captureId));
-      for (const cap of open) await payment.post('/payment/refund', { captureId: cap.captureId }, callOptions('refundPayment', c, cap.captureId)).catch(classify);
+      for (const cap of open) await payment.post('/payment/refund', { captureId: cap.captureId }, compensationOptions('refundPayment', c, cap.captureId));
       return { outcome: open.length ? 'refunded' : 'nothing_to_do', ids: open.map((cap) => cap.captureId) };
     },
 
     async releaseInventory(c: CallContext): Promise<CompensationResult> {
       const { reservations } = await inventory.get<{ reservations: Reservation[] }>(`/inventory/ledger${q(c.orderId)}`);
       const live = reservations.filter((r) => r.status === 'reserved');
-      for (const r of live) await inventory.post('/inventory/release', { reservationId: r.reservationId }, callOptions('releaseInventory', c, r.reservationId)).catch(classify);
+      for (const r of live) await inventory.post('/inventory/release', { reservationId: r.reservationId }, compensationOptions('releaseInventory', c, r.reservationId));
       return { outcome: live.length ? 'released' : 'nothing_to_do', ids: live.map((r) => r.reservationId) };
     },
 
@@ -150,7 +157,7 @@ export function createActivities(deps: ActivityDeps) {
     async releaseAuthorization(c: CallContext): Promise<CompensationResult> {
       const { authorizations } = await payment.get<{ authorizations: Hold[] }>(`/payment/ledger${q(c.orderId)}`);
       const live = authorizations.filter((h) => h.status === 'authorized');
-      for (const h of live) await payment.post('/payment/release', { authorizationId: h.authorizationId }, callOptions('releaseAuthorization', c, h.authorizationId)).catch(classify);
+      for (const h of live) await payment.post('/payment/release', { authorizationId: h.authorizationId }, compensationOptions('releaseAuthorization', c, h.authorizationId));
       return { outcome: live.length ? 'released' : 'nothing_to_do', ids: live.map((h) => h.authorizationId) };
     },
 
