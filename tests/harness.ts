@@ -72,6 +72,7 @@ export async function startPlatform(options: { labelMs?: number } = {}): Promise
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: bundle,
+        maxHeartbeatThrottleInterval: '100 milliseconds',
         activities: createActivities({
           payment: createDomainClient(urls.payment, 2_000),
           inventory: createDomainClient(urls.inventory, 2_000),

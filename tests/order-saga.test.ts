@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { getJson } from '@fake-stripe/kernel/testing';
 import type { OrderInput, OrderState } from '@fake-stripe/kernel';
-import { orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { approveSignal, cancelSignal, operatorUpdate, orderWorkflowId, rejectSignal, statusQuery } from '@fake-stripe/worker/definitions';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
@@ -34,9 +35,26 @@ const order = (overrides: Partial<OrderInput> = {}): OrderInput => ({
   ...overrides,
 });
 
-async function run(input: OrderInput): Promise<OrderState> {
-  return p.env.client.workflow.execute('orderFulfillmentWorkflow', { args: [input], taskQueue: p.taskQueue, workflowId: orderWorkflowId(input.orderId) });
+async function start(input: OrderInput): Promise<WorkflowHandle> {
+  return p.env.client.workflow.start('orderFulfillmentWorkflow', { args: [input], taskQueue: p.taskQueue, workflowId: orderWorkflowId(input.orderId) });
 }
+
+async function run(input: OrderInput): Promise<OrderState> {
+  return (await start(input)).result() as Promise<OrderState>;
+}
+
+/** Polls the status query until `pred` holds (bounded). */
+async function until(handle: WorkflowHandle, pred: (s: OrderState) => boolean, timeoutMs = 15_000): Promise<OrderState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await handle.query(statusQuery);
+    if (pred(s)) return s;
+    if (Date.now() > deadline) throw new Error(`condition not reached; last status ${s.status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const steps = (s: OrderState) => s.compensations.map((c) => [c.step, c.outcome]);
 
 async function ledgers(orderId: string) {
   const q = `?orderId=${orderId}`;
@@ -80,5 +98,158 @@ describe('orderFulfillmentWorkflow', () => {
     expect(l.payment.authorizations[0].status).toBe('captured');
     expect(l.inventory.reservations[0].status).toBe('released');
     expect(l.shipping.labels).toEqual([]);
+  });
+
+  it('waits for approval, then ships when a manager approves', async () => {
+    const input = order({ requiresApproval: true });
+    const handle = await start(input);
+    await until(handle, (s) => s.status === 'awaiting_approval');
+    await handle.signal(approveSignal, { by: 'manager-1' });
+    const result = (await handle.result()) as OrderState;
+    expect(result.status).toBe('shipped');
+    expect(result.approval).toEqual({ approved: true, by: 'manager-1' });
+    expect(result.completedSteps).toEqual(['authorize', 'approval', 'reserve', 'capture', 'ship', 'notify']);
+  });
+
+  it('releases the hold when a manager rejects', async () => {
+    const input = order({ requiresApproval: true });
+    const handle = await start(input);
+    await until(handle, (s) => s.status === 'awaiting_approval');
+    await handle.signal(rejectSignal, { by: 'manager-2', reason: 'suspicious' });
+    const result = (await handle.result()) as OrderState;
+    expect(result.status).toBe('rejected');
+    expect(steps(result)).toEqual([['releaseAuthorization', 'released']]);
+    const l = await ledgers(input.orderId);
+    expect(l.payment.authorizations).toEqual([expect.objectContaining({ status: 'released' })]);
+    expect(l.payment.captures).toEqual([]);
+    expect(l.inventory.reservations).toEqual([]);
+  });
+
+  it('auto-rejects when the approval times out (timeout shortened through the input)', async () => {
+    const input = order({ requiresApproval: true, approvalTimeoutMs: 500 });
+    const result = await run(input);
+    expect(result.status).toBe('rejected');
+    expect(result.approval).toMatchObject({ approved: false, by: 'system', timedOut: true });
+    expect(result.failure).toMatchObject({ type: 'approval_timeout' });
+    expect(steps(result)).toEqual([['releaseAuthorization', 'released']]);
+    expect((await ledgers(input.orderId)).payment.authorizations[0].status).toBe('released');
+  });
+
+  it('fails a declined payment with nothing to compensate', async () => {
+    const input = order({ faults: { authorizePayment: ['insufficient_funds'] } });
+    const result = await run(input);
+    expect(result.status).toBe('failed');
+    expect(result.failure).toMatchObject({ step: 'authorize', type: 'card_declined' });
+    expect(result.compensations).toEqual([]);
+    const l = await ledgers(input.orderId);
+    expect(l.payment.authorizations).toEqual([]);
+    expect(l.inventory.reservations).toEqual([]);
+  });
+
+  it('still ships when the notification fails', async () => {
+    const input = order({ faults: { sendNotification: ['timeout'] } });
+    const result = await run(input);
+    expect(result.status).toBe('shipped');
+    expect(result.notificationFailed).toBe(true);
+    expect(result.compensations).toEqual([]);
+    const l = await ledgers(input.orderId);
+    expect(l.notification.notifications).toEqual([]);
+    expect(l.shipping.labels).toEqual([expect.objectContaining({ status: 'created' })]);
+  });
+
+  it('retries forced capture timeouts and captures exactly once', async () => {
+    const input = order({ faults: { capturePayment: ['timeout', 'server_error'] } });
+    const result = await run(input);
+    expect(result.status).toBe('shipped');
+    const l = await ledgers(input.orderId);
+    expect(l.payment.captures).toEqual([expect.objectContaining({ amount: 5998 })]);
+  });
+
+  it('captures once when the capture commits and its answer is lost (commit_then_timeout)', async () => {
+    const input = order({ faults: { capturePayment: ['commit_then_timeout'] } });
+    const result = await run(input);
+    expect(result.status).toBe('shipped');
+    const l = await ledgers(input.orderId);
+    expect(l.payment.captures).toHaveLength(1);
+    expect(l.payment.authorizations[0].status).toBe('captured');
+  });
+
+  it('refunds a capture whose answer was lost before the order failed later', async () => {
+    const input = order({ faults: { capturePayment: ['commit_then_timeout'], createShippingLabel: ['address_error'] } });
+    const result = await run(input);
+    expect(result.status).toBe('failed');
+    expect(steps(result)).toEqual([
+      ['refundPayment', 'refunded'],
+      ['releaseInventory', 'released'],
+    ]);
+    const l = await ledgers(input.orderId);
+    expect(l.payment.captures).toHaveLength(1);
+    expect(l.payment.refunds).toHaveLength(1);
+  });
+
+  describe('cancel during each step compensates exactly what is due', () => {
+    // A forced `latency` outcome keeps the step in flight (1 s) while the cancel arrives.
+    it.each<[string, OrderInput['faults'], boolean, string[][]]>([
+      ['authorizing', { authorizePayment: ['latency'] }, false, [['releaseAuthorization', 'released']]],
+      ['awaiting_approval', undefined, true, [['releaseAuthorization', 'released']]],
+      ['reserving', { reserveInventory: ['latency'] }, false, [['releaseInventory', 'released'], ['releaseAuthorization', 'released']]],
+      ['capturing', { capturePayment: ['latency'] }, false, [['refundPayment', 'refunded'], ['releaseInventory', 'released']]],
+      // The label activity heartbeats, so it is really cancelled: its request is aborted and no label is made.
+      ['shipping', { createShippingLabel: ['latency'] }, false, [['cancelLabel', 'nothing_to_do'], ['refundPayment', 'refunded'], ['releaseInventory', 'released']]],
+    ])('while %s', async (status, faults, requiresApproval, expected) => {
+      const input = order({ requiresApproval, ...(faults && { faults }) });
+      const handle = await start(input);
+      await until(handle, (s) => s.status === status);
+      await handle.signal(cancelSignal, { by: 'CUST-001', reason: 'changed my mind' });
+      const result = (await handle.result()) as OrderState;
+      expect(result.status).toBe('cancelled');
+      expect(steps(result)).toEqual(expected);
+      const l = await ledgers(input.orderId);
+      const net = l.payment.captures.reduce((a: number, c: { amount: number }) => a + c.amount, 0) - l.payment.refunds.reduce((a: number, r: { amount: number }) => a + r.amount, 0);
+      expect(net).toBe(0);
+      expect(l.payment.authorizations.filter((h: { status: string }) => h.status === 'authorized')).toEqual([]);
+      expect(l.inventory.reservations.filter((r: { status: string }) => r.status === 'reserved')).toEqual([]);
+      expect(l.shipping.labels.filter((x: { status: string }) => x.status === 'created')).toEqual([]);
+      if (status === 'shipping') expect(l.shipping.labels).toEqual([]);
+    });
+
+    it('is too late once the label exists: the order ships', async () => {
+      const input = order({ faults: { sendNotification: ['latency'] } });
+      const handle = await start(input);
+      await until(handle, (s) => s.status === 'notifying');
+      await handle.signal(cancelSignal, { by: 'CUST-001' });
+      const result = (await handle.result()) as OrderState;
+      expect(result.status).toBe('shipped');
+      expect(result.compensations).toEqual([]);
+    });
+  });
+
+  it('parks in compensation_stuck when a compensation keeps failing, and an operator resolves it', async () => {
+    const failing = Array.from({ length: 20 }, () => 'server_error');
+    const input = order({ faults: { createShippingLabel: ['address_error'], refundPayment: failing }, compensationWindowMs: 1_500 });
+    const handle = await start(input);
+    const stuck = await until(handle, (s) => s.status === 'compensation_stuck', 20_000);
+    expect(stuck.compensations).toEqual([]);
+    await expect(handle.executeUpdate(operatorUpdate, { args: [{ action: 'retry' }] })).resolves.toMatchObject({ status: 'compensation_stuck' });
+    // The retry fails again (the plan forces 20 failures); the operator then resolves it by hand.
+    await until(handle, (s) => s.status === 'compensation_stuck', 20_000);
+    await handle.executeUpdate(operatorUpdate, { args: [{ action: 'resolve', note: 'refunded by phone' }] });
+    const result = (await handle.result()) as OrderState;
+    expect(result.status).toBe('failed');
+    expect(steps(result)).toEqual([
+      ['refundPayment', 'resolved_by_operator'],
+      ['releaseInventory', 'released'],
+    ]);
+  });
+
+  it('refuses an operator update unless the order is stuck', async () => {
+    const input = order({ requiresApproval: true });
+    const handle = await start(input);
+    await until(handle, (s) => s.status === 'awaiting_approval');
+    const refused = await handle.executeUpdate(operatorUpdate, { args: [{ action: 'resolve' }] }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ cause: { message: expect.stringMatching(/awaiting_approval, not compensation_stuck/) } });
+    expect((await handle.query(statusQuery)).status).toBe('awaiting_approval');
+    await handle.signal(rejectSignal, { by: 'manager' });
+    await handle.result();
   });
 });

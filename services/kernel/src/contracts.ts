@@ -132,6 +132,8 @@ export interface OrderState {
   captureId?: string;
   labelId?: string;
   trackingNumber?: string;
+  /** Progress (0–100) the label activity resumed from after a worker crash; 0 when it never had to. */
+  labelResumedFrom?: number;
   notificationFailed?: boolean;
   approval?: { approved: boolean; by?: string; reason?: string; timedOut?: boolean };
   failure?: { step: string; type?: string; message: string };

@@ -54,6 +54,8 @@ export interface RouteDef<B extends z.ZodType | undefined, Q extends z.ZodType |
   tags?: string[];
   body?: B;
   query?: Q;
+  /** Path parameters (string fields): validated like the body, and documented from the same schema. */
+  params?: z.ZodObject;
   response: R;
   /** Success status (200 unless given). */
   status?: number;
@@ -111,7 +113,7 @@ function requireAdmin(env: ServiceEnv, ctx: Context): void {
     throw new AppError({ type: 'invalid_request_error', code: 'unauthorized', status: 401, message: 'A valid admin bearer token is required.', headers: { 'WWW-Authenticate': 'Bearer' } });
 }
 
-function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): z.output<S> {
+function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params'): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validationError(parsed.error, where);
   return parsed.data;
@@ -165,9 +167,10 @@ export function createService(options: ServiceOptions): Service {
   for (const route of routes) {
     router[route.method](route.path, async (ctx: Context) => {
       if (route.admin) requireAdmin(env, ctx);
+      const params = route.params ? (parseWith(route.params, ctx.params, 'params') as Record<string, string>) : ctx.params;
       const body = route.body ? parseWith(route.body, ctx.request.body, 'body') : undefined;
       const query = route.query ? parseWith(route.query, ctx.query, 'query') : undefined;
-      const input: RouteInput<unknown, unknown> = { body, query, params: ctx.params as Record<string, string>, ctx };
+      const input: RouteInput<unknown, unknown> = { body, query, params: params as Record<string, string>, ctx };
       if (route.chaos && chaos) {
         await runDomainPost(ctx, route, input, { chaos, idempotency, metrics, db, env });
         return;
@@ -380,7 +383,15 @@ async function runDomainPost(ctx: Context, route: Route, input: RouteInput<unkno
 
   let committed = false;
   try {
-    if (decision.latencyMs) await sleep(decision.latencyMs);
+    if (decision.latencyMs) await sleepUnlessGone(ctx, decision.latencyMs);
+    if (callerGone(ctx)) {
+      // The caller hung up (e.g. a cancelled activity aborted its request) before the effect: apply
+      // nothing and free the key, so what the caller's compensation reads in the ledger stays true.
+      release();
+      ctx.respond = false;
+      logger.info({ operation, outcome }, 'caller hung up before the effect; nothing applied');
+      return;
+    }
     const business = p.chaos.businessError(operation, outcome);
     if (business) throw business;
     const status = route.status ?? 200;
@@ -408,6 +419,23 @@ async function runDomainPost(ctx: Context, route: Route, input: RouteInput<unkno
       else release();
     }
     throw err;
+  }
+}
+
+/** True once the caller's connection closed before we answered. */
+const callerGone = (ctx: Context): boolean => ctx.req.socket.destroyed || ctx.res.destroyed;
+
+/** Sleeps `ms`, waking early when the caller hangs up. */
+async function sleepUnlessGone(ctx: Context, ms: number): Promise<void> {
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  ctx.res.once('close', onClose);
+  try {
+    await sleep(ms, undefined, { signal: gone.signal });
+  } catch {
+    // woken by the caller hanging up
+  } finally {
+    ctx.res.off('close', onClose);
   }
 }
 
@@ -503,7 +531,7 @@ function buildOpenApi(options: ServiceOptions, routes: Route[]) {
       requestParams: {
         header: z.object(headers),
         ...(route.query && { query: route.query as z.ZodObject }),
-        ...(pathParams.length > 0 && { path: z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))) }),
+        ...(pathParams.length > 0 && { path: route.params ?? z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))) }),
       },
       ...(route.body && { requestBody: { content: { 'application/json': { schema: route.body } } } }),
       responses,

@@ -32,6 +32,8 @@ export function createDomainClient(baseUrl: string, defaultTimeoutMs: number) {
         ...(options.signal && { signal: options.signal }),
       }).json<T>();
     } catch (err) {
+      // Aborted by the caller (a cancelled activity): surface the abort reason (its CancelledFailure).
+      if (options.signal?.aborted) throw options.signal.reason ?? err;
       throw toAppError(err, `${method.toUpperCase()} ${baseUrl}${path}`);
     }
   }

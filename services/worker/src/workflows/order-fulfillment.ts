@@ -3,6 +3,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   isCancellation,
   log,
@@ -104,7 +105,11 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
     decision ??= { approved: false, by, ...(reason && { reason }) };
   });
   setHandler(cancelSignal, (c) => {
-    if (cancelled || isTerminalOrCompensating(state.status)) return;
+    // Once the label exists the parcel is on its way: a cancel is too late and is ignored (logged).
+    if (cancelled || isTerminalOrCompensating(state.status) || state.completedSteps.includes('ship')) {
+      log.info('cancel ignored', { orderId: input.orderId, status: state.status });
+      return;
+    }
     cancelled = c;
     main.cancel();
   });
@@ -123,6 +128,8 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
   );
 
   async function step<T>(name: OrderStep, status: OrderStatus, run: () => Promise<T>): Promise<T> {
+    // A cancel that arrived while the previous activity finished: this step never starts.
+    if (main.consideredCancelled) throw new CancelledFailure('order cancelled before this step');
     setStatus(status);
     state.currentStep = name;
     touched.add(name);
@@ -170,6 +177,7 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
       );
       state.labelId = label.labelId;
       state.trackingNumber = label.trackingNumber;
+      state.labelResumedFrom = label.resumedFrom;
       try {
         await step('notify', 'notifying', () => notifications.sendNotification({ ...call, to: input.customerEmail, template: 'order_shipped' }));
       } catch (err) {
