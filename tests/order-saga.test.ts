@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { getJson } from '@fake-stripe/kernel/testing';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { getJson, repoRoot } from '@fake-stripe/kernel/testing';
 import type { OrderInput, OrderState } from '@fake-stripe/kernel';
 import { approveSignal, cancelSignal, operatorUpdate, orderWorkflowId, rejectSignal, statusQuery } from '@fake-stripe/worker/definitions';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -54,6 +57,18 @@ async function until(handle: WorkflowHandle, pred: (s: OrderState) => boolean, t
   }
 }
 
+/**
+ * With RECORD_HISTORIES=1, saves a finished run's history as a replay fixture
+ * (services/worker/test/histories/), which the replay test runs against the current workflow code.
+ */
+async function record(input: OrderInput, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await p.env.client.workflow.getHandle(orderWorkflowId(input.orderId)).fetchHistory();
+  const dir = join(repoRoot, 'services/worker/test/histories');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
+}
+
 const steps = (s: OrderState) => s.compensations.map((c) => [c.step, c.outcome]);
 
 async function ledgers(orderId: string) {
@@ -81,6 +96,7 @@ describe('orderFulfillmentWorkflow', () => {
     expect(l.inventory.reservations).toEqual([expect.objectContaining({ status: 'reserved' })]);
     expect(l.shipping.labels).toEqual([expect.objectContaining({ status: 'created', trackingNumber: result.trackingNumber })]);
     expect(l.notification.notifications).toHaveLength(1);
+    await record(input, 'order-happy-path');
   });
 
   it('refunds the capture and releases the stock when shipping fails (no label to cancel, the hold is consumed)', async () => {
@@ -98,6 +114,7 @@ describe('orderFulfillmentWorkflow', () => {
     expect(l.payment.authorizations[0].status).toBe('captured');
     expect(l.inventory.reservations[0].status).toBe('released');
     expect(l.shipping.labels).toEqual([]);
+    await record(input, 'order-shipping-fails-compensation');
   });
 
   it('waits for approval, then ships when a manager approves', async () => {
@@ -108,6 +125,7 @@ describe('orderFulfillmentWorkflow', () => {
     const result = (await handle.result()) as OrderState;
     expect(result.status).toBe('shipped');
     expect(result.approval).toEqual({ approved: true, by: 'manager-1' });
+    await record(input, 'order-approved');
     expect(result.completedSteps).toEqual(['authorize', 'approval', 'reserve', 'capture', 'ship', 'notify']);
   });
 
@@ -240,6 +258,7 @@ describe('orderFulfillmentWorkflow', () => {
       ['refundPayment', 'resolved_by_operator'],
       ['releaseInventory', 'released'],
     ]);
+    await record(input, 'order-compensation-stuck-resolved');
   });
 
   it('refuses an operator update unless the order is stuck', async () => {
