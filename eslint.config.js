@@ -19,7 +19,17 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       'import-x/no-cycle': 'error',
       // No deep imports into another workspace package's src/: use its package exports.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/services/*/src/**', '../../*/src/**'], message: 'Import the package (@fake-stripe/...), not its src/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/services/*/src/**', '../../*/src/**'],
+              message: 'Import the package (@fake-stripe/...), not its src/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -55,9 +55,24 @@ export async function startPlatform(options: { labelMs?: number } = {}): Promise
     startInProcess(createInventoryService, { ...chaos('inventory', testChaos()), SEED_STOCK: '100000' }, inventoryEnv),
     startInProcess(createShippingService, chaos('shipping', testChaos(labelMs))),
     startInProcess(createNotificationService, chaos('notification', testChaos())),
-    bundleWorkflowCode({ workflowsPath, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } }),
+    bundleWorkflowCode({
+      workflowsPath,
+      logger: {
+        log: () => undefined,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
+    }),
   ]);
-  const urls = { payment: payment.url, inventory: inventory.url, shipping: shipping.url, notification: notification.url };
+  const urls = {
+    payment: payment.url,
+    inventory: inventory.url,
+    shipping: shipping.url,
+    notification: notification.url,
+  };
   const services = [payment, inventory, shipping, notification];
   const taskQueue = `${TASK_QUEUE}-test`;
   return {

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { getJson, repoRoot } from '@fake-stripe/kernel/testing';
 import type { OrderInput, OrderState } from '@fake-stripe/kernel';
-import { approveSignal, cancelSignal, operatorUpdate, orderWorkflowId, rejectSignal, statusQuery } from '@fake-stripe/worker/definitions';
+import {
+  approveSignal,
+  cancelSignal,
+  operatorUpdate,
+  orderWorkflowId,
+  rejectSignal,
+  statusQuery,
+} from '@fake-stripe/worker/definitions';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { startPlatform } from './harness.ts';
@@ -39,7 +46,11 @@ const order = (overrides: Partial<OrderInput> = {}): OrderInput => ({
 });
 
 async function start(input: OrderInput): Promise<WorkflowHandle> {
-  return p.env.client.workflow.start('orderFulfillmentWorkflow', { args: [input], taskQueue: p.taskQueue, workflowId: orderWorkflowId(input.orderId) });
+  return p.env.client.workflow.start('orderFulfillmentWorkflow', {
+    args: [input],
+    taskQueue: p.taskQueue,
+    workflowId: orderWorkflowId(input.orderId),
+  });
 }
 
 async function run(input: OrderInput): Promise<OrderState> {
@@ -47,7 +58,11 @@ async function run(input: OrderInput): Promise<OrderState> {
 }
 
 /** Polls the status query until `pred` holds (bounded). */
-async function until(handle: WorkflowHandle, pred: (s: OrderState) => boolean, timeoutMs = 15_000): Promise<OrderState> {
+async function until(
+  handle: WorkflowHandle,
+  pred: (s: OrderState) => boolean,
+  timeoutMs = 15_000,
+): Promise<OrderState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await handle.query(statusQuery);
@@ -94,7 +109,9 @@ describe('orderFulfillmentWorkflow', () => {
     expect(l.payment.captures).toEqual([expect.objectContaining({ amount: 5998 })]);
     expect(l.payment.refunds).toEqual([]);
     expect(l.inventory.reservations).toEqual([expect.objectContaining({ status: 'reserved' })]);
-    expect(l.shipping.labels).toEqual([expect.objectContaining({ status: 'created', trackingNumber: result.trackingNumber })]);
+    expect(l.shipping.labels).toEqual([
+      expect.objectContaining({ status: 'created', trackingNumber: result.trackingNumber }),
+    ]);
     expect(l.notification.notifications).toHaveLength(1);
     await record(input, 'order-happy-path');
   });
@@ -193,7 +210,9 @@ describe('orderFulfillmentWorkflow', () => {
   });
 
   it('refunds a capture whose answer was lost before the order failed later', async () => {
-    const input = order({ faults: { capturePayment: ['commit_then_timeout'], createShippingLabel: ['address_error'] } });
+    const input = order({
+      faults: { capturePayment: ['commit_then_timeout'], createShippingLabel: ['address_error'] },
+    });
     const result = await run(input);
     expect(result.status).toBe('failed');
     expect(steps(result)).toEqual([
@@ -210,10 +229,35 @@ describe('orderFulfillmentWorkflow', () => {
     it.each<[string, OrderInput['faults'], boolean, string[][]]>([
       ['authorizing', { authorizePayment: ['latency'] }, false, [['releaseAuthorization', 'released']]],
       ['awaiting_approval', undefined, true, [['releaseAuthorization', 'released']]],
-      ['reserving', { reserveInventory: ['latency'] }, false, [['releaseInventory', 'released'], ['releaseAuthorization', 'released']]],
-      ['capturing', { capturePayment: ['latency'] }, false, [['refundPayment', 'refunded'], ['releaseInventory', 'released']]],
+      [
+        'reserving',
+        { reserveInventory: ['latency'] },
+        false,
+        [
+          ['releaseInventory', 'released'],
+          ['releaseAuthorization', 'released'],
+        ],
+      ],
+      [
+        'capturing',
+        { capturePayment: ['latency'] },
+        false,
+        [
+          ['refundPayment', 'refunded'],
+          ['releaseInventory', 'released'],
+        ],
+      ],
       // The label activity heartbeats, so it is really cancelled: its request is aborted and no label is made.
-      ['shipping', { createShippingLabel: ['latency'] }, false, [['cancelLabel', 'nothing_to_do'], ['refundPayment', 'refunded'], ['releaseInventory', 'released']]],
+      [
+        'shipping',
+        { createShippingLabel: ['latency'] },
+        false,
+        [
+          ['cancelLabel', 'nothing_to_do'],
+          ['refundPayment', 'refunded'],
+          ['releaseInventory', 'released'],
+        ],
+      ],
     ])('while %s', async (status, faults, requiresApproval, expected) => {
       const input = order({ requiresApproval, ...(faults && { faults }) });
       const handle = await start(input);
@@ -223,7 +267,9 @@ describe('orderFulfillmentWorkflow', () => {
       expect(result.status).toBe('cancelled');
       expect(steps(result)).toEqual(expected);
       const l = await ledgers(input.orderId);
-      const net = l.payment.captures.reduce((a: number, c: { amount: number }) => a + c.amount, 0) - l.payment.refunds.reduce((a: number, r: { amount: number }) => a + r.amount, 0);
+      const net =
+        l.payment.captures.reduce((a: number, c: { amount: number }) => a + c.amount, 0) -
+        l.payment.refunds.reduce((a: number, r: { amount: number }) => a + r.amount, 0);
       expect(net).toBe(0);
       expect(l.payment.authorizations.filter((h: { status: string }) => h.status === 'authorized')).toEqual([]);
       expect(l.inventory.reservations.filter((r: { status: string }) => r.status === 'reserved')).toEqual([]);
@@ -244,11 +290,16 @@ describe('orderFulfillmentWorkflow', () => {
 
   it('parks in compensation_stuck when a compensation keeps failing, and an operator resolves it', async () => {
     const failing = Array.from({ length: 20 }, () => 'server_error');
-    const input = order({ faults: { createShippingLabel: ['address_error'], refundPayment: failing }, compensationWindowMs: 1_500 });
+    const input = order({
+      faults: { createShippingLabel: ['address_error'], refundPayment: failing },
+      compensationWindowMs: 1_500,
+    });
     const handle = await start(input);
     const stuck = await until(handle, (s) => s.status === 'compensation_stuck', 20_000);
     expect(stuck.compensations).toEqual([]);
-    await expect(handle.executeUpdate(operatorUpdate, { args: [{ action: 'retry' }] })).resolves.toMatchObject({ status: 'compensation_stuck' });
+    await expect(handle.executeUpdate(operatorUpdate, { args: [{ action: 'retry' }] })).resolves.toMatchObject({
+      status: 'compensation_stuck',
+    });
     // The retry fails again (the plan forces 20 failures); the operator then resolves it by hand.
     await until(handle, (s) => s.status === 'compensation_stuck', 20_000);
     await handle.executeUpdate(operatorUpdate, { args: [{ action: 'resolve', note: 'refunded by phone' }] });
@@ -265,8 +316,12 @@ describe('orderFulfillmentWorkflow', () => {
     const input = order({ requiresApproval: true });
     const handle = await start(input);
     await until(handle, (s) => s.status === 'awaiting_approval');
-    const refused = await handle.executeUpdate(operatorUpdate, { args: [{ action: 'resolve' }] }).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ cause: { message: expect.stringMatching(/awaiting_approval, not compensation_stuck/) } });
+    const refused = await handle
+      .executeUpdate(operatorUpdate, { args: [{ action: 'resolve' }] })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      cause: { message: expect.stringMatching(/awaiting_approval, not compensation_stuck/) },
+    });
     expect((await handle.query(statusQuery)).status).toBe('awaiting_approval');
     await handle.signal(rejectSignal, { by: 'manager' });
     await handle.result();

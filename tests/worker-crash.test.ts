@@ -22,23 +22,27 @@ afterAll(async () => {
 
 /** The real worker process (`services/worker/src/worker.ts`) against the test platform. */
 function spawnWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, 'services/worker/src/worker.ts')], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      LOG_LEVEL: 'info',
-      TEMPORAL_ADDRESS: p.env.address,
-      TASK_QUEUE: p.taskQueue,
-      PAYMENT_URL: p.urls.payment,
-      INVENTORY_URL: p.urls.inventory,
-      SHIPPING_URL: p.urls.shipping,
-      NOTIFICATION_URL: p.urls.notification,
-      HTTP_TIMEOUT_MS: '2000',
-      LABEL_EXPECTED_MS: String(LABEL_MS),
-      METRICS_PORT: '0',
+  const child = spawn(
+    process.execPath,
+    ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, 'services/worker/src/worker.ts')],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'info',
+        TEMPORAL_ADDRESS: p.env.address,
+        TASK_QUEUE: p.taskQueue,
+        PAYMENT_URL: p.urls.payment,
+        INVENTORY_URL: p.urls.inventory,
+        SHIPPING_URL: p.urls.shipping,
+        NOTIFICATION_URL: p.urls.notification,
+        HTTP_TIMEOUT_MS: '2000',
+        LABEL_EXPECTED_MS: String(LABEL_MS),
+        METRICS_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('worker did not start')), 30_000);
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
@@ -64,7 +68,11 @@ describe('worker crash during label creation', () => {
       customerEmail: 'crash@example.com',
       requiresApproval: false,
     };
-    const handle = await p.env.client.workflow.start('orderFulfillmentWorkflow', { args: [input], taskQueue: p.taskQueue, workflowId: orderWorkflowId(input.orderId) });
+    const handle = await p.env.client.workflow.start('orderFulfillmentWorkflow', {
+      args: [input],
+      taskQueue: p.taskQueue,
+      workflowId: orderWorkflowId(input.orderId),
+    });
 
     // Wait until the label activity has heartbeated real progress, then kill the worker hard.
     let progress = 0;
@@ -86,7 +94,9 @@ describe('worker crash during label creation', () => {
     expect(result.status).toBe('shipped');
     expect(result.labelResumedFrom).toBeGreaterThanOrEqual(progress);
     const labels = await getJson(`${p.urls.shipping}/shipping/ledger?orderId=${input.orderId}`);
-    expect(labels.body.labels).toEqual([expect.objectContaining({ status: 'created', trackingNumber: result.trackingNumber })]);
+    expect(labels.body.labels).toEqual([
+      expect.objectContaining({ status: 'created', trackingNumber: result.trackingNumber }),
+    ]);
     const payment = await getJson(`${p.urls.payment}/payment/ledger?orderId=${input.orderId}`);
     expect(payment.body.captures).toHaveLength(1);
   }, 90_000);

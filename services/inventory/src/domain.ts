@@ -45,7 +45,11 @@ export function checkReservable(items: LineItem[], stockOf: (sku: string) => Sto
     const stock = stockOf(sku);
     if (!stock) throw notFound(`No such SKU: ${sku}.`, `items[${i}].sku`);
     if (stock.available < quantity)
-      throw conflict('out_of_stock', `Only ${stock.available} of ${sku} available; ${quantity} requested.`, `items[${i}].quantity`);
+      throw conflict(
+        'out_of_stock',
+        `Only ${stock.available} of ${sku} available; ${quantity} requested.`,
+        `items[${i}].quantity`,
+      );
   });
 }
 

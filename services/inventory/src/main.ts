@@ -14,7 +14,14 @@ export const envSchema = serviceEnvSchema.extend({
 export function createInventoryService(env = loadEnv(envSchema)): Service {
   const db = openDb(join(env.DATA_DIR, 'inventory.sqlite'));
   const store = createInventoryStore(db, seedCatalog(env.SEED_STOCK));
-  return createService({ name: 'inventory', prefix: '/inventory', env, db, routes: inventoryRoutes(store), chaos: inventoryChaos });
+  return createService({
+    name: 'inventory',
+    prefix: '/inventory',
+    env,
+    db,
+    routes: inventoryRoutes(store),
+    chaos: inventoryChaos,
+  });
 }
 
 if (import.meta.main) await runService(createInventoryService(loadEnv(envSchema)));

@@ -2,7 +2,15 @@ import { defineRoute, orderQuerySchema } from '@fake-stripe/kernel';
 import type { OperationSpec, Route } from '@fake-stripe/kernel';
 import { conflict } from '@fake-stripe/kernel';
 import { checkRelease, checkReservable, mergeItems } from './domain.ts';
-import { ledgerSchema, releaseBody, reservationSchema, reserveBody, restockBody, stockListSchema, stockSchema } from './schemas.ts';
+import {
+  ledgerSchema,
+  releaseBody,
+  reservationSchema,
+  reserveBody,
+  restockBody,
+  stockListSchema,
+  stockSchema,
+} from './schemas.ts';
 import type { InventoryStore } from './store.ts';
 
 export const inventoryChaos: Record<string, OperationSpec> = {

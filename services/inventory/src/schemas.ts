@@ -9,7 +9,11 @@ export const reserveBody = z
   .meta({ id: 'ReserveRequest' });
 export const releaseBody = z.object({ reservationId }).strict().meta({ id: 'InventoryReleaseRequest' });
 export const restockBody = z
-  .object({ sku: skuSchema, quantity: z.number().int().positive().max(1_000_000), name: z.string().min(1).max(200).optional() })
+  .object({
+    sku: skuSchema,
+    quantity: z.number().int().positive().max(1_000_000),
+    name: z.string().min(1).max(200).optional(),
+  })
   .strict()
   .meta({ id: 'RestockRequest' });
 

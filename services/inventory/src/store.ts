@@ -34,12 +34,21 @@ export function createInventoryStore(db: Db, seed: Stock[]) {
       ON CONFLICT (sku) DO UPDATE SET total = total + excluded.total, available = available + excluded.available`),
     insertReservation: db.prepare("INSERT INTO reservations VALUES (?, ?, 'reserved', ?, NULL)"),
     insertItem: db.prepare('INSERT INTO reservation_items VALUES (?, ?, ?)'),
-    reservation: db.prepare('SELECT reservation_id AS reservationId, order_id AS orderId, status, created_at AS createdAt, released_at AS releasedAt FROM reservations WHERE reservation_id = ?'),
-    reservationsOf: db.prepare('SELECT reservation_id AS reservationId, order_id AS orderId, status, created_at AS createdAt, released_at AS releasedAt FROM reservations WHERE order_id = ? ORDER BY created_at, rowid'),
+    reservation: db.prepare(
+      'SELECT reservation_id AS reservationId, order_id AS orderId, status, created_at AS createdAt, released_at AS releasedAt FROM reservations WHERE reservation_id = ?',
+    ),
+    reservationsOf: db.prepare(
+      'SELECT reservation_id AS reservationId, order_id AS orderId, status, created_at AS createdAt, released_at AS releasedAt FROM reservations WHERE order_id = ? ORDER BY created_at, rowid',
+    ),
     itemsOf: db.prepare('SELECT sku, quantity FROM reservation_items WHERE reservation_id = ? ORDER BY sku'),
-    markReleased: db.prepare("UPDATE reservations SET status = 'released', released_at = ? WHERE reservation_id = ? AND status = 'reserved'"),
+    markReleased: db.prepare(
+      "UPDATE reservations SET status = 'released', released_at = ? WHERE reservation_id = ? AND status = 'reserved'",
+    ),
   };
-  const withItems = (r: Omit<Reservation, 'items'>): Reservation => ({ ...r, items: q.itemsOf.all(r.reservationId) as unknown as LineItem[] });
+  const withItems = (r: Omit<Reservation, 'items'>): Reservation => ({
+    ...r,
+    items: q.itemsOf.all(r.reservationId) as unknown as LineItem[],
+  });
 
   return {
     stock: (sku: string) => q.stock.get(sku) as Stock | undefined,
@@ -75,7 +84,10 @@ export function createInventoryStore(db: Db, seed: Stock[]) {
       return q.stock.get(sku) as unknown as Stock;
     },
     ledger(orderId: string) {
-      return { orderId, reservations: (q.reservationsOf.all(orderId) as unknown as Array<Omit<Reservation, 'items'>>).map(withItems) };
+      return {
+        orderId,
+        reservations: (q.reservationsOf.all(orderId) as unknown as Array<Omit<Reservation, 'items'>>).map(withItems),
+      };
     },
   };
 }

@@ -23,24 +23,65 @@ async function stockOf(sku: string): Promise<{ total: number; available: number;
 
 describe('POST /inventory/reserve', () => {
   it('decrements available stock and records the reservation', async () => {
-    const res = await postJson(`${svc.url}/inventory/reserve`, { orderId: 'ORD-R1', items: [{ sku: 'ITEM-001', quantity: 3 }, { sku: 'ITEM-002', quantity: 1 }] }, ok);
+    const res = await postJson(
+      `${svc.url}/inventory/reserve`,
+      {
+        orderId: 'ORD-R1',
+        items: [
+          { sku: 'ITEM-001', quantity: 3 },
+          { sku: 'ITEM-002', quantity: 1 },
+        ],
+      },
+      ok,
+    );
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ orderId: 'ORD-R1', status: 'reserved', items: [{ sku: 'ITEM-001', quantity: 3 }, { sku: 'ITEM-002', quantity: 1 }] });
+    expect(res.body).toMatchObject({
+      orderId: 'ORD-R1',
+      status: 'reserved',
+      items: [
+        { sku: 'ITEM-001', quantity: 3 },
+        { sku: 'ITEM-002', quantity: 1 },
+      ],
+    });
     expect(await stockOf('ITEM-001')).toMatchObject({ total: 100, available: 97, reserved: 3 });
     const ledger = await getJson(`${svc.url}/inventory/ledger?orderId=ORD-R1`);
     expect(ledger.body.reservations).toHaveLength(1);
   });
 
   it('reserves all lines or none: a short line leaves every SKU untouched', async () => {
-    const res = await postJson(`${svc.url}/inventory/reserve`, { orderId: 'ORD-R2', items: [{ sku: 'ITEM-003', quantity: 1 }, { sku: 'ITEM-004', quantity: 101 }] }, ok);
+    const res = await postJson(
+      `${svc.url}/inventory/reserve`,
+      {
+        orderId: 'ORD-R2',
+        items: [
+          { sku: 'ITEM-003', quantity: 1 },
+          { sku: 'ITEM-004', quantity: 101 },
+        ],
+      },
+      ok,
+    );
     expect(res.status).toBe(409);
-    expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'out_of_stock', param: 'items[1].quantity' });
+    expect(res.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'out_of_stock',
+      param: 'items[1].quantity',
+    });
     expect(await stockOf('ITEM-003')).toMatchObject({ available: 100, reserved: 0 });
     expect((await getJson(`${svc.url}/inventory/ledger?orderId=ORD-R2`)).body.reservations).toHaveLength(0);
   });
 
   it('names an unknown SKU and changes nothing', async () => {
-    const res = await postJson(`${svc.url}/inventory/reserve`, { orderId: 'ORD-R3', items: [{ sku: 'ITEM-001', quantity: 1 }, { sku: 'NOPE', quantity: 1 }] }, ok);
+    const res = await postJson(
+      `${svc.url}/inventory/reserve`,
+      {
+        orderId: 'ORD-R3',
+        items: [
+          { sku: 'ITEM-001', quantity: 1 },
+          { sku: 'NOPE', quantity: 1 },
+        ],
+      },
+      ok,
+    );
     expect(res.status).toBe(404);
     expect(res.body.error).toMatchObject({ code: 'resource_missing', param: 'items[1].sku' });
     expect((await getJson(`${svc.url}/inventory/ledger?orderId=ORD-R3`)).body.reservations).toHaveLength(0);
@@ -62,7 +103,11 @@ describe('POST /inventory/reserve', () => {
     await postJson(`${svc.url}/inventory/restock`, { sku: 'LAST-UNITS', quantity: 10 }, admin);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        postJson(`${svc.url}/inventory/reserve`, { orderId: `ORD-C${i}`, items: [{ sku: 'LAST-UNITS', quantity: 1 }] }, ok),
+        postJson(
+          `${svc.url}/inventory/reserve`,
+          { orderId: `ORD-C${i}`, items: [{ sku: 'LAST-UNITS', quantity: 1 }] },
+          ok,
+        ),
       ),
     );
     const statuses = results.map((r) => r.status);
@@ -74,7 +119,11 @@ describe('POST /inventory/reserve', () => {
 
 describe('POST /inventory/release', () => {
   it('restores the stock once, however often it is released', async () => {
-    const reserved = await postJson(`${svc.url}/inventory/reserve`, { orderId: 'ORD-REL', items: [{ sku: 'ITEM-010', quantity: 4 }] }, ok);
+    const reserved = await postJson(
+      `${svc.url}/inventory/reserve`,
+      { orderId: 'ORD-REL', items: [{ sku: 'ITEM-010', quantity: 4 }] },
+      ok,
+    );
     expect(await stockOf('ITEM-010')).toMatchObject({ available: 96, reserved: 4 });
     for (const _ of [1, 2, 3]) {
       const res = await postJson(`${svc.url}/inventory/release`, { reservationId: reserved.body.reservationId }, ok);
@@ -102,7 +151,11 @@ describe('POST /inventory/restock', () => {
     const res = await postJson(`${svc.url}/inventory/restock`, { sku: 'ITEM-005', quantity: 5 }, admin);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ sku: 'ITEM-005', total: 105, available: 105 });
-    const all = (await getJson(`${svc.url}/inventory/stock`)).body.items as Array<{ total: number; available: number; reserved: number }>;
+    const all = (await getJson(`${svc.url}/inventory/stock`)).body.items as Array<{
+      total: number;
+      available: number;
+      reserved: number;
+    }>;
     for (const s of all) expect(s.total).toBe(s.available + s.reserved);
   });
 });

@@ -12,7 +12,9 @@ export interface Notification {
 
 /** An e-mail address for `email`, an E.164 number for `sms`. */
 export function recipientProblem(channel: Channel, to: string): string | undefined {
-  if (channel === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(to)) return 'must be an e-mail address for channel email';
-  if (channel === 'sms' && !/^\+[1-9]\d{6,14}$/.test(to)) return 'must be an E.164 phone number (e.g. +14155550100) for channel sms';
+  if (channel === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(to))
+    return 'must be an e-mail address for channel email';
+  if (channel === 'sms' && !/^\+[1-9]\d{6,14}$/.test(to))
+    return 'must be an E.164 phone number (e.g. +14155550100) for channel sms';
   return undefined;
 }

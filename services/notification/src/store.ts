@@ -10,11 +10,16 @@ export function createNotificationStore(db: Db) {
     CREATE INDEX IF NOT EXISTS notifications_order ON notifications (order_id);
   `);
   const insert = db.prepare('INSERT INTO notifications VALUES (?, ?, ?, ?, ?, ?)');
-  const of = db.prepare(`SELECT notification_id AS notificationId, order_id AS orderId, channel, recipient AS "to", template,
+  const of =
+    db.prepare(`SELECT notification_id AS notificationId, order_id AS orderId, channel, recipient AS "to", template,
     created_at AS createdAt FROM notifications WHERE order_id = ? ORDER BY created_at, rowid`);
   return {
     record(n: Omit<Notification, 'notificationId' | 'createdAt'>): Notification {
-      const notification: Notification = { ...n, notificationId: `ntf_${randomBytes(12).toString('hex')}`, createdAt: new Date().toISOString() };
+      const notification: Notification = {
+        ...n,
+        notificationId: `ntf_${randomBytes(12).toString('hex')}`,
+        createdAt: new Date().toISOString(),
+      };
       insert.run(notification.notificationId, n.orderId, n.channel, n.to, n.template, notification.createdAt);
       return notification;
     },

@@ -8,7 +8,14 @@ export const envSchema = serviceEnvSchema.extend({ PORT: envInt(3013) });
 
 export function createShippingService(env = loadEnv(envSchema)): Service {
   const db = openDb(join(env.DATA_DIR, 'shipping.sqlite'));
-  return createService({ name: 'shipping', prefix: '/shipping', env, db, routes: shippingRoutes(createShippingStore(db)), chaos: shippingChaos });
+  return createService({
+    name: 'shipping',
+    prefix: '/shipping',
+    env,
+    db,
+    routes: shippingRoutes(createShippingStore(db)),
+    chaos: shippingChaos,
+  });
 }
 
 if (import.meta.main) await runService(createShippingService(loadEnv(envSchema)));

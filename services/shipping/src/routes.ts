@@ -11,7 +11,13 @@ export const shippingChaos: Record<string, OperationSpec> = {
     latency: { baseMs: 19_000, jitterMs: 2_000 },
     businessErrors: {
       address_error: () =>
-        new AppError({ type: 'invalid_request_error', code: 'address_invalid', status: 422, message: 'The carrier could not validate the shipping address.', param: 'address' }),
+        new AppError({
+          type: 'invalid_request_error',
+          code: 'address_invalid',
+          status: 422,
+          message: 'The carrier could not validate the shipping address.',
+          param: 'address',
+        }),
     },
   },
   cancel: { weights: { success: 90, timeout: 10 } },

@@ -22,4 +22,6 @@ export const labelSchema = z
     cancelledAt: z.string().nullable(),
   })
   .meta({ id: 'Label' });
-export const ledgerSchema = z.object({ orderId: z.string(), labels: z.array(labelSchema) }).meta({ id: 'ShippingLedger' });
+export const ledgerSchema = z
+  .object({ orderId: z.string(), labels: z.array(labelSchema) })
+  .meta({ id: 'ShippingLedger' });

@@ -14,7 +14,11 @@ interface Row {
   createdAt: string;
   cancelledAt: string | null;
 }
-const fromRow = (r: Row): Label => ({ ...r, address: JSON.parse(r.address) as Address, items: JSON.parse(r.items) as Label['items'] });
+const fromRow = (r: Row): Label => ({
+  ...r,
+  address: JSON.parse(r.address) as Address,
+  items: JSON.parse(r.items) as Label['items'],
+});
 
 export function createShippingStore(db: Db) {
   db.exec(`
@@ -30,7 +34,9 @@ export function createShippingStore(db: Db) {
     insert: db.prepare("INSERT INTO labels VALUES (?, ?, ?, ?, 'created', ?, ?, ?, NULL)"),
     label: db.prepare(`SELECT ${cols} FROM labels WHERE label_id = ?`),
     labelsOf: db.prepare(`SELECT ${cols} FROM labels WHERE order_id = ? ORDER BY created_at, rowid`),
-    cancel: db.prepare("UPDATE labels SET status = 'cancelled', cancelled_at = ? WHERE label_id = ? AND status = 'created'"),
+    cancel: db.prepare(
+      "UPDATE labels SET status = 'cancelled', cancelled_at = ? WHERE label_id = ? AND status = 'created'",
+    ),
   };
   const label = (id: string): Label | undefined => {
     const row = q.label.get(id) as Row | undefined;
@@ -39,7 +45,15 @@ export function createShippingStore(db: Db) {
   return {
     create(orderId: string, address: Address, items: Label['items']): Label {
       const labelId = `lbl_${randomBytes(12).toString('hex')}`;
-      q.insert.run(labelId, orderId, newTrackingNumber(), 'UPS', JSON.stringify(address), JSON.stringify(items), new Date().toISOString());
+      q.insert.run(
+        labelId,
+        orderId,
+        newTrackingNumber(),
+        'UPS',
+        JSON.stringify(address),
+        JSON.stringify(items),
+        new Date().toISOString(),
+      );
       return label(labelId)!;
     },
     label,

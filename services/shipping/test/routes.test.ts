@@ -35,17 +35,29 @@ describe('POST /shipping/create-label', () => {
   });
 
   it('answers an address error as a definitive 422 naming address, and records nothing', async () => {
-    const res = await postJson(`${svc.url}/shipping/create-label`, { orderId: 'ORD-S2', address, items }, { 'X-Chaos-Outcome': 'address_error', 'Idempotency-Key': 'addr-1' });
+    const res = await postJson(
+      `${svc.url}/shipping/create-label`,
+      { orderId: 'ORD-S2', address, items },
+      { 'X-Chaos-Outcome': 'address_error', 'Idempotency-Key': 'addr-1' },
+    );
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'address_invalid', param: 'address' });
-    const replay = await postJson(`${svc.url}/shipping/create-label`, { orderId: 'ORD-S2', address, items }, { 'Idempotency-Key': 'addr-1' });
+    const replay = await postJson(
+      `${svc.url}/shipping/create-label`,
+      { orderId: 'ORD-S2', address, items },
+      { 'Idempotency-Key': 'addr-1' },
+    );
     expect(replay.status).toBe(422);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect((await getJson(`${svc.url}/shipping/ledger?orderId=ORD-S2`)).body.labels).toHaveLength(0);
   });
 
   it('refuses a bad address naming the field', async () => {
-    const res = await postJson(`${svc.url}/shipping/create-label`, { orderId: 'ORD-S3', address: { ...address, country: 'usa' }, items }, ok);
+    const res = await postJson(
+      `${svc.url}/shipping/create-label`,
+      { orderId: 'ORD-S3', address: { ...address, country: 'usa' }, items },
+      ok,
+    );
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ param: 'address.country' });
   });

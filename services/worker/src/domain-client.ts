@@ -59,7 +59,19 @@ function toAppError(err: unknown, what: string): AppError {
     });
   }
   if (err instanceof TimeoutError)
-    return new AppError({ type: 'api_error', code: 'client_timeout', status: 504, message: `${what}: no answer in time`, cause: err });
+    return new AppError({
+      type: 'api_error',
+      code: 'client_timeout',
+      status: 504,
+      message: `${what}: no answer in time`,
+      cause: err,
+    });
   if (err instanceof AppError) return err;
-  return new AppError({ type: 'api_error', code: 'network_error', status: 502, message: `${what}: ${(err as Error).message}`, cause: err });
+  return new AppError({
+    type: 'api_error',
+    code: 'network_error',
+    status: 502,
+    message: `${what}: ${(err as Error).message}`,
+    cause: err,
+  });
 }

@@ -15,7 +15,9 @@ export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', impor
 const pinoForSdk = (): SdkLogger => {
   const log = logger.child({ module: 'temporal' });
   const at = (level: LogLevel, message: string, meta?: LogMetadata): void => {
-    const fn = { TRACE: log.trace, DEBUG: log.debug, INFO: log.info, WARN: log.warn, ERROR: log.error }[level].bind(log);
+    const fn = { TRACE: log.trace, DEBUG: log.debug, INFO: log.info, WARN: log.warn, ERROR: log.error }[level].bind(
+      log,
+    );
     fn(meta ?? {}, message);
   };
   return {
@@ -57,11 +59,16 @@ async function main(): Promise<void> {
   const env = loadWorkerEnv();
   Runtime.install({
     logger: pinoForSdk(),
-    ...(env.METRICS_PORT > 0 && { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${env.METRICS_PORT}` } } } }),
+    ...(env.METRICS_PORT > 0 && {
+      telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${env.METRICS_PORT}` } } },
+    }),
   });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await Worker.create(workerOptions(env, connection));
-  logger.info({ taskQueue: env.TASK_QUEUE, temporal: env.TEMPORAL_ADDRESS, metricsPort: env.METRICS_PORT }, 'worker listening');
+  logger.info(
+    { taskQueue: env.TASK_QUEUE, temporal: env.TEMPORAL_ADDRESS, metricsPort: env.METRICS_PORT },
+    'worker listening',
+  );
   await worker.run(); // SIGINT/SIGTERM make the SDK drain and stop
   await connection.close();
 }

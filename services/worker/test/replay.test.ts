@@ -12,11 +12,17 @@ const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 describe('workflow replay', () => {
   it('has recorded histories to replay', () => {
-    expect(fixtures).toEqual(expect.arrayContaining(['order-happy-path.json', 'order-shipping-fails-compensation.json']));
+    expect(fixtures).toEqual(
+      expect.arrayContaining(['order-happy-path.json', 'order-shipping-fails-compensation.json']),
+    );
   });
 
-  it.each(fixtures)('replays %s deterministically', async (file) => {
-    const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowsPath, replayName: file }, history);
-  }, 60_000);
+  it.each(fixtures)(
+    'replays %s deterministically',
+    async (file) => {
+      const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+      await Worker.runReplayHistory({ workflowsPath, replayName: file }, history);
+    },
+    60_000,
+  );
 });

@@ -23,10 +23,25 @@ export interface CallContext {
   faults?: FaultPlan;
 }
 
-interface Hold { authorizationId: string; status: string; amount: number }
-interface Capture { captureId: string; authorizationId: string; amount: number }
-interface Reservation { reservationId: string; status: string }
-interface Label { labelId: string; status: string; trackingNumber: string }
+interface Hold {
+  authorizationId: string;
+  status: string;
+  amount: number;
+}
+interface Capture {
+  captureId: string;
+  authorizationId: string;
+  amount: number;
+}
+interface Reservation {
+  reservationId: string;
+  status: string;
+}
+interface Label {
+  labelId: string;
+  status: string;
+  trackingNumber: string;
+}
 
 export interface CompensationResult {
   outcome: string;
@@ -40,9 +55,15 @@ export interface CompensationResult {
  */
 function classify(err: unknown): never {
   if (err instanceof AppError) {
-    const transient = err.status >= 500 || err.status === 429 || err.status === 408 || err.code === 'idempotency_key_in_flight';
+    const transient =
+      err.status >= 500 || err.status === 429 || err.status === 408 || err.code === 'idempotency_key_in_flight';
     if (!transient)
-      throw ApplicationFailure.create({ message: err.message, type: err.code, nonRetryable: true, details: [{ status: err.status, type: err.type, code: err.code, declineCode: err.declineCode }] });
+      throw ApplicationFailure.create({
+        message: err.message,
+        type: err.code,
+        nonRetryable: true,
+        details: [{ status: err.status, type: err.type, code: err.code, declineCode: err.declineCode }],
+      });
   }
   throw err;
 }
@@ -74,22 +95,34 @@ export function createActivities(deps: ActivityDeps) {
   const q = (orderId: string): string => `?orderId=${encodeURIComponent(orderId)}`;
 
   return {
-    async authorizePayment(c: CallContext & { customerId: string; amount: number; currency: string }): Promise<{ authorizationId: string }> {
+    async authorizePayment(
+      c: CallContext & { customerId: string; amount: number; currency: string },
+    ): Promise<{ authorizationId: string }> {
       const hold = await payment
-        .post<Hold>('/payment/authorize', { orderId: c.orderId, customerId: c.customerId, amount: c.amount, currency: c.currency }, callOptions('authorizePayment', c))
+        .post<Hold>(
+          '/payment/authorize',
+          { orderId: c.orderId, customerId: c.customerId, amount: c.amount, currency: c.currency },
+          callOptions('authorizePayment', c),
+        )
         .catch(classify);
       return { authorizationId: hold.authorizationId };
     },
 
     async reserveInventory(c: CallContext & { items: OrderInput['items'] }): Promise<{ reservationId: string }> {
       const items = c.items.map(({ sku, quantity }) => ({ sku, quantity }));
-      const r = await inventory.post<Reservation>('/inventory/reserve', { orderId: c.orderId, items }, callOptions('reserveInventory', c)).catch(classify);
+      const r = await inventory
+        .post<Reservation>('/inventory/reserve', { orderId: c.orderId, items }, callOptions('reserveInventory', c))
+        .catch(classify);
       return { reservationId: r.reservationId };
     },
 
     async capturePayment(c: CallContext & { authorizationId: string; amount: number }): Promise<{ captureId: string }> {
       const cap = await payment
-        .post<Capture>('/payment/capture', { authorizationId: c.authorizationId, amount: c.amount }, callOptions('capturePayment', c))
+        .post<Capture>(
+          '/payment/capture',
+          { authorizationId: c.authorizationId, amount: c.amount },
+          callOptions('capturePayment', c),
+        )
         .catch(classify);
       return { captureId: cap.captureId };
     },
@@ -100,17 +133,27 @@ export function createActivities(deps: ActivityDeps) {
      * idempotency key, so the label the carrier already made is replayed, never made twice.
      * Workflow cancellation aborts the request (activity cancellation).
      */
-    async createShippingLabel(c: CallContext & { address: OrderInput['shippingAddress']; items: OrderInput['items'] }): Promise<{ labelId: string; trackingNumber: string; resumedFrom: number }> {
+    async createShippingLabel(
+      c: CallContext & { address: OrderInput['shippingAddress']; items: OrderInput['items'] },
+    ): Promise<{ labelId: string; trackingNumber: string; resumedFrom: number }> {
       const ctx = Context.current();
       const resumedFrom = (ctx.info.heartbeatDetails as { progress?: number } | undefined)?.progress ?? 0;
       const started = Date.now();
-      const progress = (): number => Math.min(99, Math.round(resumedFrom + ((100 - resumedFrom) * (Date.now() - started)) / Math.max(1, deps.labelExpectedMs)));
+      const progress = (): number =>
+        Math.min(
+          99,
+          Math.round(resumedFrom + ((100 - resumedFrom) * (Date.now() - started)) / Math.max(1, deps.labelExpectedMs)),
+        );
       ctx.heartbeat({ progress: resumedFrom });
       const beat = setInterval(() => ctx.heartbeat({ progress: progress() }), deps.heartbeatIntervalMs ?? 1_000);
       try {
         const items = c.items.map(({ sku, quantity }) => ({ sku, quantity }));
         const label = await shipping
-          .post<Label>('/shipping/create-label', { orderId: c.orderId, address: c.address, items }, callOptions('createShippingLabel', c, undefined, deps.labelTimeoutMs))
+          .post<Label>(
+            '/shipping/create-label',
+            { orderId: c.orderId, address: c.address, items },
+            callOptions('createShippingLabel', c, undefined, deps.labelTimeoutMs),
+          )
           .catch(classify);
         ctx.heartbeat({ progress: 100 });
         return { labelId: label.labelId, trackingNumber: label.trackingNumber, resumedFrom };
@@ -121,7 +164,11 @@ export function createActivities(deps: ActivityDeps) {
 
     async sendNotification(c: CallContext & { to: string; template: string }): Promise<{ notificationId: string }> {
       const n = await notification
-        .post<{ notificationId: string }>('/notification/send', { orderId: c.orderId, channel: 'email', to: c.to, template: c.template }, callOptions('sendNotification', c))
+        .post<{ notificationId: string }>(
+          '/notification/send',
+          { orderId: c.orderId, channel: 'email', to: c.to, template: c.template },
+          callOptions('sendNotification', c),
+        )
         .catch(classify);
       return { notificationId: n.notificationId };
     },
@@ -135,21 +182,38 @@ export function createActivities(deps: ActivityDeps) {
     async cancelLabel(c: CallContext): Promise<CompensationResult> {
       const { labels } = await shipping.get<{ labels: Label[] }>(`/shipping/ledger${q(c.orderId)}`);
       const live = labels.filter((l) => l.status === 'created');
-      for (const l of live) await shipping.post('/shipping/cancel', { labelId: l.labelId }, compensationOptions('cancelLabel', c, l.labelId));
+      for (const l of live)
+        await shipping.post(
+          '/shipping/cancel',
+          { labelId: l.labelId },
+          compensationOptions('cancelLabel', c, l.labelId),
+        );
       return { outcome: live.length ? 'cancelled' : 'nothing_to_do', ids: live.map((l) => l.labelId) };
     },
 
     async refundPayment(c: CallContext): Promise<CompensationResult> {
-      const { captures, refunds } = await payment.get<{ captures: Capture[]; refunds: Array<{ captureId: string }> }>(`/payment/ledger${q(c.orderId)}`);
+      const { captures, refunds } = await payment.get<{ captures: Capture[]; refunds: Array<{ captureId: string }> }>(
+        `/payment/ledger${q(c.orderId)}`,
+      );
       const open = captures.filter((cap) => !refunds.some((r) => r.captureId === cap.captureId));
-      for (const cap of open) await payment.post('/payment/refund', { captureId: cap.captureId }, compensationOptions('refundPayment', c, cap.captureId));
+      for (const cap of open)
+        await payment.post(
+          '/payment/refund',
+          { captureId: cap.captureId },
+          compensationOptions('refundPayment', c, cap.captureId),
+        );
       return { outcome: open.length ? 'refunded' : 'nothing_to_do', ids: open.map((cap) => cap.captureId) };
     },
 
     async releaseInventory(c: CallContext): Promise<CompensationResult> {
       const { reservations } = await inventory.get<{ reservations: Reservation[] }>(`/inventory/ledger${q(c.orderId)}`);
       const live = reservations.filter((r) => r.status === 'reserved');
-      for (const r of live) await inventory.post('/inventory/release', { reservationId: r.reservationId }, compensationOptions('releaseInventory', c, r.reservationId));
+      for (const r of live)
+        await inventory.post(
+          '/inventory/release',
+          { reservationId: r.reservationId },
+          compensationOptions('releaseInventory', c, r.reservationId),
+        );
       return { outcome: live.length ? 'released' : 'nothing_to_do', ids: live.map((r) => r.reservationId) };
     },
 
@@ -157,17 +221,32 @@ export function createActivities(deps: ActivityDeps) {
     async releaseAuthorization(c: CallContext): Promise<CompensationResult> {
       const { authorizations } = await payment.get<{ authorizations: Hold[] }>(`/payment/ledger${q(c.orderId)}`);
       const live = authorizations.filter((h) => h.status === 'authorized');
-      for (const h of live) await payment.post('/payment/release', { authorizationId: h.authorizationId }, compensationOptions('releaseAuthorization', c, h.authorizationId));
+      for (const h of live)
+        await payment.post(
+          '/payment/release',
+          { authorizationId: h.authorizationId },
+          compensationOptions('releaseAuthorization', c, h.authorizationId),
+        );
       return { outcome: live.length ? 'released' : 'nothing_to_do', ids: live.map((h) => h.authorizationId) };
     },
 
     /** paymentWorkflow's charge: authorize then capture, each with its own idempotency key. */
-    async processPaymentActivity(c: CallContext & { customerId: string; amount: number }): Promise<{ authorizationId: string; captureId: string }> {
+    async processPaymentActivity(
+      c: CallContext & { customerId: string; amount: number },
+    ): Promise<{ authorizationId: string; captureId: string }> {
       const hold = await payment
-        .post<Hold>('/payment/authorize', { orderId: c.orderId, customerId: c.customerId, amount: c.amount, currency: 'usd' }, callOptions('authorizePayment', c, 'authorize'))
+        .post<Hold>(
+          '/payment/authorize',
+          { orderId: c.orderId, customerId: c.customerId, amount: c.amount, currency: 'usd' },
+          callOptions('authorizePayment', c, 'authorize'),
+        )
         .catch(classify);
       const cap = await payment
-        .post<Capture>('/payment/capture', { authorizationId: hold.authorizationId }, callOptions('capturePayment', c, 'capture'))
+        .post<Capture>(
+          '/payment/capture',
+          { authorizationId: hold.authorizationId },
+          callOptions('capturePayment', c, 'capture'),
+        )
         .catch(classify);
       return { authorizationId: hold.authorizationId, captureId: cap.captureId };
     },

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { OperatorAction, OrderState } from '@fake-stripe/kernel';
+import type { OperatorAction, OrderState, OrderStep } from '@fake-stripe/kernel';
 
 /** Messages of orderFulfillmentWorkflow: shared by the workflow and the API's client. */
 export const approveSignal = defineSignal<[{ by: string }]>('approve');
@@ -16,7 +16,22 @@ export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeTyp
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const TotalAmountKey = defineSearchAttributeKey('TotalAmount', SearchAttributeType.DOUBLE);
-export const searchAttributes = { OrderId: 'Keyword', CustomerId: 'Keyword', OrderStatus: 'Keyword', TotalAmount: 'Double' } as const;
+export const searchAttributes = {
+  OrderId: 'Keyword',
+  CustomerId: 'Keyword',
+  OrderStatus: 'Keyword',
+  TotalAmount: 'Double',
+} as const;
+
+/** Each step's share of an order's progress (0–100); the API interpolates the label step's heartbeat. */
+export const stepWeight: Record<OrderStep, number> = {
+  authorize: 15,
+  approval: 5,
+  reserve: 15,
+  capture: 15,
+  ship: 40,
+  notify: 10,
+};
 
 export const TASK_QUEUE = 'order-fulfillment';
 export const orderWorkflowId = (orderId: string): string => `order-fulfillment-${orderId}`;

@@ -7,11 +7,20 @@ import {
   condition,
   isCancellation,
   log,
+  metricMeter,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { CompensationStep, OperatorAction, OrderInput, OrderState, OrderStatus, OrderStep } from '@fake-stripe/kernel';
+import type {
+  CompensationStep,
+  OperatorAction,
+  OrderInput,
+  OrderState,
+  OrderStatus,
+  OrderStep,
+} from '@fake-stripe/kernel';
 import type { Activities, CallContext, CompensationResult } from '../activities/index.ts';
 import {
   approveSignal,
@@ -21,6 +30,7 @@ import {
   progressQuery,
   rejectSignal,
   statusQuery,
+  stepWeight,
 } from './definitions.ts';
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60 * 1000;
@@ -37,13 +47,13 @@ const payments = proxyActivities<Activities>({
   ...waitCancel,
   // Seed: 3 attempts, 30 s. Kept; the per-call client timeout (10 s) is what turns a hung call into a retry.
   startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2},
+  retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2 },
 });
 const stock = proxyActivities<Activities>({
   ...waitCancel,
   // Seed: 2 attempts, 30 s. Kept.
   startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 2, initialInterval: '1 second'},
+  retry: { maximumAttempts: 2, initialInterval: '1 second' },
 });
 const labels = proxyActivities<Activities>({
   ...waitCancel,
@@ -51,7 +61,7 @@ const labels = proxyActivities<Activities>({
   // seconds, not after the full minute; the retry resumes from the last heartbeat.
   startToCloseTimeout: '60 seconds',
   heartbeatTimeout: '10 seconds',
-  retry: { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2},
+  retry: { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2 },
 });
 const notifications = proxyActivities<Activities>({
   ...waitCancel,
@@ -68,8 +78,6 @@ const compensationsFor = (windowMs: number) =>
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
 
-const stepWeight: Record<OrderStep, number> = { authorize: 15, approval: 5, reserve: 15, capture: 15, ship: 40, notify: 10 };
-
 /**
  * The order saga (SPEC §4): authorize → [approval] → reserve → capture → ship → notify. On failure,
  * rejection, approval timeout or cancel it compensates in reverse, each step only if it happened or
@@ -77,8 +85,18 @@ const stepWeight: Record<OrderStep, number> = { authorize: 15, approval: 5, rese
  * operator's Update says retry or resolve.
  */
 export async function orderFulfillmentWorkflow(input: OrderInput): Promise<OrderState> {
-  const state: OrderState = { orderId: input.orderId, status: 'pending', completedSteps: [], compensations: [], progress: 0 };
-  const call: CallContext = { orderId: input.orderId, ...(input.correlationId && { correlationId: input.correlationId }), ...(input.faults && { faults: input.faults }) };
+  const state: OrderState = {
+    orderId: input.orderId,
+    status: 'pending',
+    completedSteps: [],
+    compensations: [],
+    progress: 0,
+  };
+  const call: CallContext = {
+    orderId: input.orderId,
+    ...(input.correlationId && { correlationId: input.correlationId }),
+    ...(input.faults && { faults: input.faults }),
+  };
   /** Steps that happened or may have happened (attempted without a definitive failure). */
   const touched = new Set<OrderStep>();
   let failedAt: OrderStep | undefined;
@@ -92,7 +110,11 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
     log.info('order status', { orderId: input.orderId, status });
   };
   const recompute = (): void => {
-    state.progress = Math.min(100, state.completedSteps.reduce((sum, s) => sum + stepWeight[s], 0) + (input.requiresApproval ? 0 : stepWeight.approval));
+    state.progress = Math.min(
+      100,
+      state.completedSteps.reduce((sum, s) => sum + stepWeight[s], 0) +
+        (input.requiresApproval ? 0 : stepWeight.approval),
+    );
   };
 
   const main = new CancellationScope();
@@ -122,7 +144,8 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
     {
       validator: (action) => {
         if (state.status !== 'compensation_stuck') throw new Error(`order is ${state.status}, not compensation_stuck`);
-        if (action.action !== 'retry' && action.action !== 'resolve') throw new Error('action must be retry or resolve');
+        if (action.action !== 'retry' && action.action !== 'resolve')
+          throw new Error('action must be retry or resolve');
       },
     },
   );
@@ -152,25 +175,47 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
   try {
     await main.run(async () => {
       const { authorizationId } = await step('authorize', 'authorizing', () =>
-        payments.authorizePayment({ ...call, customerId: input.customerId, amount: input.amount, currency: input.currency }),
+        payments.authorizePayment({
+          ...call,
+          customerId: input.customerId,
+          amount: input.amount,
+          currency: input.currency,
+        }),
       );
       state.authorizationId = authorizationId;
 
       if (input.requiresApproval) {
         setStatus('awaiting_approval');
         state.currentStep = 'approval';
-        const decided = await condition(() => decision !== undefined, input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS);
+        const decided = await condition(
+          () => decision !== undefined,
+          input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+        );
         delete state.currentStep;
         if (!decided) decision = { approved: false, by: 'system', reason: 'approval timed out' };
-        state.approval = { approved: decision!.approved, by: decision!.by, ...(decision!.reason && { reason: decision!.reason }), ...(!decided && { timedOut: true }) };
-        if (!decision!.approved) throw ApplicationFailure.create({ type: 'rejected', message: decision!.reason ?? `rejected by ${decision!.by}`, nonRetryable: true });
+        state.approval = {
+          approved: decision!.approved,
+          by: decision!.by,
+          ...(decision!.reason && { reason: decision!.reason }),
+          ...(!decided && { timedOut: true }),
+        };
+        if (!decision!.approved)
+          throw ApplicationFailure.create({
+            type: 'rejected',
+            message: decision!.reason ?? `rejected by ${decision!.by}`,
+            nonRetryable: true,
+          });
         state.completedSteps.push('approval');
         recompute();
       }
 
-      const { reservationId } = await step('reserve', 'reserving', () => stock.reserveInventory({ ...call, items: input.items }));
+      const { reservationId } = await step('reserve', 'reserving', () =>
+        stock.reserveInventory({ ...call, items: input.items }),
+      );
       state.reservationId = reservationId;
-      const { captureId } = await step('capture', 'capturing', () => payments.capturePayment({ ...call, authorizationId, amount: input.amount }));
+      const { captureId } = await step('capture', 'capturing', () =>
+        payments.capturePayment({ ...call, authorizationId, amount: input.amount }),
+      );
       state.captureId = captureId;
       const label = await step('ship', 'shipping', () =>
         labels.createShippingLabel({ ...call, address: input.shippingAddress, items: input.items }),
@@ -179,7 +224,9 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
       state.trackingNumber = label.trackingNumber;
       state.labelResumedFrom = label.resumedFrom;
       try {
-        await step('notify', 'notifying', () => notifications.sendNotification({ ...call, to: input.customerEmail, template: 'order_shipped' }));
+        await step('notify', 'notifying', () =>
+          notifications.sendNotification({ ...call, to: input.customerEmail, template: 'order_shipped' }),
+        );
       } catch (err) {
         if (isCancellation(err)) throw err;
         // Non-critical: the order ships without its e-mail.
@@ -192,10 +239,18 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
       // The cancel signal, or a cancellation of the whole workflow.
       const by = cancelled?.by ?? 'workflow cancellation';
       outcome = 'cancelled';
-      state.failure = { step: failedAt ?? state.currentStep ?? 'cancel', type: 'cancelled', message: `cancelled by ${by}${cancelled?.reason ? `: ${cancelled.reason}` : ''}` };
+      state.failure = {
+        step: failedAt ?? state.currentStep ?? 'cancel',
+        type: 'cancelled',
+        message: `cancelled by ${by}${cancelled?.reason ? `: ${cancelled.reason}` : ''}`,
+      };
     } else if (state.approval && !state.approval.approved) {
       outcome = 'rejected';
-      state.failure = { step: 'approval', type: state.approval.timedOut ? 'approval_timeout' : 'rejected', message: state.approval.reason ?? `rejected by ${state.approval.by}` };
+      state.failure = {
+        step: 'approval',
+        type: state.approval.timedOut ? 'approval_timeout' : 'rejected',
+        message: state.approval.reason ?? `rejected by ${state.approval.by}`,
+      };
     } else {
       outcome = 'failed';
       state.failure = describeFailure(err, failedAt ?? 'unknown');
@@ -207,6 +262,9 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
     await compensate(input, call, touched, state, {
       stuck: async () => {
         setStatus('compensation_stuck');
+        metricMeter
+          .createCounter('fake_stripe_orders_stuck_total', 'orders', 'Times an order parked in compensation_stuck')
+          .add(1);
         operator = undefined;
         await condition(() => operator !== undefined);
         const action = operator!;
@@ -218,10 +276,28 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
   }
   setStatus(outcome);
   if (outcome === 'shipped') state.progress = 100;
+  recordMetrics(state);
   return state;
 }
 
-const isTerminalOrCompensating = (s: OrderStatus): boolean => ['shipped', 'failed', 'cancelled', 'rejected', 'compensating', 'compensation_stuck'].includes(s);
+/** Order outcomes, durations and compensations, exported with the SDK's worker metrics (SPEC §7). */
+function recordMetrics(state: OrderState): void {
+  metricMeter
+    .createCounter('fake_stripe_orders_total', 'orders', 'Orders finished, by final status')
+    .add(1, { status: state.status });
+  metricMeter
+    .createHistogram('fake_stripe_order_duration_seconds', 'float', 's', 'Order start to final status')
+    .record((Date.now() - workflowInfo().startTime.getTime()) / 1000, { status: state.status });
+  const compensations = metricMeter.createCounter(
+    'fake_stripe_compensations_total',
+    'compensations',
+    'Compensations run, by step and outcome',
+  );
+  for (const c of state.compensations) compensations.add(1, { step: c.step, outcome: c.outcome });
+}
+
+const isTerminalOrCompensating = (s: OrderStatus): boolean =>
+  ['shipped', 'failed', 'cancelled', 'rejected', 'compensating', 'compensation_stuck'].includes(s);
 
 function definitive(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -230,7 +306,8 @@ function definitive(err: unknown): boolean {
 
 function describeFailure(err: unknown, step: string): NonNullable<OrderState['failure']> {
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return { step, ...(cause.type && { type: cause.type }), message: cause.message };
+  if (cause instanceof ApplicationFailure)
+    return { step, ...(cause.type && { type: cause.type }), message: cause.message };
   return { step, message: cause instanceof Error ? cause.message : String(cause) };
 }
 
@@ -249,7 +326,9 @@ async function compensate(
     // Only while not captured: a captured hold is consumed (and refunded above), not released.
     ['releaseAuthorization', 'authorize'],
   ];
-  const due = plan.filter(([, s]) => touched.has(s) && !(s === 'authorize' && state.completedSteps.includes('capture')));
+  const due = plan.filter(
+    ([, s]) => touched.has(s) && !(s === 'authorize' && state.completedSteps.includes('capture')),
+  );
   const acts = compensationsFor(input.compensationWindowMs ?? DEFAULT_COMPENSATION_WINDOW_MS);
   // Compensations run even when the order was cancelled: they are not cancellable.
   await CancellationScope.nonCancellable(async () => {
@@ -257,11 +336,19 @@ async function compensate(
       for (;;) {
         try {
           const result: CompensationResult = await acts[name](call);
-          state.compensations.push({ step: name, outcome: result.outcome, ...(result.ids.length && { ids: result.ids }) });
+          state.compensations.push({
+            step: name,
+            outcome: result.outcome,
+            ...(result.ids.length && { ids: result.ids }),
+          });
           break;
         } catch (err) {
           const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
-          log.error('compensation keeps failing; parking the order', { orderId: input.orderId, step: name, error: message });
+          log.error('compensation keeps failing; parking the order', {
+            orderId: input.orderId,
+            step: name,
+            error: message,
+          });
           const { resolve } = await hooks.stuck();
           if (resolve !== undefined) {
             state.compensations.push({ step: name, outcome: 'resolved_by_operator', error: message });
