@@ -26,7 +26,9 @@ const latencySchema = z
     extraMs: z.number().int().nonnegative().optional(),
   })
   .strict();
-const operationOverrideSchema = z.object({ weights: weightsSchema.optional(), latency: latencySchema.optional() }).strict();
+const operationOverrideSchema = z
+  .object({ weights: weightsSchema.optional(), latency: latencySchema.optional() })
+  .strict();
 export type OperationOverride = z.infer<typeof operationOverrideSchema>;
 
 /** The chaos document: a file, `PUT /{domain}/chaos`, or a ConfigMap key, all the same shape. */
@@ -133,22 +135,38 @@ export function createChaos(options: { operations: Record<string, OperationSpec>
   ];
 
   /** Validates a raw document against the schema and this service's operations and outcomes. */
-  function parse(raw: unknown): { ok: true; config: ChaosConfig; resolved: Record<string, OperationChaos> } | { ok: false; error: string } {
+  function parse(
+    raw: unknown,
+  ): { ok: true; config: ChaosConfig; resolved: Record<string, OperationChaos> } | { ok: false; error: string } {
     const parsed = chaosConfigSchema.safeParse(raw);
     if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error) };
     const config = parsed.data;
     const named = config.profile === 'off' || config.profile === 'default' ? {} : config.profiles[config.profile];
-    if (!named) return { ok: false, error: `unknown profile "${config.profile}" (have: off, default, ${Object.keys(config.profiles).join(', ')})` };
+    if (!named)
+      return {
+        ok: false,
+        error: `unknown profile "${config.profile}" (have: off, default, ${Object.keys(config.profiles).join(', ')})`,
+      };
     const checks: Array<[string, Record<string, OperationOverride>]> = [
       ['overrides', config.overrides],
-      ...Object.entries(config.profiles).map(([p, ops]): [string, Record<string, OperationOverride>] => [`profiles.${p}`, ops]),
+      ...Object.entries(config.profiles).map(([p, ops]): [string, Record<string, OperationOverride>] => [
+        `profiles.${p}`,
+        ops,
+      ]),
     ];
     for (const [where, ops] of checks) {
       for (const [name, override] of Object.entries(ops)) {
-        if (!operations[name]) return { ok: false, error: `${where}: unknown operation "${name}" (have: ${Object.keys(operations).join(', ')})` };
+        if (!operations[name])
+          return {
+            ok: false,
+            error: `${where}: unknown operation "${name}" (have: ${Object.keys(operations).join(', ')})`,
+          };
         for (const outcome of Object.keys(override.weights ?? {})) {
           if (!outcomesOf(name).includes(outcome))
-            return { ok: false, error: `${where}.${name}.weights: unknown outcome "${outcome}" (have: ${outcomesOf(name).join(', ')})` };
+            return {
+              ok: false,
+              error: `${where}.${name}.weights: unknown outcome "${outcome}" (have: ${outcomesOf(name).join(', ')})`,
+            };
         }
       }
     }
@@ -187,7 +205,9 @@ export function createChaos(options: { operations: Record<string, OperationSpec>
       for (const [name, op] of Object.entries(current.resolved)) {
         const total = Object.values(op.weights).reduce((a, b) => a + b, 0);
         ops[name] = {
-          weights: Object.fromEntries(Object.entries(op.weights).map(([o, w]) => [o, Math.round((w / total) * 10_000) / 100])),
+          weights: Object.fromEntries(
+            Object.entries(op.weights).map(([o, w]) => [o, Math.round((w / total) * 10_000) / 100]),
+          ),
           latency: op.latency,
         };
       }

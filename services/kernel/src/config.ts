@@ -6,9 +6,16 @@ import type { Logger } from './logger.ts';
 /** Blank counts as unset (as in opentelemetry-js's env getters). */
 const blankIsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 export const envString = () => z.preprocess(blankIsUnset, z.string().optional());
-export const envInt = (fallback: number) => z.preprocess(blankIsUnset, z.coerce.number().int().nonnegative().default(fallback));
+export const envInt = (fallback: number) =>
+  z.preprocess(blankIsUnset, z.coerce.number().int().nonnegative().default(fallback));
 export const envBool = (fallback: boolean) =>
-  z.preprocess(blankIsUnset, z.enum(['true', 'false', '1', '0']).default(fallback ? 'true' : 'false').transform((v) => v === 'true' || v === '1'));
+  z.preprocess(
+    blankIsUnset,
+    z
+      .enum(['true', 'false', '1', '0'])
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1'),
+  );
 
 /** Variables every service reads; a service extends this schema with its own. */
 export const serviceEnvSchema = z.object({
@@ -19,12 +26,21 @@ export const serviceEnvSchema = z.object({
   ADMIN_TOKEN: envString(),
   ALLOW_CHAOS_FORCING: envBool(true),
   IDEMPOTENCY_TTL_MS: envInt(24 * 60 * 60 * 1000),
-  BODY_LIMIT: z.preprocess(blankIsUnset, z.string().regex(/^\d+(b|kb|mb)$/i).default('64kb')),
+  BODY_LIMIT: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i)
+      .default('64kb'),
+  ),
 });
 export type ServiceEnv = z.infer<typeof serviceEnvSchema>;
 
 /** Parses `env` once at start-up; a bad variable stops the process with a message naming it. */
-export function loadEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): Readonly<z.infer<S>> {
+export function loadEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<z.infer<S>> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
@@ -61,7 +77,10 @@ export function watchJsonFile(file: string, log: Logger, onChange: (raw: unknown
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      log.error({ file: path, err: (err as Error).message }, 'config file rejected: not valid JSON; keeping the last good config');
+      log.error(
+        { file: path, err: (err as Error).message },
+        'config file rejected: not valid JSON; keeping the last good config',
+      );
       return;
     }
     onChange(raw);

@@ -22,7 +22,13 @@ export type FaultableActivity = (typeof faultableActivities)[number];
 
 /** Activity name → the chaos outcomes its first attempts are forced to (then normal chaos). */
 export const faultPlanSchema = z
-  .partialRecord(z.enum(faultableActivities), z.array(z.string().regex(/^[a-z_]+$/)).min(1).max(20))
+  .partialRecord(
+    z.enum(faultableActivities),
+    z
+      .array(z.string().regex(/^[a-z_]+$/))
+      .min(1)
+      .max(20),
+  )
   .meta({ id: 'FaultPlan', description: 'Per-order fault plan: activity → forced outcomes of its first attempts' });
 export type FaultPlan = z.infer<typeof faultPlanSchema>;
 
@@ -39,7 +45,11 @@ export const orderRequestSchema = z
     orderId: orderIdSchema,
     customerId: customerIdSchema,
     items: z
-      .array(z.object({ sku: skuSchema, quantity: z.number().int().positive().max(10_000), price: decimalAmountSchema }).strict())
+      .array(
+        z
+          .object({ sku: skuSchema, quantity: z.number().int().positive().max(10_000), price: decimalAmountSchema })
+          .strict(),
+      )
       .min(1)
       .max(100),
     totalAmount: decimalAmountSchema,
@@ -48,13 +58,22 @@ export const orderRequestSchema = z
     requiresApproval: z.boolean().default(false),
     faults: faultPlanSchema.optional(),
     /** How long a manager has to decide before the order is auto-rejected (default 2 minutes). */
-    approvalTimeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
+    approvalTimeoutSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600)
+      .optional(),
   })
   .strict()
   .superRefine((order, ctx) => {
     const sum = order.items.reduce((acc, i) => acc + toMinor(i.price) * i.quantity, 0);
     if (sum !== toMinor(order.totalAmount))
-      ctx.addIssue({ code: 'custom', path: ['totalAmount'], message: `must equal the sum of the items (${(sum / 100).toFixed(2)})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['totalAmount'],
+        message: `must equal the sum of the items (${(sum / 100).toFixed(2)})`,
+      });
   })
   .meta({ id: 'OrderRequest' });
 export type OrderRequest = z.infer<typeof orderRequestSchema>;

@@ -88,18 +88,17 @@ export function errorBody(err: AppError): ErrorBody {
 /** Path of the first zod issue, in the dotted/bracket form Stripe uses for `param`. */
 export function issueParam(path: readonly PropertyKey[]): string | undefined {
   if (path.length === 0) return undefined;
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
 /** A zod error as a 400 naming the first bad field. */
 export function validationError(error: z.ZodError, where: 'body' | 'query' | 'params' | 'header'): AppError {
   const issue = error.issues[0];
-  const param = issue ? issueParam(issue.path) : undefined;
-  const message = issue
-    ? `Invalid ${where}${param ? ` field ${param}` : ''}: ${issue.message}`
-    : `Invalid ${where}`;
+  // An unknown field (`.strict()`) is reported on its parent object: name the field itself.
+  const path =
+    issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue?.path;
+  const param = path ? issueParam(path) : undefined;
+  const message = issue ? `Invalid ${where}${param ? ` field ${param}` : ''}: ${issue.message}` : `Invalid ${where}`;
   return new AppError({
     type: 'invalid_request_error',
     code: param ? 'parameter_invalid' : 'invalid_request',
@@ -112,19 +111,47 @@ export function validationError(error: z.ZodError, where: 'body' | 'query' | 'pa
 /** Errors thrown by koa and its body parser carry `status` and `expose`. */
 function fromHttpError(err: { status: number; message: string; type?: string }): AppError {
   if (err.status === 413)
-    return new AppError({ type: 'invalid_request_error', code: 'body_too_large', status: 413, message: 'Request body is too large.' });
+    return new AppError({
+      type: 'invalid_request_error',
+      code: 'body_too_large',
+      status: 413,
+      message: 'Request body is too large.',
+    });
   if (err.status === 415)
-    return new AppError({ type: 'invalid_request_error', code: 'unsupported_media_type', status: 415, message: 'Request body must be application/json.' });
+    return new AppError({
+      type: 'invalid_request_error',
+      code: 'unsupported_media_type',
+      status: 415,
+      message: 'Request body must be application/json.',
+    });
   if (err.status < 500)
-    return new AppError({ type: 'invalid_request_error', code: err.status === 400 ? 'invalid_json' : 'invalid_request', status: err.status, message: err.status === 400 ? `Malformed JSON body: ${err.message}` : err.message });
-  return new AppError({ type: 'api_error', code: 'internal_error', status: err.status, message: err.message, expose: false });
+    return new AppError({
+      type: 'invalid_request_error',
+      code: err.status === 400 ? 'invalid_json' : 'invalid_request',
+      status: err.status,
+      message: err.status === 400 ? `Malformed JSON body: ${err.message}` : err.message,
+    });
+  return new AppError({
+    type: 'api_error',
+    code: 'internal_error',
+    status: err.status,
+    message: err.message,
+    expose: false,
+  });
 }
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' && 'message' in err)
     return fromHttpError(err as { status: number; message: string });
-  return new AppError({ type: 'api_error', code: 'internal_error', status: 500, message: 'Internal error', expose: false, cause: err });
+  return new AppError({
+    type: 'api_error',
+    code: 'internal_error',
+    status: 500,
+    message: 'Internal error',
+    expose: false,
+    cause: err,
+  });
 }
 
 /** Turns any thrown error into the SPEC §3.1 body; unknown errors are logged 500s. */

@@ -21,7 +21,15 @@ import type { ServiceEnv } from './config.ts';
 import { CORRELATION_HEADER, newCorrelationId, withCorrelationId } from './context.ts';
 import type { Db } from './db.ts';
 import { openDb, transaction } from './db.ts';
-import { AppError, badRequest, errorBody, errorBodySchema, errorMiddleware, toAppError, validationError } from './errors.ts';
+import {
+  AppError,
+  badRequest,
+  errorBody,
+  errorBodySchema,
+  errorMiddleware,
+  toAppError,
+  validationError,
+} from './errors.ts';
 import { createIdempotencyStore, fingerprint } from './idempotency.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import { logger, setServiceName } from './logger.ts';
@@ -106,11 +114,22 @@ const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 function requireAdmin(env: ServiceEnv, ctx: Context): void {
   if (!env.ADMIN_TOKEN)
-    throw new AppError({ type: 'invalid_request_error', code: 'admin_disabled', status: 403, message: 'Admin endpoints are disabled: ADMIN_TOKEN is not configured.' });
+    throw new AppError({
+      type: 'invalid_request_error',
+      code: 'admin_disabled',
+      status: 403,
+      message: 'Admin endpoints are disabled: ADMIN_TOKEN is not configured.',
+    });
   const header = ctx.get('authorization');
   const token = header.startsWith('Bearer ') ? header.slice(7) : '';
   if (!token || !timingSafeEqual(sha(token), sha(env.ADMIN_TOKEN)))
-    throw new AppError({ type: 'invalid_request_error', code: 'unauthorized', status: 401, message: 'A valid admin bearer token is required.', headers: { 'WWW-Authenticate': 'Bearer' } });
+    throw new AppError({
+      type: 'invalid_request_error',
+      code: 'unauthorized',
+      status: 401,
+      message: 'A valid admin bearer token is required.',
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    });
 }
 
 function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params'): z.output<S> {
@@ -142,7 +161,10 @@ export function createService(options: ServiceOptions): Service {
       try {
         initial = readJsonFile(env.CHAOS_FILE) ?? {};
       } catch (err) {
-        log.error({ file: env.CHAOS_FILE, err: (err as Error).message }, 'chaos file rejected at start-up: using the built-in default');
+        log.error(
+          { file: env.CHAOS_FILE, err: (err as Error).message },
+          'chaos file rejected at start-up: using the built-in default',
+        );
       }
     }
     try {
@@ -157,7 +179,11 @@ export function createService(options: ServiceOptions): Service {
       stopWatching = watchJsonFile(env.CHAOS_FILE, log, (raw) => {
         const result = engine.apply(raw);
         if (result.ok) log.info({ file: env.CHAOS_FILE, chaos: engine.distribution() }, 'chaos config reloaded');
-        else log.error({ file: env.CHAOS_FILE, reason: result.error }, 'chaos config rejected; keeping the last good config');
+        else
+          log.error(
+            { file: env.CHAOS_FILE, reason: result.error },
+            'chaos config rejected; keeping the last good config',
+          );
       });
     }
     routes.push(...chaosRoutes(prefix, engine));
@@ -167,7 +193,9 @@ export function createService(options: ServiceOptions): Service {
   for (const route of routes) {
     router[route.method](route.path, async (ctx: Context) => {
       if (route.admin) requireAdmin(env, ctx);
-      const params = route.params ? (parseWith(route.params, ctx.params, 'params') as Record<string, string>) : ctx.params;
+      const params = route.params
+        ? (parseWith(route.params, ctx.params, 'params') as Record<string, string>)
+        : ctx.params;
       const body = route.body ? parseWith(route.body, ctx.request.body, 'body') : undefined;
       const query = route.query ? parseWith(route.query, ctx.query, 'query') : undefined;
       const input: RouteInput<unknown, unknown> = { body, query, params: params as Record<string, string>, ctx };
@@ -191,7 +219,12 @@ export function createService(options: ServiceOptions): Service {
       await options.ready?.();
       ctx.body = { status: 'ready', service: name };
     } catch (err) {
-      throw new AppError({ type: 'api_error', code: 'not_ready', status: 503, message: `Not ready: ${(err as Error).message}` });
+      throw new AppError({
+        type: 'api_error',
+        code: 'not_ready',
+        status: 503,
+        message: `Not ready: ${(err as Error).message}`,
+      });
     }
   });
   standard.get('/metrics', async (ctx) => {
@@ -289,7 +322,12 @@ async function requestLog(ctx: Context, next: Next): Promise<void> {
 async function notFoundMiddleware(ctx: Context, next: Next): Promise<void> {
   await next();
   if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false)
-    throw new AppError({ type: 'invalid_request_error', code: 'route_not_found', status: 404, message: `Unrecognized request URL (${ctx.method}: ${ctx.path}).` });
+    throw new AppError({
+      type: 'invalid_request_error',
+      code: 'route_not_found',
+      status: 404,
+      message: `Unrecognized request URL (${ctx.method}: ${ctx.path}).`,
+    });
 }
 
 interface Pipeline {
@@ -308,7 +346,12 @@ const definitive = (status: number): boolean => status < 500 && status !== 429 &
  * chaos outcome, then either fail transiently (key freed), answer a business error (stored), or run
  * the effect and store its answer in one transaction.
  */
-async function runDomainPost(ctx: Context, route: Route, input: RouteInput<unknown, unknown>, p: Pipeline): Promise<void> {
+async function runDomainPost(
+  ctx: Context,
+  route: Route,
+  input: RouteInput<unknown, unknown>,
+  p: Pipeline,
+): Promise<void> {
   const operation = route.chaos!;
   const rawKey = ctx.get('idempotency-key');
   const key = rawKey === '' ? undefined : rawKey;
@@ -318,17 +361,37 @@ async function runDomainPost(ctx: Context, route: Route, input: RouteInput<unkno
   const forced = forcedRaw === '' ? undefined : forcedRaw;
   if (forced !== undefined) {
     if (!p.env.ALLOW_CHAOS_FORCING)
-      throw badRequest('chaos_forcing_disabled', 'X-Chaos-Outcome is not accepted: forcing is disabled on this service.', 'X-Chaos-Outcome');
+      throw badRequest(
+        'chaos_forcing_disabled',
+        'X-Chaos-Outcome is not accepted: forcing is disabled on this service.',
+        'X-Chaos-Outcome',
+      );
     if (!p.chaos.outcomesOf(operation).includes(forced))
-      throw badRequest('parameter_invalid', `X-Chaos-Outcome must be one of: ${p.chaos.outcomesOf(operation).join(', ')}.`, 'X-Chaos-Outcome');
+      throw badRequest(
+        'parameter_invalid',
+        `X-Chaos-Outcome must be one of: ${p.chaos.outcomesOf(operation).join(', ')}.`,
+        'X-Chaos-Outcome',
+      );
   }
 
   if (key !== undefined) {
     const begun = p.idempotency.begin(key, fingerprint(ctx.method, ctx.path, ctx.request.body));
     if (begun.kind === 'mismatch')
-      throw new AppError({ type: 'idempotency_error', code: 'idempotency_key_in_use', status: 400, message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.', param: 'Idempotency-Key' });
+      throw new AppError({
+        type: 'idempotency_error',
+        code: 'idempotency_key_in_use',
+        status: 400,
+        message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+        param: 'Idempotency-Key',
+      });
     if (begun.kind === 'in_flight')
-      throw new AppError({ type: 'idempotency_error', code: 'idempotency_key_in_flight', status: 409, message: 'A request with this Idempotency-Key is still being processed; retry later.', param: 'Idempotency-Key' });
+      throw new AppError({
+        type: 'idempotency_error',
+        code: 'idempotency_key_in_flight',
+        status: 409,
+        message: 'A request with this Idempotency-Key is still being processed; retry later.',
+        param: 'Idempotency-Key',
+      });
     if (begun.kind === 'replay') {
       p.metrics.idempotentReplays.inc({ route: route.path });
       ctx.set('Idempotent-Replayed', 'true');
@@ -350,8 +413,18 @@ async function runDomainPost(ctx: Context, route: Route, input: RouteInput<unkno
   }
   const { outcome } = decision;
   p.metrics.chaosOutcomes.inc({ operation, outcome, forced: String(decision.forced) });
-  trace.getActiveSpan()?.setAttributes({ 'chaos.operation': operation, 'chaos.outcome': outcome, 'chaos.forced': decision.forced, 'chaos.attempt': decision.attempt });
-  logger.info({ operation, outcome, forced: decision.forced, attempt: decision.attempt, latencyMs: decision.latencyMs }, 'chaos outcome');
+  trace
+    .getActiveSpan()
+    ?.setAttributes({
+      'chaos.operation': operation,
+      'chaos.outcome': outcome,
+      'chaos.forced': decision.forced,
+      'chaos.attempt': decision.attempt,
+    });
+  logger.info(
+    { operation, outcome, forced: decision.forced, attempt: decision.attempt, latencyMs: decision.latencyMs },
+    'chaos outcome',
+  );
   ctx.set('X-Chaos-Outcome', outcome);
 
   const transient = (): AppError | undefined => {
@@ -359,9 +432,21 @@ async function runDomainPost(ctx: Context, route: Route, input: RouteInput<unkno
       case 'timeout':
         return new AppError({ type: 'api_error', code: 'timeout', status: 504, message: 'The request timed out.' });
       case 'server_error':
-        return new AppError({ type: 'api_error', code: 'server_error', status: 500, message: 'The server had an error while processing the request.', expose: true });
+        return new AppError({
+          type: 'api_error',
+          code: 'server_error',
+          status: 500,
+          message: 'The server had an error while processing the request.',
+          expose: true,
+        });
       case 'rate_limited':
-        return new AppError({ type: 'rate_limit_error', code: 'rate_limited', status: 429, message: 'Too many requests.', headers: { 'Retry-After': String(p.chaos.retryAfterSeconds()) } });
+        return new AppError({
+          type: 'rate_limit_error',
+          code: 'rate_limited',
+          status: 429,
+          message: 'Too many requests.',
+          headers: { 'Retry-After': String(p.chaos.retryAfterSeconds()) },
+        });
       default:
         return undefined;
     }
@@ -471,7 +556,9 @@ function chaosRoutes(prefix: string, engine: Chaos): Route[] {
       operationId: 'getChaosStats',
       summary: 'Counts of the outcomes served since the process started, per operation',
       tags: ['chaos'],
-      response: z.object({ outcomes: z.record(z.string(), z.record(z.string(), z.number())) }).meta({ id: 'ChaosStats' }),
+      response: z
+        .object({ outcomes: z.record(z.string(), z.record(z.string(), z.number())) })
+        .meta({ id: 'ChaosStats' }),
       handler: () => ({ outcomes: engine.stats() }),
     }),
     defineRoute({
@@ -508,14 +595,25 @@ function buildOpenApi(options: ServiceOptions, routes: Route[]) {
       'X-Correlation-Id': z.string().optional().meta({ description: 'Echoed back; generated when absent' }),
     };
     if (route.chaos) {
-      headers['Idempotency-Key'] = z.string().max(255).optional().meta({ description: 'Stripe semantics: a repeat replays the first definitive answer' });
-      headers['X-Chaos-Outcome'] = z.string().optional().meta({ description: 'Force this request\'s chaos outcome (when forcing is allowed)' });
+      headers['Idempotency-Key'] = z
+        .string()
+        .max(255)
+        .optional()
+        .meta({ description: 'Stripe semantics: a repeat replays the first definitive answer' });
+      headers['X-Chaos-Outcome'] = z
+        .string()
+        .optional()
+        .meta({ description: "Force this request's chaos outcome (when forcing is allowed)" });
     }
     const responses: Record<string, ZodOpenApiResponseObject> = {
-      [String(route.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: route.response } } },
+      [String(route.status ?? 200)]: {
+        description: 'Success',
+        content: { 'application/json': { schema: route.response } },
+      },
       400: errorResponse('Invalid request'),
     };
-    for (const [status, description] of Object.entries(route.errors ?? {})) responses[status] = errorResponse(description);
+    for (const [status, description] of Object.entries(route.errors ?? {}))
+      responses[status] = errorResponse(description);
     if (route.chaos) {
       responses['409'] ??= errorResponse('Conflict, or the Idempotency-Key is in flight');
       responses['429'] = errorResponse('Rate limited (chaos); see Retry-After');
@@ -531,14 +629,18 @@ function buildOpenApi(options: ServiceOptions, routes: Route[]) {
       requestParams: {
         header: z.object(headers),
         ...(route.query && { query: route.query as z.ZodObject }),
-        ...(pathParams.length > 0 && { path: route.params ?? z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))) }),
+        ...(pathParams.length > 0 && {
+          path: route.params ?? z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))),
+        }),
       },
       ...(route.body && { requestBody: { content: { 'application/json': { schema: route.body } } } }),
       responses,
     };
     paths[path] = { ...paths[path], [route.method]: operation };
   }
-  const simple = (description: string) => ({ get: { summary: description, tags: ['ops'], responses: { 200: { description } } } });
+  const simple = (description: string) => ({
+    get: { summary: description, tags: ['ops'], responses: { 200: { description } } },
+  });
   Object.assign(paths, {
     '/health': simple('Liveness'),
     '/ready': simple('Readiness: the store and dependencies answer'),
@@ -552,7 +654,13 @@ function buildOpenApi(options: ServiceOptions, routes: Route[]) {
   });
 }
 
-const swaggerAssets = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png', 'index.css']);
+const swaggerAssets = new Set([
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+  'favicon-32x32.png',
+  'index.css',
+]);
 const swaggerHtml = (name: string): string => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${name} API</title>
 <link rel="stylesheet" href="/api/docs/swagger-ui.css"><link rel="icon" href="/api/docs/favicon-32x32.png"></head>

@@ -14,7 +14,15 @@ export const logger = pino({
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
   redact: {
-    paths: ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'token', '*.token', 'adminToken'],
+    paths: [
+      'authorization',
+      '*.authorization',
+      'headers.authorization',
+      '*.headers.authorization',
+      'token',
+      '*.token',
+      'adminToken',
+    ],
     censor: '[redacted]',
   },
   mixin() {

@@ -14,6 +14,9 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 // ESM modules (koa is loaded as ESM by our code) are only patchable through the loader hook.
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 
+// The service name, unless configured: `services/<name>/src/...` of the main script.
+process.env.OTEL_SERVICE_NAME ||= /services\/([^/]+)\/src\//.exec(process.argv[1] ?? '')?.[1] ?? 'fake-stripe';
+
 // Metrics are prom-client's (/metrics); OTel exports traces only.
 process.env.OTEL_METRICS_EXPORTER ||= 'none';
 process.env.OTEL_LOGS_EXPORTER ||= 'none';

@@ -20,8 +20,16 @@ export function tempDir(prefix = 'fake-stripe-'): { dir: string; remove: () => v
 }
 
 /** The env a service would parse, for a test: port 0, a temp data dir, an admin token. */
-export function testEnv<S extends z.ZodType = typeof serviceEnvSchema>(overrides: Record<string, string> = {}, schema?: S): z.output<S> {
-  return (schema ?? serviceEnvSchema).parse({ PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: 'test-admin-token', ...overrides }) as z.output<S>;
+export function testEnv<S extends z.ZodType = typeof serviceEnvSchema>(
+  overrides: Record<string, string> = {},
+  schema?: S,
+): z.output<S> {
+  return (schema ?? serviceEnvSchema).parse({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ADMIN_TOKEN: 'test-admin-token',
+    ...overrides,
+  }) as z.output<S>;
 }
 
 export interface Running {
@@ -57,7 +65,11 @@ export function spawnService(name: string, env: Record<string, string>, timeoutM
   const child = spawn(
     process.execPath,
     ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, `services/${name}/src/main.ts`)],
-    { cwd: repoRoot, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const lines: string[] = [];
   let stderr = '';
@@ -101,7 +113,8 @@ export async function postJson(
   body: unknown,
   headers: Record<string, string> = {},
   signal?: AbortSignal,
-): Promise<{ status: number; headers: Headers; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+): Promise<{ status: number; headers: Headers; body: any }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -112,7 +125,11 @@ export async function postJson(
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
-export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function getJson(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const res = await fetch(url, { headers });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };

@@ -32,8 +32,14 @@ export interface Refund {
 /** A capture needs a live hold and takes at most its amount; a second capture is refused. */
 export function captureAmount(hold: Hold | undefined, requested: number | undefined): number {
   if (!hold) throw notFound('No such authorization.', 'authorizationId');
-  if (hold.status === 'captured') throw conflict('charge_already_captured', 'This authorization has already been captured.', 'authorizationId');
-  if (hold.status === 'released') throw conflict('authorization_released', 'This authorization was released and can no longer be captured.', 'authorizationId');
+  if (hold.status === 'captured')
+    throw conflict('charge_already_captured', 'This authorization has already been captured.', 'authorizationId');
+  if (hold.status === 'released')
+    throw conflict(
+      'authorization_released',
+      'This authorization was released and can no longer be captured.',
+      'authorizationId',
+    );
   const amount = requested ?? hold.amount;
   if (amount > hold.amount)
     throw badRequest('amount_too_large', `Cannot capture ${amount}: the authorization holds ${hold.amount}.`, 'amount');
@@ -43,12 +49,21 @@ export function captureAmount(hold: Hold | undefined, requested: number | undefi
 /** Releasing an unknown hold is 404, a captured one 409; releasing twice is a no-op. */
 export function checkRelease(hold: Hold | undefined): Hold {
   if (!hold) throw notFound('No such authorization.', 'authorizationId');
-  if (hold.status === 'captured') throw conflict('charge_already_captured', 'This authorization was captured; refund the capture instead.', 'authorizationId');
+  if (hold.status === 'captured')
+    throw conflict(
+      'charge_already_captured',
+      'This authorization was captured; refund the capture instead.',
+      'authorizationId',
+    );
   return hold;
 }
 
 /** A refund needs a capture, takes at most its amount, and happens once. */
-export function refundAmount(capture: Capture | undefined, existing: Refund | undefined, requested: number | undefined): number {
+export function refundAmount(
+  capture: Capture | undefined,
+  existing: Refund | undefined,
+  requested: number | undefined,
+): number {
   if (!capture) throw notFound('No such capture.', 'captureId');
   if (existing) throw conflict('charge_already_refunded', 'This capture has already been refunded.', 'captureId');
   const amount = requested ?? capture.amount;

@@ -10,7 +10,14 @@ export const envSchema = serviceEnvSchema.extend({ PORT: envInt(3011) });
 export function createPaymentService(env = loadEnv(envSchema)): Service {
   const db = openDb(join(env.DATA_DIR, 'payment.sqlite'));
   const store = createPaymentStore(db);
-  return createService({ name: 'payment', prefix: '/payment', env, db, routes: paymentRoutes(store), chaos: paymentChaos });
+  return createService({
+    name: 'payment',
+    prefix: '/payment',
+    env,
+    db,
+    routes: paymentRoutes(store),
+    chaos: paymentChaos,
+  });
 }
 
 if (import.meta.main) await runService(createPaymentService(loadEnv(envSchema)));

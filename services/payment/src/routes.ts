@@ -20,17 +20,29 @@ export const paymentChaos: Record<string, OperationSpec> = {
     weights: { success: 40, insufficient_funds: 30, timeout: 20, server_error: 10 },
     businessErrors: {
       insufficient_funds: () =>
-        new AppError({ type: 'card_error', code: 'card_declined', declineCode: 'insufficient_funds', status: 402, message: 'Your card has insufficient funds.' }),
+        new AppError({
+          type: 'card_error',
+          code: 'card_declined',
+          declineCode: 'insufficient_funds',
+          status: 402,
+          message: 'Your card has insufficient funds.',
+        }),
     },
   },
   capture: {
     weights: { success: 70, already_captured: 20, timeout: 10 },
-    businessErrors: { already_captured: () => conflict('charge_already_captured', 'This authorization has already been captured.', 'authorizationId') },
+    businessErrors: {
+      already_captured: () =>
+        conflict('charge_already_captured', 'This authorization has already been captured.', 'authorizationId'),
+    },
   },
   release: { weights: { success: 90, timeout: 10 } },
   refund: {
     weights: { success: 80, already_refunded: 10, timeout: 10 },
-    businessErrors: { already_refunded: () => conflict('charge_already_refunded', 'This capture has already been refunded.', 'captureId') },
+    businessErrors: {
+      already_refunded: () =>
+        conflict('charge_already_refunded', 'This capture has already been refunded.', 'captureId'),
+    },
   },
 };
 
@@ -40,7 +52,7 @@ export function paymentRoutes(store: PaymentStore): Route[] {
       method: 'post',
       path: '/payment/authorize',
       operationId: 'authorizePayment',
-      summary: 'Place a hold on the customer\'s funds',
+      summary: "Place a hold on the customer's funds",
       chaos: 'authorize',
       status: 201,
       body: authorizeBody,

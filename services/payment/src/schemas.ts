@@ -8,9 +8,15 @@ export const authorizeBody = z
   .object({ orderId: orderIdSchema, customerId: customerIdSchema, amount: minorUnitsSchema, currency: currencySchema })
   .strict()
   .meta({ id: 'AuthorizeRequest' });
-export const captureBody = z.object({ authorizationId, amount: minorUnitsSchema.optional() }).strict().meta({ id: 'CaptureRequest' });
+export const captureBody = z
+  .object({ authorizationId, amount: minorUnitsSchema.optional() })
+  .strict()
+  .meta({ id: 'CaptureRequest' });
 export const releaseBody = z.object({ authorizationId }).strict().meta({ id: 'ReleaseRequest' });
-export const refundBody = z.object({ captureId, amount: minorUnitsSchema.optional() }).strict().meta({ id: 'RefundRequest' });
+export const refundBody = z
+  .object({ captureId, amount: minorUnitsSchema.optional() })
+  .strict()
+  .meta({ id: 'RefundRequest' });
 
 export const holdSchema = z
   .object({
@@ -30,5 +36,10 @@ export const refundSchema = z
   .object({ refundId: z.string(), captureId, orderId: z.string(), amount: z.number().int(), createdAt: z.string() })
   .meta({ id: 'Refund' });
 export const ledgerSchema = z
-  .object({ orderId: z.string(), authorizations: z.array(holdSchema), captures: z.array(captureSchema), refunds: z.array(refundSchema) })
+  .object({
+    orderId: z.string(),
+    authorizations: z.array(holdSchema),
+    captures: z.array(captureSchema),
+    refunds: z.array(refundSchema),
+  })
   .meta({ id: 'PaymentLedger' });

@@ -40,7 +40,15 @@ export function createPaymentStore(db: Db) {
   return {
     createHold(h: Omit<Hold, 'authorizationId' | 'status' | 'createdAt'>): Hold {
       const hold: Hold = { ...h, authorizationId: newId('auth'), status: 'authorized', createdAt: now() };
-      q.insertHold.run(hold.authorizationId, hold.orderId, hold.customerId, hold.amount, hold.currency, hold.status, hold.createdAt);
+      q.insertHold.run(
+        hold.authorizationId,
+        hold.orderId,
+        hold.customerId,
+        hold.amount,
+        hold.currency,
+        hold.status,
+        hold.createdAt,
+      );
       return hold;
     },
     hold: (id: string) => q.hold.get(id) as Hold | undefined,
@@ -48,15 +56,33 @@ export function createPaymentStore(db: Db) {
       q.setStatus.run(status, id);
     },
     createCapture(hold: Hold, amount: number): Capture {
-      const capture: Capture = { captureId: newId('cap'), authorizationId: hold.authorizationId, orderId: hold.orderId, amount, createdAt: now() };
-      q.insertCapture.run(capture.captureId, capture.authorizationId, capture.orderId, capture.amount, capture.createdAt);
+      const capture: Capture = {
+        captureId: newId('cap'),
+        authorizationId: hold.authorizationId,
+        orderId: hold.orderId,
+        amount,
+        createdAt: now(),
+      };
+      q.insertCapture.run(
+        capture.captureId,
+        capture.authorizationId,
+        capture.orderId,
+        capture.amount,
+        capture.createdAt,
+      );
       q.setStatus.run('captured', hold.authorizationId);
       return capture;
     },
     capture: (id: string) => q.capture.get(id) as Capture | undefined,
     refundOf: (captureId: string) => q.refundOf.get(captureId) as Refund | undefined,
     createRefund(capture: Capture, amount: number): Refund {
-      const refund: Refund = { refundId: newId('re'), captureId: capture.captureId, orderId: capture.orderId, amount, createdAt: now() };
+      const refund: Refund = {
+        refundId: newId('re'),
+        captureId: capture.captureId,
+        orderId: capture.orderId,
+        amount,
+        createdAt: now(),
+      };
       q.insertRefund.run(refund.refundId, refund.captureId, refund.orderId, refund.amount, refund.createdAt);
       return refund;
     },

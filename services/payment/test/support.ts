@@ -1,0 +1,194 @@
+/**
+ * Test support for the payment service: a real payment service on an ephemeral port with its own
+ * SQLite file (and chaos file) in a temp directory, plus helpers that read the ledger over HTTP and
+ * count the rows straight from the SQLite file.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChaosConfigInput } from '@fake-stripe/kernel';
+import { getJson, postJson, startInProcess, tempDir } from '@fake-stripe/kernel/testing';
+import type { Running } from '@fake-stripe/kernel/testing';
+import { createPaymentService } from '../src/main.ts';
+
+export const forceSuccess = { 'X-Chaos-Outcome': 'success' } as const;
+export const ADMIN = { authorization: 'Bearer test-admin-token' } as const;
+
+export interface Payment {
+  url: string;
+  running: Running;
+  dataDir: string;
+  chaosFile: string;
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+    signal?: AbortSignal,
+  ): ReturnType<typeof postJson>;
+  get(path: string, headers?: Record<string, string>): ReturnType<typeof getJson>;
+  ledger(orderId: string): Promise<Ledger>;
+  /** Row counts of every table that holds state, read from the SQLite file itself. */
+  rows(): Rows;
+  /** The stored Idempotency-Key row, straight from the SQLite file. */
+  storedKey(key: string): { state: string; status: number | null } | undefined;
+  authorize(orderId: string, amount?: number, headers?: Record<string, string>): Promise<Hold>;
+  /** Rewrites the watched chaos file. */
+  writeChaos(config: unknown): void;
+  close(): Promise<void>;
+}
+
+export interface Hold {
+  authorizationId: string;
+  orderId: string;
+  customerId: string;
+  amount: number;
+  currency: string;
+  status: 'authorized' | 'captured' | 'released';
+  createdAt: string;
+}
+export interface Capture {
+  captureId: string;
+  authorizationId: string;
+  orderId: string;
+  amount: number;
+  createdAt: string;
+}
+export interface Refund {
+  refundId: string;
+  captureId: string;
+  orderId: string;
+  amount: number;
+  createdAt: string;
+}
+export interface Ledger {
+  orderId: string;
+  authorizations: Hold[];
+  captures: Capture[];
+  refunds: Refund[];
+}
+export interface Rows {
+  holds: number;
+  captures: number;
+  refunds: number;
+  idempotencyKeys: number;
+}
+
+/**
+ * Starts payment in this process. `chaos` is written to the CHAOS_FILE before start (the default is
+ * the SPEC profile with a 50 ms timeout, so forced timeouts stay fast).
+ */
+export async function startPayment(
+  options: { chaos?: ChaosConfigInput | string; env?: Record<string, string> } = {},
+): Promise<Payment> {
+  const tmp = tempDir('fake-stripe-payment-');
+  const chaosFile = join(tmp.dir, 'chaos', 'chaos.json');
+  const dataDir = join(tmp.dir, 'data');
+  const writeChaos = (config: unknown): void => {
+    writeFileSync(chaosFile, typeof config === 'string' ? config : JSON.stringify(config, null, 2));
+  };
+  mkdirSync(join(tmp.dir, 'chaos'), { recursive: true });
+  writeChaos(options.chaos ?? { profile: 'default', timeoutMs: 50 });
+  const running = await startInProcess(createPaymentService, {
+    DATA_DIR: dataDir,
+    CHAOS_FILE: chaosFile,
+    ...options.env,
+  });
+  const url = running.url;
+  const dbFile = join(dataDir, 'payment.sqlite');
+  const readDb = <T>(fn: (db: DatabaseSync) => T): T => {
+    const db = new DatabaseSync(dbFile, { readOnly: true });
+    try {
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  };
+
+  const payment: Payment = {
+    url,
+    running,
+    dataDir,
+    chaosFile,
+    post: (path, body, headers = {}, signal) => postJson(`${url}${path}`, body, headers, signal),
+    get: (path, headers = {}) => getJson(`${url}${path}`, headers),
+    async ledger(orderId) {
+      const res = await getJson(`${url}/payment/ledger?orderId=${encodeURIComponent(orderId)}`);
+      expect(res.status).toBe(200);
+      return res.body as Ledger;
+    },
+    rows: () =>
+      readDb((db) => {
+        const count = (table: string): number =>
+          (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+        return {
+          holds: count('holds'),
+          captures: count('captures'),
+          refunds: count('refunds'),
+          idempotencyKeys: count('idempotency_keys'),
+        };
+      }),
+    storedKey: (key) =>
+      readDb(
+        (db) =>
+          db.prepare('SELECT state, status FROM idempotency_keys WHERE key = ?').get(key) as
+            { state: string; status: number | null } | undefined,
+      ),
+    async authorize(orderId, amount = 5000, headers = {}) {
+      const res = await postJson(
+        `${url}/payment/authorize`,
+        { orderId, customerId: 'CUST-1', amount },
+        { ...forceSuccess, ...headers },
+      );
+      expect(res.status).toBe(201);
+      return res.body as Hold;
+    },
+    writeChaos,
+    async close() {
+      await running.close();
+      tmp.remove();
+    },
+  };
+  return payment;
+}
+
+/** Polls `probe` every 20 ms until it returns a truthy value; fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<Exclude<T, false | 0 | '' | null | undefined>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value as Exclude<T, false | 0 | '' | null | undefined>;
+      last = value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+    await sleep(20);
+  }
+}
+
+/** Asserts the one error shape of SPEC §3.1 and returns its `error` object. */
+export function expectError(
+  res: { status: number; headers: Headers; body: any }, // eslint-disable-line @typescript-eslint/no-explicit-any
+  status: number,
+  expected: { type: string; code?: string; param?: string; decline_code?: string },
+): Record<string, unknown> {
+  expect(res.status).toBe(status);
+  expect(res.body).toEqual({ error: expect.any(Object) });
+  const error = res.body.error as Record<string, unknown>;
+  expect(Object.keys(error).sort()).toEqual(expect.arrayContaining(['code', 'correlation_id', 'message', 'type']));
+  for (const k of Object.keys(error))
+    expect(['type', 'code', 'message', 'param', 'decline_code', 'correlation_id']).toContain(k);
+  expect(error).toMatchObject(expected);
+  expect(typeof error.message).toBe('string');
+  expect((error.message as string).length).toBeGreaterThan(0);
+  expect(error.correlation_id).toBe(res.headers.get('x-correlation-id'));
+  return error;
+}
