@@ -1,0 +1,183 @@
+/**
+ * The auditor (SPEC §9): plain functions over the domains' ledgers. For every order in a terminal
+ * state, money and stock must balance; globally, stock is conserved per SKU.
+ */
+import { z } from 'zod';
+
+// Only the ledger fields the rules read; anything else a domain adds is ignored.
+export const paymentLedgerSchema = z.object({
+  authorizations: z.array(z.object({ authorizationId: z.string(), amount: z.number(), status: z.string() })),
+  captures: z.array(z.object({ captureId: z.string(), authorizationId: z.string(), amount: z.number() })),
+  refunds: z.array(z.object({ refundId: z.string(), captureId: z.string(), amount: z.number() })),
+});
+export const inventoryLedgerSchema = z.object({
+  reservations: z.array(z.object({ reservationId: z.string(), status: z.string() })),
+});
+export const shippingLedgerSchema = z.object({
+  labels: z.array(z.object({ labelId: z.string(), status: z.string() })),
+});
+export const stockListSchema = z.object({
+  items: z.array(z.object({ sku: z.string(), total: z.number(), available: z.number(), reserved: z.number() })),
+});
+
+export type PaymentLedger = z.infer<typeof paymentLedgerSchema>;
+export type InventoryLedger = z.infer<typeof inventoryLedgerSchema>;
+export type ShippingLedger = z.infer<typeof shippingLedgerSchema>;
+export type StockItem = z.infer<typeof stockListSchema>['items'][number];
+export interface OrderLedgers {
+  payment: PaymentLedger;
+  inventory: InventoryLedger;
+  shipping: ShippingLedger;
+}
+
+export type TerminalStatus = 'shipped' | 'failed' | 'cancelled' | 'rejected';
+export interface Violation {
+  orderId?: string;
+  sku?: string;
+  rule: string;
+  detail: string;
+}
+export interface AuditReport {
+  ok: boolean;
+  checkedOrders: number;
+  violations: Violation[];
+  stuck: string[];
+  checkedAt: string;
+}
+
+const sum = (xs: Array<{ amount: number }>): number => xs.reduce((acc, x) => acc + x.amount, 0);
+const ids = (xs: Array<Record<string, unknown>>, key: string): string => xs.map((x) => String(x[key])).join(', ');
+
+/** Holds still authorized (money held, neither captured nor released). */
+const liveHolds = (l: PaymentLedger) => l.authorizations.filter((a) => a.status === 'authorized');
+const activeReservations = (l: InventoryLedger) => l.reservations.filter((r) => r.status === 'reserved');
+const activeLabels = (l: ShippingLedger) => l.labels.filter((x) => x.status === 'created');
+
+/**
+ * The rules for one order in a terminal state.
+ * - shipped ⇒ exactly one capture, of its authorization's amount; no refund; one active label; one
+ *   active reservation; no hold left live.
+ * - failed/cancelled/rejected ⇒ net charge (captures − refunds) 0; no live hold; no active
+ *   reservation; no active label.
+ */
+export function auditOrder(orderId: string, status: TerminalStatus, l: OrderLedgers): Violation[] {
+  const violations: Violation[] = [];
+  const violate = (rule: string, detail: string): void => {
+    violations.push({ orderId, rule, detail });
+  };
+  const holds = liveHolds(l.payment);
+  if (holds.length > 0)
+    violate(
+      'no_live_hold',
+      `${holds.length} hold(s) still authorized (${ids(holds, 'authorizationId')}), ${sum(holds)} held`,
+    );
+
+  if (status === 'shipped') {
+    const { captures, refunds, authorizations } = l.payment;
+    if (captures.length !== 1) violate('shipped_one_capture', `expected exactly one capture, found ${captures.length}`);
+    for (const capture of captures) {
+      const hold = authorizations.find((a) => a.authorizationId === capture.authorizationId);
+      if (!hold)
+        violate(
+          'shipped_capture_of_authorized_amount',
+          `capture ${capture.captureId} has no authorization in the ledger`,
+        );
+      else if (capture.amount !== hold.amount)
+        violate(
+          'shipped_capture_of_authorized_amount',
+          `capture ${capture.captureId} is ${capture.amount}, authorization ${hold.authorizationId} is ${hold.amount}`,
+        );
+    }
+    if (refunds.length > 0)
+      violate('shipped_no_refund', `${refunds.length} refund(s) (${ids(refunds, 'refundId')}) of a shipped order`);
+    const labels = activeLabels(l.shipping);
+    if (labels.length !== 1) violate('shipped_one_active_label', `expected one active label, found ${labels.length}`);
+    const reservations = activeReservations(l.inventory);
+    if (reservations.length !== 1)
+      violate('shipped_one_active_reservation', `expected one active reservation, found ${reservations.length}`);
+    return violations;
+  }
+
+  const net = sum(l.payment.captures) - sum(l.payment.refunds);
+  if (net !== 0)
+    violate(
+      'net_charge_zero',
+      `captured ${sum(l.payment.captures)} − refunded ${sum(l.payment.refunds)} = ${net}, expected 0`,
+    );
+  const reservations = activeReservations(l.inventory);
+  if (reservations.length > 0)
+    violate(
+      'no_active_reservation',
+      `${reservations.length} reservation(s) still reserved (${ids(reservations, 'reservationId')})`,
+    );
+  const labels = activeLabels(l.shipping);
+  if (labels.length > 0)
+    violate('no_active_label', `${labels.length} label(s) still active (${ids(labels, 'labelId')})`);
+  return violations;
+}
+
+/** Stock conservation per SKU: total = available + reserved, and neither is negative. */
+export function auditStock(items: StockItem[]): Violation[] {
+  const violations: Violation[] = [];
+  for (const item of items) {
+    if (item.available < 0 || item.reserved < 0)
+      violations.push({
+        sku: item.sku,
+        rule: 'stock_conservation',
+        detail: `negative stock: available ${item.available}, reserved ${item.reserved}`,
+      });
+    else if (item.total !== item.available + item.reserved)
+      violations.push({
+        sku: item.sku,
+        rule: 'stock_conservation',
+        detail: `total ${item.total} ≠ available ${item.available} + reserved ${item.reserved}`,
+      });
+  }
+  return violations;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
+  return results;
+}
+
+export interface AuditDeps {
+  /** Orders in a terminal state or compensation_stuck (from visibility). */
+  orders: () => Promise<Array<{ orderId: string; status: string }>>;
+  ledgers: (orderId: string) => Promise<OrderLedgers>;
+  stock: () => Promise<StockItem[]>;
+  concurrency: number;
+  now?: () => Date;
+}
+
+const terminal = new Set<string>(['shipped', 'failed', 'cancelled', 'rejected']);
+
+/** The whole report: every terminal order's rules, the stuck orders listed apart, and stock. */
+export async function runAudit(deps: AuditDeps): Promise<AuditReport> {
+  const orders = await deps.orders();
+  const stuck = orders.filter((o) => o.status === 'compensation_stuck').map((o) => o.orderId);
+  const judged = orders.filter((o) => terminal.has(o.status));
+  const [perOrder, stock] = await Promise.all([
+    mapLimit(judged, deps.concurrency, async (o) =>
+      auditOrder(o.orderId, o.status as TerminalStatus, await deps.ledgers(o.orderId)),
+    ),
+    deps.stock(),
+  ]);
+  const violations = [...perOrder.flat(), ...auditStock(stock)];
+  return {
+    ok: violations.length === 0,
+    checkedOrders: judged.length,
+    violations,
+    stuck: stuck.sort(),
+    checkedAt: (deps.now?.() ?? new Date()).toISOString(),
+  };
+}

@@ -1,0 +1,35 @@
+import { envBool, envInt, envString, loadEnv, serviceEnvSchema } from '@fake-stripe/kernel';
+import { TASK_QUEUE } from '@fake-stripe/worker/definitions';
+import { z } from 'zod';
+
+/** Blank counts as unset (STYLE: config). */
+const blankIsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const text = (fallback: string) => z.preprocess(blankIsUnset, z.string().default(fallback));
+const url = (fallback: string) => z.preprocess(blankIsUnset, z.url().default(fallback));
+
+/** The API's environment: the kernel's service variables plus Temporal, the domains and the tokens. */
+export const envSchema = serviceEnvSchema.extend({
+  PORT: envInt(3002),
+  TEMPORAL_ADDRESS: text('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: text('default'),
+  /** Task queue the API starts workflows on (the worker's TASK_QUEUE). */
+  TASK_QUEUE: text(TASK_QUEUE),
+  PAYMENT_URL: url('http://127.0.0.1:3011'),
+  INVENTORY_URL: url('http://127.0.0.1:3012'),
+  SHIPPING_URL: url('http://127.0.0.1:3013'),
+  NOTIFICATION_URL: url('http://127.0.0.1:3014'),
+  /** Bearer token of managers (approve, reject, cancel, operator, workflow cancel); unset disables them. */
+  MANAGER_TOKEN: envString(),
+  /** HMAC key of customers' tokens (cancel of their own orders); unset: only managers may cancel. */
+  CUSTOMER_TOKEN_SECRET: envString(),
+  /** Whether an order may carry a `faults` plan (forced chaos outcomes). */
+  ALLOW_CHAOS_FORCING: envBool(true),
+  /** Client timeout of one ledger request of the auditor. */
+  HTTP_TIMEOUT_MS: envInt(10_000),
+  /** Orders whose ledgers the auditor reads at once (three reads each: payment, inventory, shipping). */
+  AUDIT_CONCURRENCY: z.preprocess(blankIsUnset, z.coerce.number().int().min(1).max(64).default(8)),
+  /** Upper bound of one Temporal query, update or describe call. */
+  TEMPORAL_CALL_TIMEOUT_MS: envInt(10_000),
+});
+export type ApiEnv = z.infer<typeof envSchema>;
+export const loadApiEnv = (): Readonly<ApiEnv> => loadEnv(envSchema);

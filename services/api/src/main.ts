@@ -1,0 +1,97 @@
+import { AppError, createService, runService } from '@fake-stripe/kernel';
+import type { Service } from '@fake-stripe/kernel';
+import { createDomainClient } from '@fake-stripe/worker/domain-client';
+import { Client, Connection } from '@temporalio/client';
+import type { z } from 'zod';
+import {
+  inventoryLedgerSchema,
+  paymentLedgerSchema,
+  runAudit,
+  shippingLedgerSchema,
+  stockListSchema,
+} from './audit.ts';
+import { envSchema, loadApiEnv } from './config.ts';
+import type { ApiEnv } from './config.ts';
+import { createOrders } from './orders.ts';
+import { apiRoutes } from './routes.ts';
+import { createWorkflows } from './temporal.ts';
+
+export { customerToken } from './auth.ts';
+export { envSchema };
+
+export interface ApiDeps {
+  /** A Temporal client to use instead of connecting to TEMPORAL_ADDRESS (not closed by the service). */
+  client?: Client;
+}
+
+/** Wiring: config → Temporal client → domain ledger clients → koa app (no store: nothing durable here). */
+export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {}): Service {
+  // Lazy: the API starts (and answers /health, and /ready with 503) while Temporal is still coming up.
+  const connection = deps.client ? undefined : Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+  const client = deps.client ?? new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const workflows = createWorkflows(client, env.TEMPORAL_CALL_TIMEOUT_MS);
+  const orders = createOrders(workflows, env.TASK_QUEUE);
+
+  const domains = {
+    payment: createDomainClient(env.PAYMENT_URL, env.HTTP_TIMEOUT_MS),
+    inventory: createDomainClient(env.INVENTORY_URL, env.HTTP_TIMEOUT_MS),
+    shipping: createDomainClient(env.SHIPPING_URL, env.HTTP_TIMEOUT_MS),
+  };
+  /** One ledger read for the auditor; an unreadable ledger fails the audit (502), it is not a violation. */
+  async function read<S extends z.ZodType>(
+    domain: keyof typeof domains,
+    path: string,
+    schema: S,
+  ): Promise<z.output<S>> {
+    try {
+      return schema.parse(await domains[domain].get<unknown>(path));
+    } catch (err) {
+      throw new AppError({
+        type: 'api_error',
+        code: 'ledger_unavailable',
+        status: 502,
+        message: `The ${domain} service's ${path.split('?')[0]} could not be read: ${(err as Error).message}`,
+        expose: true,
+        cause: err,
+      });
+    }
+  }
+  const audit = () =>
+    runAudit({
+      concurrency: env.AUDIT_CONCURRENCY,
+      orders: async () =>
+        (await orders.listAudited()).map((o) => ({
+          orderId: o.orderId ?? o.workflowId.replace(/^order-fulfillment-/, ''),
+          status: o.status ?? '',
+        })),
+      ledgers: async (orderId) => {
+        const q = `?orderId=${encodeURIComponent(orderId)}`;
+        const [payment, inventory, shipping] = await Promise.all([
+          read('payment', `/payment/ledger${q}`, paymentLedgerSchema),
+          read('inventory', `/inventory/ledger${q}`, inventoryLedgerSchema),
+          read('shipping', `/shipping/ledger${q}`, shippingLedgerSchema),
+        ]);
+        return { payment, inventory, shipping };
+      },
+      stock: async () => (await read('inventory', '/inventory/stock', stockListSchema)).items,
+    });
+
+  const service = createService({
+    name: 'api',
+    prefix: '/api/v1',
+    env,
+    routes: apiRoutes({ env, orders, workflows, audit }),
+    ready: async () => {
+      await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
+    },
+  });
+  return {
+    ...service,
+    async close() {
+      await service.close();
+      await connection?.close();
+    },
+  };
+}
+
+if (import.meta.main) await runService(createApiService(loadApiEnv()));

@@ -1,0 +1,185 @@
+import { customerIdSchema, decimalAmountSchema, orderIdSchema, orderStatuses } from '@fake-stripe/kernel';
+import type { CompensationStep, OrderStep } from '@fake-stripe/kernel';
+import { z } from 'zod';
+
+/** A workflow id in a path: what Temporal accepts (≤ 255 characters), no control characters. */
+export const workflowIdSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
+  .meta({ description: 'Workflow id, e.g. order-fulfillment-ORD-001' });
+export const workflowParams = z.object({ workflowId: workflowIdSchema }).strict();
+
+const reason = z.string().trim().min(1).max(500);
+/** Body of approve/reject/cancel: optional, and when given only a reason. */
+export const signalBody = z.object({ reason: reason.optional() }).strict().optional().meta({ id: 'SignalRequest' });
+export const signalResponse = z
+  .object({ workflowId: z.string(), signal: z.enum(['approve', 'reject', 'cancel']) })
+  .meta({ id: 'SignalAccepted' });
+
+export const operatorBody = z
+  .discriminatedUnion('action', [
+    z.object({ action: z.literal('retry') }).strict(),
+    z.object({ action: z.literal('resolve'), note: reason.optional() }).strict(),
+  ])
+  .meta({ id: 'OperatorRequest', description: 'retry the failing compensation, or resolve it by hand (with a note)' });
+
+export const startedResponse = z
+  .object({ workflowId: z.string(), runId: z.string(), statusUrl: z.string() })
+  .meta({ id: 'WorkflowStarted' });
+
+const orderSteps = [
+  'authorize',
+  'approval',
+  'reserve',
+  'capture',
+  'ship',
+  'notify',
+] as const satisfies readonly OrderStep[];
+const compensationSteps = [
+  'cancelLabel',
+  'refundPayment',
+  'releaseInventory',
+  'releaseAuthorization',
+] as const satisfies readonly CompensationStep[];
+const percent = z.number().min(0).max(100);
+
+/** The workflow's `status` query (kernel `OrderState`), as documented to callers. */
+export const orderStateSchema = z
+  .object({
+    orderId: z.string(),
+    status: z.enum(orderStatuses),
+    completedSteps: z.array(z.enum(orderSteps)),
+    currentStep: z.enum(orderSteps).optional(),
+    compensations: z.array(
+      z.object({
+        step: z.enum(compensationSteps),
+        outcome: z.string(),
+        ids: z.array(z.string()).optional(),
+        error: z.string().optional(),
+      }),
+    ),
+    authorizationId: z.string().optional(),
+    reservationId: z.string().optional(),
+    captureId: z.string().optional(),
+    labelId: z.string().optional(),
+    trackingNumber: z.string().optional(),
+    labelResumedFrom: z.number().optional(),
+    notificationFailed: z.boolean().optional(),
+    approval: z
+      .object({
+        approved: z.boolean(),
+        by: z.string().optional(),
+        reason: z.string().optional(),
+        timedOut: z.boolean().optional(),
+      })
+      .optional(),
+    failure: z.object({ step: z.string(), type: z.string().optional(), message: z.string() }).optional(),
+    progress: percent.meta({
+      description: 'Overall progress, with the running label step interpolated from its heartbeat',
+    }),
+  })
+  .meta({ id: 'OrderState' });
+export const orderStatusResponse = orderStateSchema
+  .extend({
+    currentStepProgress: percent.meta({
+      description: "The running step's own progress (the label activity's heartbeat)",
+    }),
+  })
+  .meta({ id: 'OrderStatus' });
+export const progressResponse = z.object({ progress: percent }).meta({ id: 'Progress' });
+
+export const resultQuery = z
+  .object({
+    wait: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .default(30)
+      .meta({ description: 'Seconds to wait for completion (0–300, default 30)' }),
+  })
+  .strict();
+export const resultResponse = z
+  .discriminatedUnion('status', [
+    z.object({ status: z.literal('completed'), result: z.unknown() }),
+    z.object({ status: z.literal('running') }),
+    z.object({
+      status: z.enum(['failed', 'cancelled', 'terminated', 'timed_out']),
+      error: z.object({ type: z.string().optional(), message: z.string() }),
+    }),
+  ])
+  .meta({
+    id: 'WorkflowResult',
+    description: '200 when the workflow closed within `wait`; 202 `{status: running}` otherwise',
+  });
+
+const pageToken = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'must be a nextPageToken of a previous page');
+export const listOrdersQuery = z
+  .object({
+    status: z.enum(orderStatuses).optional(),
+    customerId: customerIdSchema.optional(),
+    pageToken: pageToken.optional(),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+export const orderSummarySchema = z
+  .object({
+    workflowId: z.string(),
+    orderId: z.string().nullable(),
+    customerId: z.string().nullable(),
+    status: z.string().nullable().meta({ description: 'The OrderStatus search attribute (eventually consistent)' }),
+    totalAmount: z.number().nullable(),
+    startTime: z.string().nullable(),
+    closeTime: z.string().nullable(),
+  })
+  .meta({ id: 'OrderSummary' });
+export const listOrdersResponse = z
+  .object({ orders: z.array(orderSummarySchema), nextPageToken: z.string().nullable() })
+  .meta({ id: 'OrderList' });
+
+export const paymentWorkflowBody = z
+  .object({ orderId: orderIdSchema, amount: decimalAmountSchema, customerId: customerIdSchema })
+  .strict()
+  .meta({ id: 'PaymentWorkflowRequest' });
+
+export const workflowStatusResponse = z
+  .object({
+    workflowId: z.string(),
+    runId: z.string(),
+    type: z.string(),
+    status: z.string().meta({ description: 'RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, ...' }),
+    taskQueue: z.string(),
+    startTime: z.string(),
+    closeTime: z.string().nullable(),
+    historyLength: z.number(),
+    searchAttributes: z.record(z.string(), z.unknown()),
+    order: orderStatusResponse.optional(),
+  })
+  .meta({ id: 'WorkflowStatus' });
+export const historyResponse = z
+  .object({
+    workflowId: z.string(),
+    events: z.array(z.object({ eventId: z.number(), eventType: z.string(), time: z.string().nullable() })),
+  })
+  .meta({ id: 'WorkflowHistory' });
+export const cancelResponse = z
+  .object({ workflowId: z.string(), cancelRequested: z.literal(true) })
+  .meta({ id: 'CancelRequested' });
+
+export const auditResponse = z
+  .object({
+    ok: z.boolean(),
+    checkedOrders: z.number().int(),
+    violations: z.array(
+      z.object({ orderId: z.string().optional(), sku: z.string().optional(), rule: z.string(), detail: z.string() }),
+    ),
+    stuck: z.array(z.string()),
+    checkedAt: z.string(),
+  })
+  .meta({ id: 'AuditReport' });
