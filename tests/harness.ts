@@ -29,13 +29,15 @@ export interface Platform {
 }
 
 /** Chaos for saga tests: profile off (faults come from per-order plans), small timeouts and label time. */
-export const testChaos = (labelMs?: number) => ({
-  profile: 'off',
+export const testChaos = (labelMs?: number, seed?: string) => ({
+  // With a seed: the default profile (SPEC §3.1 mix), reproducible; without: chaos off.
+  profile: seed ? 'default' : 'off',
+  ...(seed && { seed }),
   timeoutMs: 300,
   ...(labelMs !== undefined && { overrides: { createLabel: { latency: { baseMs: labelMs, jitterMs: 0 } } } }),
 });
 
-export async function startPlatform(options: { labelMs?: number } = {}): Promise<Platform> {
+export async function startPlatform(options: { labelMs?: number; seed?: string } = {}): Promise<Platform> {
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   const labelMs = options.labelMs ?? 300;
   const data = tempDir('fake-stripe-saga-');
@@ -51,10 +53,14 @@ export async function startPlatform(options: { labelMs?: number } = {}): Promise
         searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey],
       },
     }),
-    startInProcess(createPaymentService, chaos('payment', testChaos())),
-    startInProcess(createInventoryService, { ...chaos('inventory', testChaos()), SEED_STOCK: '100000' }, inventoryEnv),
-    startInProcess(createShippingService, chaos('shipping', testChaos(labelMs))),
-    startInProcess(createNotificationService, chaos('notification', testChaos())),
+    startInProcess(createPaymentService, chaos('payment', testChaos(undefined, options.seed))),
+    startInProcess(
+      createInventoryService,
+      { ...chaos('inventory', testChaos(undefined, options.seed)), SEED_STOCK: '100000' },
+      inventoryEnv,
+    ),
+    startInProcess(createShippingService, chaos('shipping', testChaos(labelMs, options.seed))),
+    startInProcess(createNotificationService, chaos('notification', testChaos(undefined, options.seed))),
     bundleWorkflowCode({
       workflowsPath,
       logger: {
