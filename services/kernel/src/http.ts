@@ -314,7 +314,13 @@ async function requestLog(ctx: Context, next: Next): Promise<void> {
   await next();
   if (quietPaths.has(ctx.path)) return;
   logger.info(
-    { method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round(performance.now() - started) },
+    {
+      method: ctx.method,
+      path: ctx.path,
+      status: ctx.respond === false ? 'reset' : ctx.status,
+      durationMs: Math.round(performance.now() - started),
+      ...(ctx.state.chaos && { chaos: ctx.state.chaos }),
+    },
     'request',
   );
 }
@@ -413,18 +419,20 @@ async function runDomainPost(
   }
   const { outcome } = decision;
   p.metrics.chaosOutcomes.inc({ operation, outcome, forced: String(decision.forced) });
-  trace
-    .getActiveSpan()
-    ?.setAttributes({
-      'chaos.operation': operation,
-      'chaos.outcome': outcome,
-      'chaos.forced': decision.forced,
-      'chaos.attempt': decision.attempt,
-    });
-  logger.info(
-    { operation, outcome, forced: decision.forced, attempt: decision.attempt, latencyMs: decision.latencyMs },
-    'chaos outcome',
-  );
+  trace.getActiveSpan()?.setAttributes({
+    'chaos.operation': operation,
+    'chaos.outcome': outcome,
+    'chaos.forced': decision.forced,
+    'chaos.attempt': decision.attempt,
+  });
+  // Logged once, on the request's own line (see requestLog).
+  ctx.state.chaos = {
+    operation,
+    outcome,
+    forced: decision.forced,
+    attempt: decision.attempt,
+    latencyMs: decision.latencyMs,
+  };
   ctx.set('X-Chaos-Outcome', outcome);
 
   const transient = (): AppError | undefined => {

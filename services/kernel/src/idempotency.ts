@@ -19,8 +19,10 @@ export function fingerprint(method: string, path: string, body: unknown): string
 }
 
 /**
- * Durable idempotency keys in the service's own SQLite file, so that a domain effect and the stored
- * answer commit in one transaction: a crash either keeps both or neither.
+ * Idempotency keys (SPEC §3.1). A stored answer lives in the service's own SQLite file and is written
+ * in the same transaction as the domain effect, so a crash keeps both or neither. A key that is in
+ * flight lives only in memory: one process owns the file, and a request in flight when the process
+ * dies never committed anything, so its key must be free after a restart anyway.
  */
 export function createIdempotencyStore(db: Db, ttlMs: number, now: () => number = Date.now) {
   db.exec(`
@@ -34,44 +36,44 @@ export function createIdempotencyStore(db: Db, ttlMs: number, now: () => number 
     );
     CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at);
   `);
-  const select = db.prepare('SELECT fingerprint, state, status, body, created_at FROM idempotency_keys WHERE key = ?');
-  const insert = db.prepare(
-    "INSERT INTO idempotency_keys (key, fingerprint, state, created_at) VALUES (?, ?, 'in_flight', ?)",
-  );
+  const select = db.prepare('SELECT fingerprint, status, body, created_at FROM idempotency_keys WHERE key = ?');
   const remove = db.prepare('DELETE FROM idempotency_keys WHERE key = ?');
-  const complete = db.prepare(
-    "UPDATE idempotency_keys SET state = 'done', status = ?, body = ? WHERE key = ? AND state = 'in_flight'",
+  const insert = db.prepare(
+    "INSERT INTO idempotency_keys (key, fingerprint, state, status, body, created_at) VALUES (?, ?, 'done', ?, ?, ?)",
   );
   const prune = db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
+  /** Keys in flight in this process: key → fingerprint and start time. */
+  const inFlight = new Map<string, { print: string; at: number }>();
 
-  // Nothing can be in flight when the process starts: a request that was, died with the process
-  // before its effect committed (the effect and 'done' commit together), so its key is free again.
-  db.exec("DELETE FROM idempotency_keys WHERE state = 'in_flight'");
+  db.exec("DELETE FROM idempotency_keys WHERE state = 'in_flight'"); // rows of an older layout
   prune.run(now() - ttlMs);
 
   return {
     /** Claims the key for this request, or says how to answer without running it. */
     begin(key: string, print: string): Begin {
+      const running = inFlight.get(key);
+      if (running) return running.print === print ? { kind: 'in_flight' } : { kind: 'mismatch' };
       const row = select.get(key) as
-        | { fingerprint: string; state: string; status: number | null; body: string | null; created_at: number }
-        | undefined;
+        { fingerprint: string; status: number; body: string; created_at: number } | undefined;
       if (row && row.created_at < now() - ttlMs) {
         remove.run(key);
       } else if (row) {
         if (row.fingerprint !== print) return { kind: 'mismatch' };
-        if (row.state === 'in_flight') return { kind: 'in_flight' };
-        return { kind: 'replay', status: row.status ?? 200, body: JSON.parse(row.body ?? 'null') };
+        return { kind: 'replay', status: row.status, body: JSON.parse(row.body) };
       }
-      insert.run(key, print, now());
+      inFlight.set(key, { print, at: now() });
       return { kind: 'started' };
     },
     /** Stores the definitive answer (call inside the effect's transaction). */
     complete(key: string, status: number, body: unknown): void {
-      complete.run(status, JSON.stringify(body), key);
+      const running = inFlight.get(key);
+      if (!running) return;
+      insert.run(key, running.print, status, JSON.stringify(body), running.at);
+      inFlight.delete(key);
     },
     /** Frees the key: nothing definitive happened, so a retry draws again. */
     abandon(key: string): void {
-      remove.run(key);
+      inFlight.delete(key);
     },
     prune(): number {
       return Number(prune.run(now() - ttlMs).changes);
