@@ -1,6 +1,6 @@
 /**
- * The baseline of tools/bench.ts: a bare node:http server that reads and parses the JSON body and
- * answers `{}` with 200. It logs one JSON line with its url once it listens (like the services).
+ * The baseline of tools/bench.ts: a bare node:http server that reads and parses the JSON body (if
+ * any) and answers `{}` with 200, whatever the path (so GET /ready works too).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +11,7 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     let status = 200;
     try {
-      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      if (chunks.length > 0) JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
       status = 400;
     }

@@ -219,8 +219,11 @@ export function createChaos(options: { operations: Record<string, OperationSpec>
       const op = current.resolved[operation];
       if (!op) throw new Error(`unknown chaos operation ${operation}`);
       let attempt: number;
-      if (key) {
+      if (key && current.config.seed !== undefined) {
+        // Durable only where it matters: a seeded draw depends on it, across restarts.
         attempt = (bump.get(operation, key) as { attempts: number }).attempts;
+      } else if (key) {
+        attempt = 0; // unseeded draws do not depend on it; not counted
       } else {
         attempt = (keyless.get(operation) ?? 0) + 1;
         keyless.set(operation, attempt);

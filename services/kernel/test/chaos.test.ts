@@ -144,7 +144,7 @@ describe('createChaos', () => {
 
   it('forces an outcome and still counts the attempt', () => {
     const db = openDb(join(tmp.dir, 'c.sqlite'));
-    const engine = createChaos({ operations, db });
+    const engine = createChaos({ operations, db, initial: { seed: 'force' } }); // attempts count when seeded
     const d = engine.decide('authorize', 'k', 'insufficient_funds');
     expect(d).toMatchObject({ outcome: 'insufficient_funds', forced: true, attempt: 1 });
     const drawn = engine.decide('authorize', 'k', undefined);

@@ -1,0 +1,190 @@
+/**
+ * `make bench`: throughput of `POST /payment/authorize` (chaos `off`, a fresh Idempotency-Key per
+ * request) against a bare node:http JSON server, measured in the same run with the same autocannon
+ * flags, one server process at a time. Goal (reported, not enforced): payment ≥ 0.5 × bare req/s.
+ * Env: BENCH_DURATION (s, 20), BENCH_CONNECTIONS (50), BENCH_LOG_LEVEL (payment's LOG_LEVEL, info).
+ * Prints a table, writes .data/bench/foundation.json; exits 1 if a target answered non-2xx.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import type { Instance, Result } from 'autocannon';
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { cpuSeconds, killAll, rssMb, samplePeakRss, startServer } from './bench/process.ts';
+import type { Server } from './bench/process.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+process.chdir(root);
+const positive = (name: string, fallback: number): number => Math.floor(Number(process.env[name])) || fallback;
+const DURATION_S = positive('BENCH_DURATION', 20);
+const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
+const WARMUP_S = 2;
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL?.trim() || 'info';
+const GOAL = 0.5;
+const OUT_FILE = '.data/bench/foundation.json';
+const BODY = JSON.stringify({ orderId: 'ORD-1', customerId: 'CUST-1', amount: 5998, currency: 'usd' });
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-'));
+let current: Instance | undefined;
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    current?.stop();
+    killAll();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    console.error(pc.red(`\n${signal}: servers killed`));
+    process.exit(130);
+  });
+}
+const say = (msg: string): void => console.log(`${pc.cyan('▶')} ${msg}`);
+const mb = (n: number): string => n.toFixed(1);
+
+/** One autocannon run, the same flags and request bytes for every target, a fresh key per request. */
+let seq = 0;
+const runId = randomUUID().slice(0, 8);
+const nextKey = (): string => `bench-${runId}-${++seq}`;
+async function load(url: string, seconds: number, progress: boolean): Promise<Result> {
+  const instance = autocannon({
+    url: `${url}/payment/authorize`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    body: BODY,
+    requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': nextKey() } }) }],
+  });
+  current = instance;
+  if (progress && process.stderr.isTTY) autocannon.track(instance, { renderResultsTable: false });
+  try {
+    return await instance;
+  } finally {
+    current = undefined;
+  }
+}
+
+interface Measured {
+  reqPerSec: number;
+  requests: number;
+  latencyMs: { p50: number; p99: number; avg: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  rssMb: { idle: number; peak: number };
+  /** The server's CPU use during the run, in % of one core (below 100: it waited, e.g. on fsync). */
+  cpuPercent: number;
+  /** Server CPU time per request: less sensitive than req/s to other load on the machine. */
+  cpuMsPerRequest: number;
+}
+
+/** Starts a target, warms it up, measures it with its RSS sampled, and stops it. */
+async function measure(name: string, start: () => Promise<Server>): Promise<Measured> {
+  let t = Date.now();
+  const server = await start();
+  const idle = rssMb(server.pid);
+  say(`${name}: pid ${server.pid} listening at ${server.url} (${Date.now() - t} ms), RSS ${mb(idle)} MB`);
+  try {
+    t = Date.now();
+    const warm = await load(server.url, WARMUP_S, false);
+    say(`${name}: warm-up ${WARMUP_S} s done (${warm.requests.total} requests, ${Date.now() - t} ms)`);
+    say(`${name}: measuring ${DURATION_S} s, ${CONNECTIONS} connections, pipelining 1`);
+    const [peak, cpu0] = [samplePeakRss(server.pid), cpuSeconds(server.pid)];
+    const r = await load(server.url, DURATION_S, true);
+    const rss = { idle, peak: peak() };
+    const cpu = cpuSeconds(server.pid) - cpu0;
+    const cpuPercent = Math.round((cpu / r.duration) * 100);
+    say(`${name}: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, CPU ${cpuPercent} %`);
+    const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]));
+    return {
+      reqPerSec: r.requests.average,
+      requests: r.requests.total,
+      latencyMs: { p50: r.latency.p50, p99: r.latency.p99, avg: r.latency.average, max: r.latency.max },
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      statusCodes,
+      rssMb: rss,
+      cpuPercent,
+      cpuMsPerRequest: (cpu * 1000) / r.requests.total,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+const head = 'target,req/s,p50 ms,p99 ms,requests,non-2xx,errors,peak RSS MB,CPU %,CPU ms/req'.split(',');
+const row = (name: string, m: Measured): Array<string | number> => {
+  const { latencyMs: l, rssMb: rss } = m;
+  const cpu = [m.cpuPercent, m.cpuMsPerRequest.toFixed(3)];
+  return [name, Math.round(m.reqPerSec), l.p50, l.p99, m.requests, m.non2xx, m.errors, mb(rss.peak), ...cpu];
+};
+
+const bareArgs = [path.join(root, 'tools/bench/bare-server.ts')];
+const paymentArgs = ['--import', './services/kernel/src/telemetry.ts', 'services/payment/src/main.ts'];
+const baseEnv = { ...process.env };
+const chaosFile = path.join(tmp, 'chaos.json');
+fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
+
+let failed = false;
+try {
+  const loadavg = os.loadavg().map((l) => l.toFixed(2));
+  console.log(pc.bold(`bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg.join(' ')}`));
+  if (os.loadavg()[0]! > 0.5) console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
+  console.log(`payment: LOG_LEVEL=${LOG_LEVEL}, chaos off, SQLite in ${tmp}; logs in ${tmp}/*.log (kept on failure)\n`);
+  const bare = await measure('bare', () => startServer('bare', bareArgs, baseEnv, path.join(tmp, 'bare.log')));
+  await sleep(1_000); // let the machine settle between targets
+  const paymentEnv = { ...baseEnv, DATA_DIR: tmp, CHAOS_FILE: chaosFile, LOG_LEVEL, ADMIN_TOKEN: 'bench-admin-token' };
+  const paymentLog = path.join(tmp, 'payment.log');
+  const payment = await measure('payment', () => startServer('payment', paymentArgs, paymentEnv, paymentLog));
+  const ratio = payment.reqPerSec / bare.reqPerSec;
+  const met = ratio >= GOAL;
+
+  const table = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  table.push(row('bare node:http', bare), row(`payment authorize (LOG_LEVEL=${LOG_LEVEL})`, payment));
+  console.log(`\n${table.toString()}`);
+  const verdict = met ? pc.green('goal met') : pc.red('goal NOT met');
+  console.log(pc.bold(`ratio payment/bare: ${ratio.toFixed(3)} (goal ≥ ${GOAL}): ${verdict}`));
+
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    loadAverage: os.loadavg(),
+    settings: {
+      durationS: DURATION_S,
+      warmupS: WARMUP_S,
+      connections: CONNECTIONS,
+      pipelining: 1,
+      logLevel: LOG_LEVEL,
+    },
+    bare,
+    payment,
+    ratio,
+    goal: GOAL,
+    goalMet: met,
+  };
+  fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
+  fs.writeFileSync(OUT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`results written to ${OUT_FILE}`);
+
+  for (const [name, m] of Object.entries({ bare, payment })) {
+    if (m.errors > 0) console.log(pc.yellow(`warning: ${name}: ${m.errors} request errors (${m.timeouts} timeouts)`));
+    if (m.non2xx === 0) continue;
+    failed = true;
+    const statuses = JSON.stringify(m.statusCodes);
+    console.error(pc.red(pc.bold(`FAIL: ${name} answered ${m.non2xx} non-2xx responses, statuses ${statuses}`)));
+    if (name === 'payment') console.error(pc.red(`is chaos really off? see ${paymentLog}`));
+  }
+} catch (err) {
+  failed = true;
+  console.error(pc.red(`bench failed: ${(err as Error).stack ?? String(err)}`));
+} finally {
+  killAll();
+  if (!failed) fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;
