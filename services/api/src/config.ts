@@ -1,11 +1,14 @@
-import { envBool, envInt, envString, loadEnv, serviceEnvSchema } from '@fake-stripe/kernel';
+import {
+  envBool,
+  envInt,
+  envString,
+  envText as text,
+  envUrl as url,
+  loadEnv,
+  serviceEnvSchema,
+} from '@fake-stripe/kernel';
 import { TASK_QUEUE } from '@fake-stripe/worker/definitions';
 import { z } from 'zod';
-
-/** Blank counts as unset (STYLE: config). */
-const blankIsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const text = (fallback: string) => z.preprocess(blankIsUnset, z.string().default(fallback));
-const url = (fallback: string) => z.preprocess(blankIsUnset, z.url().default(fallback));
 
 /** The API's environment: the kernel's service variables plus Temporal, the domains and the tokens. */
 export const envSchema = serviceEnvSchema.extend({
@@ -27,7 +30,7 @@ export const envSchema = serviceEnvSchema.extend({
   /** Client timeout of one ledger request of the auditor. */
   HTTP_TIMEOUT_MS: envInt(10_000),
   /** Orders whose ledgers the auditor reads at once (three reads each: payment, inventory, shipping). */
-  AUDIT_CONCURRENCY: z.preprocess(blankIsUnset, z.coerce.number().int().min(1).max(64).default(8)),
+  AUDIT_CONCURRENCY: envInt(8).pipe(z.number().min(1).max(64)),
   /** Upper bound of one Temporal query, update or describe call. */
   TEMPORAL_CALL_TIMEOUT_MS: envInt(10_000),
 });

@@ -6,6 +6,8 @@ import type { Logger } from './logger.ts';
 /** Blank counts as unset (as in opentelemetry-js's env getters). */
 const blankIsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 export const envString = () => z.preprocess(blankIsUnset, z.string().optional());
+export const envText = (fallback: string) => z.preprocess(blankIsUnset, z.string().default(fallback));
+export const envUrl = (fallback: string) => z.preprocess(blankIsUnset, z.url().default(fallback));
 export const envInt = (fallback: number) =>
   z.preprocess(blankIsUnset, z.coerce.number().int().nonnegative().default(fallback));
 export const envBool = (fallback: boolean) =>

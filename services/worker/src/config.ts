@@ -1,12 +1,11 @@
-import { envInt, envString, loadEnv } from '@fake-stripe/kernel';
+import { envInt, envString, envText, envUrl as url, loadEnv } from '@fake-stripe/kernel';
 import { z } from 'zod';
-
-const url = (fallback: string) => z.preprocess((v) => (v === '' ? undefined : v), z.url().default(fallback));
+import { TASK_QUEUE } from './workflows/definitions.ts';
 
 export const envSchema = z.object({
-  TEMPORAL_ADDRESS: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('127.0.0.1:7233')),
-  TEMPORAL_NAMESPACE: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('default')),
-  TASK_QUEUE: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('order-fulfillment')),
+  TEMPORAL_ADDRESS: envText('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: envText('default'),
+  TASK_QUEUE: envText(TASK_QUEUE),
   PAYMENT_URL: url('http://127.0.0.1:3011'),
   INVENTORY_URL: url('http://127.0.0.1:3012'),
   SHIPPING_URL: url('http://127.0.0.1:3013'),
