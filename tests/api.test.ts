@@ -5,12 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { getJson, postJson, startInProcess } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import type { OrderInput } from '@fake-stripe/kernel';
 import { createApiService, customerToken, envSchema } from '@fake-stripe/api';
 import { CustomerIdKey, OrderIdKey, orderWorkflowId } from '@fake-stripe/worker/definitions';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { startPlatform } from './harness.ts';
+import { orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 const MANAGER = 'test-manager-token';
@@ -32,12 +31,7 @@ beforeAll(async () => {
   worker = await p.newWorker();
   running = worker.run();
   const env = {
-    TEMPORAL_ADDRESS: p.env.address,
-    TASK_QUEUE: p.taskQueue,
-    PAYMENT_URL: p.urls.payment,
-    INVENTORY_URL: p.urls.inventory,
-    SHIPPING_URL: p.urls.shipping,
-    NOTIFICATION_URL: p.urls.notification,
+    ...p.clientEnv,
     MANAGER_TOKEN: MANAGER,
     CUSTOMER_TOKEN_SECRET: SECRET,
   };
@@ -446,19 +440,17 @@ describe('GET /api/v1/audit', () => {
   it('lists an order stuck in compensation; after an operator resolves it, flags the hold it left live', async () => {
     // Started directly: the compensation window is not part of the public order body.
     const orderId = newOrderId();
-    const input: OrderInput = {
+    const input = orderInput({
       orderId,
       customerId: 'CUST-STUCK',
       items: [{ sku: 'ITEM-002', quantity: 1, unitAmount: 1500 }],
       amount: 1500,
-      currency: 'usd',
-      shippingAddress: { street: '1 Main St', city: 'Austin', state: 'TX', zip: '73301', country: 'US' },
       customerEmail: 'stuck@example.com',
       requiresApproval: true,
       approvalTimeoutMs: 100,
       compensationWindowMs: 1_500,
       faults: { releaseAuthorization: Array(20).fill('server_error') },
-    };
+    });
     await p.env.client.workflow.start('orderFulfillmentWorkflow', {
       args: [input],
       taskQueue: p.taskQueue,

@@ -21,12 +21,7 @@ beforeAll(async () => {
   api = await startInProcess(
     createApiService,
     {
-      TEMPORAL_ADDRESS: p.env.address,
-      TASK_QUEUE: p.taskQueue,
-      PAYMENT_URL: p.urls.payment,
-      INVENTORY_URL: p.urls.inventory,
-      SHIPPING_URL: p.urls.shipping,
-      NOTIFICATION_URL: p.urls.notification,
+      ...p.clientEnv,
       MANAGER_TOKEN: 'm',
       CUSTOMER_TOKEN_SECRET: 's',
     },

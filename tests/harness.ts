@@ -3,7 +3,9 @@
  * attributes registered), the four domain services on ephemeral ports with SQLite files in a temp
  * dir, and a worker running the real workflows and activities against them.
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { OrderInput } from '@fake-stripe/kernel';
 import { startInProcess, tempDir, repoRoot } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { createInventoryService, envSchema as inventoryEnv } from '@fake-stripe/inventory';
@@ -19,6 +21,8 @@ import { writeFileSync } from 'node:fs';
 
 export interface Platform {
   env: TestWorkflowEnvironment;
+  /** What a worker or the API needs to reach this platform, as environment variables. */
+  clientEnv: Record<string, string>;
   urls: { payment: string; inventory: string; shipping: string; notification: string };
   services: Running[];
   dataDir: string;
@@ -81,8 +85,17 @@ export async function startPlatform(options: { labelMs?: number; seed?: string }
   };
   const services = [payment, inventory, shipping, notification];
   const taskQueue = `${TASK_QUEUE}-test`;
+  const clientEnv = {
+    TEMPORAL_ADDRESS: env.address,
+    TASK_QUEUE: taskQueue,
+    PAYMENT_URL: urls.payment,
+    INVENTORY_URL: urls.inventory,
+    SHIPPING_URL: urls.shipping,
+    NOTIFICATION_URL: urls.notification,
+  };
   return {
     env,
+    clientEnv,
     urls,
     services,
     dataDir: data.dir,
@@ -109,5 +122,20 @@ export async function startPlatform(options: { labelMs?: number; seed?: string }
       await env.teardown();
       data.remove();
     },
+  };
+}
+
+/** An order workflow input (minor units) with a fresh id; override what a test is about. */
+export function orderInput(overrides: Partial<OrderInput> = {}): OrderInput {
+  return {
+    orderId: `ORD-${randomUUID().slice(0, 8)}`,
+    customerId: 'CUST-001',
+    items: [{ sku: 'ITEM-001', quantity: 2, unitAmount: 2999 }],
+    amount: 5998,
+    currency: 'usd',
+    shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
+    customerEmail: 'test@example.com',
+    requiresApproval: false,
+    ...overrides,
   };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -14,7 +13,7 @@ import {
 } from '@fake-stripe/worker/definitions';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { startPlatform } from './harness.ts';
+import { orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 let p: Platform;
@@ -32,18 +31,8 @@ afterAll(async () => {
   await p?.stop();
 }, 60_000);
 
-const order = (overrides: Partial<OrderInput> = {}): OrderInput => ({
-  orderId: `ORD-${randomUUID().slice(0, 8)}`,
-  customerId: 'CUST-001',
-  items: [{ sku: 'ITEM-001', quantity: 2, unitAmount: 2999 }],
-  amount: 5998,
-  currency: 'usd',
-  shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
-  customerEmail: 'test@example.com',
-  requiresApproval: false,
-  compensationWindowMs: 3_000,
-  ...overrides,
-});
+const order = (overrides: Partial<OrderInput> = {}): OrderInput =>
+  orderInput({ compensationWindowMs: 3_000, ...overrides });
 
 async function start(input: OrderInput): Promise<WorkflowHandle> {
   return p.env.client.workflow.start('orderFulfillmentWorkflow', {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { getJson, repoRoot } from '@fake-stripe/kernel/testing';
-import type { OrderInput, OrderState } from '@fake-stripe/kernel';
+import type { OrderState } from '@fake-stripe/kernel';
 import { orderWorkflowId } from '@fake-stripe/worker/definitions';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { startPlatform } from './harness.ts';
+import { orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 const LABEL_MS = 4_000;
@@ -30,12 +30,7 @@ function spawnWorker(): Promise<ChildProcess> {
       env: {
         ...process.env,
         LOG_LEVEL: 'info',
-        TEMPORAL_ADDRESS: p.env.address,
-        TASK_QUEUE: p.taskQueue,
-        PAYMENT_URL: p.urls.payment,
-        INVENTORY_URL: p.urls.inventory,
-        SHIPPING_URL: p.urls.shipping,
-        NOTIFICATION_URL: p.urls.notification,
+        ...p.clientEnv,
         HTTP_TIMEOUT_MS: '2000',
         LABEL_EXPECTED_MS: String(LABEL_MS),
         METRICS_PORT: '0',
@@ -58,16 +53,11 @@ function spawnWorker(): Promise<ChildProcess> {
 describe('worker crash during label creation', () => {
   it('completes the order after SIGKILL, the label activity resuming from its last heartbeat', async () => {
     const worker = await spawnWorker();
-    const input: OrderInput = {
+    const input = orderInput({
       orderId: `ORD-CRASH-${randomUUID().slice(0, 8)}`,
-      customerId: 'CUST-001',
       items: [{ sku: 'ITEM-003', quantity: 1, unitAmount: 1500 }],
       amount: 1500,
-      currency: 'usd',
-      shippingAddress: { street: '1 Crash Ln', city: 'Oakland', state: 'CA', zip: '94601', country: 'US' },
-      customerEmail: 'crash@example.com',
-      requiresApproval: false,
-    };
+    });
     const handle = await p.env.client.workflow.start('orderFulfillmentWorkflow', {
       args: [input],
       taskQueue: p.taskQueue,
