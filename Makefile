@@ -8,9 +8,17 @@ export PATH := $(ROOT)/.tools/node/bin:$(ROOT)/.tools/bin:$(PATH)
 
 # Local defaults for the services; override on the command line or in the environment.
 ADMIN_TOKEN ?= dev-admin-token
+MANAGER_TOKEN ?= dev-manager-token
+CUSTOMER_TOKEN_SECRET ?= dev-customer-secret
 ALLOW_CHAOS_FORCING ?= true
 LOG_LEVEL ?= info
-export ADMIN_TOKEN ALLOW_CHAOS_FORCING LOG_LEVEL
+export ADMIN_TOKEN MANAGER_TOKEN CUSTOMER_TOKEN_SECRET ALLOW_CHAOS_FORCING LOG_LEVEL
+
+# Scenarios drive the stack through the REST API at API_URL (a port-forward works too).
+API_URL ?= http://127.0.0.1:3002
+export API_URL
+N ?= 20
+ID ?=
 
 # DETACH=1: `make up` returns once the stack is ready. service=a,b: only those services.
 DETACH ?=
@@ -18,12 +26,16 @@ service ?=
 
 STACK := node tools/stack.ts
 ONLY = $(if $(service),--service $(service))
+SCENARIO := node tools/scenarios.ts
 
-.PHONY: help setup up down status logs test lint bench clean-data
+.PHONY: help setup up down status logs test lint bench clean-data scenarios scenario-happy \
+	scenario-approval scenario-reject scenario-cancel scenario-timeout scenario-compensation \
+	scenario-chaos scenario-custom
 
 help: ## List the targets
-	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
-	@echo '  Variables: DETACH=1 (up), service=<name>[,<name>] (up/down/status/logs), LOG_LEVEL, ADMIN_TOKEN'
+	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@echo '  Variables: DETACH=1 (up), service=<name>[,<name>] (up/down/status/logs), N= (scenario-chaos),'
+	@echo '    ID= (scenario-custom), API_URL, LOG_LEVEL, ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
 
 setup: ## Install what is missing: Node 24, the Temporal CLI, node_modules
 	bash tools/bootstrap.sh
@@ -55,3 +67,30 @@ bench: setup ## Run the benchmark (tools/bench.ts)
 clean-data: ## Stop the local stack and delete .data (databases, logs, chaos files)
 	@if [ -d node_modules ]; then $(STACK) down; fi
 	rm -rf .data
+
+scenarios: ## Interactive menu: every scenario, open the Temporal UI, check services
+	@$(SCENARIO) menu
+
+scenario-happy: ## One order through every step to shipped
+	@$(SCENARIO) happy
+
+scenario-approval: ## An order that needs a manager: awaiting_approval, approve, shipped
+	@$(SCENARIO) approval
+
+scenario-reject: ## A manager rejects the order: rejected, authorization released
+	@$(SCENARIO) reject
+
+scenario-cancel: ## The customer cancels while the label is created: cancelled, compensated
+	@$(SCENARIO) cancel
+
+scenario-timeout: ## Nobody approves within 5 s: rejected (approval timed out), compensated
+	@$(SCENARIO) timeout
+
+scenario-compensation: ## Shipping fails (address error): failed, refund then inventory release
+	@$(SCENARIO) compensation
+
+scenario-chaos: ## N orders (N=20) under the live chaos, then a scorecard and the audit
+	@$(SCENARIO) chaos --count $(N)
+
+scenario-custom: ## The happy path with your order id (ID=ORD-...)
+	@$(if $(ID),,$(error ID is required, e.g. make scenario-custom ID=ORD-42))$(SCENARIO) custom --id '$(ID)'

@@ -3,27 +3,33 @@
  * [--service a,b]. Every service of tools/stack/services.ts runs as its own process group, its
  * output appended to $DATA_DIR/logs/<name>.log and its pid in $DATA_DIR/run/<name>.pid.
  * Env: DATA_DIR (.data), STACK_READY_TIMEOUT (seconds, 30), STACK_STOP_GRACE (seconds, 10), and
- * the services' own variables, passed through (ADMIN_TOKEN, LOG_LEVEL, ALLOW_CHAOS_FORCING, ...).
+ * the services' own variables, passed through (ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET,
+ * LOG_LEVEL, ALLOW_CHAOS_FORCING, ...).
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { follow, printer } from './stack/logs.ts';
-import { services } from './stack/services.ts';
-import type { ServiceDef } from './stack/services.ts';
+import { dataDir as data, services } from './stack/services.ts';
+import type { Probe, ServiceDef } from './stack/services.ts';
 
 process.chdir(path.resolve(import.meta.dirname, '..'));
-const data = process.env.DATA_DIR || '.data';
 const seconds = (name: string, fallback: number): number => (Number(process.env[name]) || fallback) * 1000;
 const READY_TIMEOUT_MS = seconds('STACK_READY_TIMEOUT', 30);
 const STOP_GRACE_MS = seconds('STACK_STOP_GRACE', 10);
 /** Defaults for local use; the caller's environment wins (blank counts as unset). */
-const defaults = { ADMIN_TOKEN: 'dev-admin-token', LOG_LEVEL: 'info', ALLOW_CHAOS_FORCING: 'true' };
+const defaults = {
+  ADMIN_TOKEN: 'dev-admin-token',
+  MANAGER_TOKEN: 'dev-manager-token',
+  CUSTOMER_TOKEN_SECRET: 'dev-customer-secret',
+  LOG_LEVEL: 'info',
+  ALLOW_CHAOS_FORCING: 'true',
+};
 
 const logFile = (s: ServiceDef): string => path.join(data, 'logs', `${s.name}.log`);
 const pidFile = (s: ServiceDef): string => path.join(data, 'run', `${s.name}.pid`);
@@ -33,7 +39,7 @@ const say = (s: ServiceDef, msg: string): void => print(s.name, pc.bold(msg));
 
 function envFor(s: ServiceDef): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: data };
-  for (const [k, v] of Object.entries(defaults)) env[k] ||= v;
+  for (const [k, v] of Object.entries({ ...defaults, ...s.env })) env[k] ||= v;
   env.CHAOS_FILE = path.join(data, 'chaos', `${s.name}.json`);
   if (s.port) env.PORT = String(s.port);
   return env;
@@ -95,27 +101,100 @@ async function stop(s: ServiceDef, pid: number): Promise<string> {
   return killed ? `killed after ${STOP_GRACE_MS / 1000} s (pid ${pid})` : `stopped (pid ${pid})`;
 }
 
-/** The HTTP status of GET `url`, or null when nothing answers. */
-async function probe(url: string): Promise<number | null> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    await res.body?.cancel();
-    return res.status;
-  } catch {
-    return null;
+const run = promisify(execFile);
+/** The outcome of a probe: `answered` is false when nothing answered at all (the process is down). */
+type Check = { ok: boolean; answered: boolean; detail: string };
+
+async function probe(p: Probe): Promise<Check> {
+  if ('url' in p) {
+    try {
+      const res = await fetch(p.url, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      return { ok: res.status === 200, answered: true, detail: `GET ${p.url}: ${res.status}` };
+    } catch {
+      return { ok: false, answered: false, detail: `GET ${p.url}: no answer` };
+    }
   }
+  const shown = [path.basename(p.command[0]!), ...p.command.slice(1)].join(' ');
+  let output: string;
+  try {
+    const { stdout, stderr } = await run(p.command[0]!, p.command.slice(1), { timeout: 5000 });
+    output = stdout + stderr;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    const why = (e.stderr || e.message).trim().split('\n')[0] ?? '';
+    return { ok: false, answered: false, detail: `${shown}: ${why}` };
+  }
+  const missing = p.expect.filter((re) => !re.test(output));
+  return {
+    ok: missing.length === 0,
+    answered: true,
+    detail: missing.length ? `${shown}: output lacks ${missing.join(', ')}` : shown,
+  };
 }
 
-async function waitReady(s: ServiceDef, exited: Promise<string>): Promise<void> {
+/** Every probe of `s`, in order, up to the first that fails. */
+async function check(s: ServiceDef): Promise<Check> {
+  let last: Check = { ok: true, answered: true, detail: '' };
+  for (const p of s.ready) {
+    last = await probe(p);
+    if (!last.ok) return last;
+  }
+  return last;
+}
+
+/** True once `file` has a pino line with `msg` after byte `from`. */
+function logged(file: string, from: number, msg: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(file).subarray(from).toString('utf8');
+  } catch {
+    return false;
+  }
+  return text.split('\n').some((line) => {
+    try {
+      return (JSON.parse(line) as { msg?: unknown }).msg === msg;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Polls the probes of `s` (and, for a process started here, its ready log line) until they pass. */
+async function waitReady(s: ServiceDef, exited: Promise<string>, logFrom?: number): Promise<void> {
   let gone: string | undefined;
   void exited.then((why) => (gone = why));
   const until = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if ((await probe(s.ready)) === 200) return;
+    const c = await check(s);
+    const logOk = !s.readyLog || logFrom === undefined || logged(logFile(s), logFrom, s.readyLog);
+    if (c.ok && logOk) return;
     if (gone !== undefined) throw new Error(`exited before it was ready (${gone})`);
-    if (Date.now() > until) throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s`);
+    if (Date.now() > until) {
+      const why = c.ok ? `no "${s.readyLog}" log line` : c.detail;
+      throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s (${why})`);
+    }
     await sleep(250);
   }
+}
+
+/**
+ * Runs `stopOne` for every entry, each only after the entries that depend on it have stopped (the API
+ * and the worker before the services and Temporal they call), independent ones in parallel.
+ */
+async function inReverseOrder<T>(
+  entries: Array<[ServiceDef, T]>,
+  stopOne: (s: ServiceDef, v: T) => Promise<void>,
+): Promise<void> {
+  const done = new Map<string, Promise<void>>();
+  for (const [s, v] of [...entries].reverse()) {
+    const dependents = entries.filter(([d]) => d.dependsOn?.includes(s.name)).flatMap(([d]) => done.get(d.name) ?? []);
+    done.set(
+      s.name,
+      Promise.allSettled(dependents).then(() => stopOne(s, v)),
+    );
+  }
+  await Promise.all(done.values());
 }
 
 async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
@@ -138,8 +217,9 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
     }
     stopping = true;
     if (started.size > 0) console.log(pc.dim(`stopping${ready ? ' (Ctrl-C again to kill)' : ''} ...`));
-    const stopped = [...started].map(async ([s, c]) => [s, await stop(s, c.pid)] as const);
-    const results = await Promise.all(stopped);
+    const results: Array<[ServiceDef, string]> = [];
+    const order = defs.flatMap((s): Array<[ServiceDef, number]> => (started.has(s) ? [[s, started.get(s)!.pid]] : []));
+    await inReverseOrder(order, async (s, pid) => void results.push([s, await stop(s, pid)]));
     followers.forEach((flush) => flush()); // print the services' last words first
     for (const [s, result] of results) say(s, result);
     if (skipped.length > 0) console.log(`left running: ${skipped.join(', ')} (make down stops them)`);
@@ -177,7 +257,7 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
       fs.rmSync(pidFile(s), { force: true });
       if (ready) print(s.name, pc.red(pc.bold(`exited (${why})`)));
     });
-    await waitReady(s, exited);
+    await waitReady(s, exited, offsets.get(s));
     say(s, `ready (pid ${child.pid}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   };
 
@@ -202,7 +282,7 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
   await Promise.allSettled([...pending.values()]);
   if (failures.length > 0) {
     for (const { s, why } of failures) {
-      console.log(pc.red(`\n${s.name} ${why} (${s.ready}); last lines of ${logFile(s)}:`));
+      console.log(pc.red(`\n${s.name} ${why}; last lines of ${logFile(s)}:`));
       follow(logFile(s), { tail: 30 }, (line) => print(s.name, line))();
     }
     await stopAll();
@@ -222,6 +302,7 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
   }
 }
 
+const clip = (s: string): string => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
 const newTable = (head: string[]): Table.Table =>
   new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [], compact: true } });
 
@@ -232,34 +313,35 @@ function urlTable(defs: ServiceDef[]): void {
 }
 
 async function down(defs: ServiceDef[]): Promise<void> {
-  const lines = await Promise.all(
-    defs.map(async (s) => {
-      const pid = runningPid(s);
-      if (pid) return `${s.name}: ${await stop(s, pid)}`;
-      if (!fs.existsSync(pidFile(s))) return null;
-      fs.rmSync(pidFile(s), { force: true });
-      return `${s.name}: not running (stale pid file removed)`;
-    }),
+  const said: string[] = [];
+  await inReverseOrder(
+    defs.map((s) => [s, runningPid(s)]),
+    async (s, pid) => {
+      if (pid) said.push(`${s.name}: ${await stop(s, pid)}`);
+      else if (fs.existsSync(pidFile(s))) {
+        fs.rmSync(pidFile(s), { force: true });
+        said.push(`${s.name}: not running (stale pid file removed)`);
+      }
+    },
   );
-  const said = lines.filter((l) => l !== null);
   console.log(said.length > 0 ? said.join('\n') : 'nothing was running');
 }
 
 /** One row per service; exits 1 unless every one is ready. */
 async function status(defs: ServiceDef[]): Promise<void> {
   const table = newTable(['service', 'process', 'ready', 'url']);
-  const rows = await Promise.all(defs.map(async (s) => ({ s, pid: runningPid(s), code: await probe(s.ready) })));
-  for (const { s, pid, code } of rows) {
+  const rows = await Promise.all(defs.map(async (s) => ({ s, pid: runningPid(s), c: await check(s) })));
+  for (const { s, pid, c } of rows) {
     const proc = pid
       ? pc.green(`running (pid ${pid})`)
-      : code === null
+      : !c.answered
         ? pc.dim('stopped')
         : pc.yellow('running (not started by make up)');
-    const ok = code === 200 ? pc.green('ready') : code === null ? pc.dim('-') : pc.red(`${code}`);
-    table.push([s.name, proc, ok, s.url ?? '-']);
+    const ok = c.ok ? pc.green('ready') : !c.answered && !pid ? pc.dim('-') : pc.red(clip(c.detail));
+    table.push([s.name, proc, ok, s.url ?? s.metrics ?? '-']);
   }
   console.log(table.toString());
-  if (rows.some((r) => r.code !== 200)) process.exitCode = 1;
+  if (rows.some((r) => !r.c.ok)) process.exitCode = 1;
 }
 
 function logs(defs: ServiceDef[]): void {

@@ -1,34 +1,106 @@
 /**
  * The local stack: one row per process that `make up` starts, in start order. Adding a service is
- * one line. `ready` is polled until it answers 200; `dependsOn` names rows that must be ready first.
+ * one line. Every `ready` probe is polled until it passes; `dependsOn` names rows that must be ready
+ * first; `make down` stops dependents before what they depend on.
  */
+import path from 'node:path';
+
+/** A readiness check: GET `url` answers 200, or `command` exits 0 and its output matches every pattern. */
+export type Probe = { url: string } | { command: string[]; expect: RegExp[] };
+
 export type ServiceDef = {
   name: string;
   command: string[];
   /** Sets PORT for the process; omit for processes that are not HTTP services. */
   port?: number;
-  ready: string;
+  /** Environment of the process on top of the caller's (the caller's wins where it sets a variable). */
+  env?: Record<string, string>;
+  ready: Probe[];
+  /** `make up` also waits for a pino line with this `msg`, logged by the process it started. */
+  readyLog?: string;
   url?: string;
   docs?: string;
   metrics?: string;
   dependsOn?: string[];
 };
 
+const root = path.resolve(import.meta.dirname, '../..');
+/** Databases, logs, pid files and chaos files of the local stack, relative to the repository root. */
+export const dataDir = process.env.DATA_DIR || '.data';
+const temporalBin = path.join(root, '.tools/bin/temporal');
+const TEMPORAL_ADDRESS = '127.0.0.1:7233';
+const TEMPORAL_UI_PORT = 8080;
+
+/** Search attributes (SPEC §4) the dev server registers at its start-up; the list API queries them. */
+export const searchAttributes = {
+  OrderId: 'Keyword',
+  CustomerId: 'Keyword',
+  OrderStatus: 'Keyword',
+  TotalAmount: 'Double',
+};
+
+const domainUrls = {
+  PAYMENT_URL: 'http://127.0.0.1:3011',
+  INVENTORY_URL: 'http://127.0.0.1:3012',
+  SHIPPING_URL: 'http://127.0.0.1:3013',
+  NOTIFICATION_URL: 'http://127.0.0.1:3014',
+};
+const domains = ['payment', 'inventory', 'shipping', 'notification'];
+const node = (main: string): string[] => [process.execPath, '--import', './services/kernel/src/telemetry.ts', main];
+
 /** A koa service of this repository, started with the telemetry preload (SPEC §3, §7). */
-const http = (name: string, port: number, dependsOn?: string[]): ServiceDef => ({
+const http = (name: string, port: number, more: Partial<ServiceDef> = {}): ServiceDef => ({
   name,
   port,
-  command: [process.execPath, '--import', './services/kernel/src/telemetry.ts', `services/${name}/src/main.ts`],
-  ready: `http://127.0.0.1:${port}/ready`,
+  command: node(`services/${name}/src/main.ts`),
+  ready: [{ url: `http://127.0.0.1:${port}/ready` }],
   url: `http://localhost:${port}`,
   docs: `http://localhost:${port}/api/docs`,
   metrics: `http://localhost:${port}/metrics`,
-  dependsOn,
+  ...more,
+});
+
+const temporal: ServiceDef = {
+  name: 'temporal',
+  command: [
+    temporalBin,
+    ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', '7233', '--ui-port', String(TEMPORAL_UI_PORT)],
+    ...['--db-filename', path.join(dataDir, 'temporal.sqlite'), '--log-level', 'warn'],
+    ...Object.entries(searchAttributes).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
+  ],
+  ready: [
+    { command: [temporalBin, 'operator', 'cluster', 'health', '--address', TEMPORAL_ADDRESS], expect: [/SERVING/] },
+    {
+      command: [temporalBin, 'operator', 'search-attribute', 'list', '--address', TEMPORAL_ADDRESS],
+      expect: Object.entries(searchAttributes).map(([key, type]) => new RegExp(`^\\s*${key}\\s+${type}\\s*$`, 'm')),
+    },
+  ],
+  url: `http://localhost:${TEMPORAL_UI_PORT} (UI), ${TEMPORAL_ADDRESS} (gRPC)`,
+};
+
+const worker: ServiceDef = {
+  name: 'worker',
+  command: node('services/worker/src/worker.ts'),
+  env: { TEMPORAL_ADDRESS, ...domainUrls, METRICS_PORT: '9464' },
+  // The SDK's Prometheus endpoint answers once the runtime exists; the log line once it polls.
+  ready: [{ url: 'http://127.0.0.1:9464/metrics' }],
+  readyLog: 'worker listening',
+  metrics: 'http://localhost:9464/metrics',
+  dependsOn: ['temporal', ...domains],
+};
+
+// MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET, ADMIN_TOKEN and ALLOW_CHAOS_FORCING come from stack.ts's defaults.
+const api = http('api', 3002, {
+  env: { TEMPORAL_ADDRESS, ...domainUrls },
+  dependsOn: ['temporal', ...domains, 'worker'],
 });
 
 export const services: ServiceDef[] = [
+  temporal,
   http('payment', 3011),
   http('inventory', 3012),
   http('shipping', 3013),
   http('notification', 3014),
+  worker,
+  api,
 ];
