@@ -107,30 +107,31 @@ export function spawnService(name: string, env: Record<string, string>, timeoutM
   });
 }
 
-/** POSTs JSON and returns status, headers and parsed body (real HTTP, no client retries). */
+/** A reply with its JSON body parsed; `any` so tests can reach into bodies of every shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonReply = { status: number; headers: Headers; body: any };
+
+async function reply(res: Response): Promise<JsonReply> {
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** POSTs JSON (a string is sent as is) over real HTTP, no client retries. */
 export async function postJson(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
   signal?: AbortSignal,
-): Promise<{ status: number; headers: Headers; body: any }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(url, {
+): Promise<JsonReply> {
+  const init: RequestInit = {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
-    signal,
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  };
+  if (signal) init.signal = signal;
+  return reply(await fetch(url, init));
 }
 
-export async function getJson(
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; body: any }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(url, { headers });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<JsonReply> {
+  return reply(await fetch(url, { headers }));
 }
