@@ -4,6 +4,7 @@
  * first; `make down` stops dependents before what they depend on.
  */
 import path from 'node:path';
+import { searchAttributes } from '@fake-stripe/worker/definitions';
 
 /** A readiness check: GET `url` answers 200, or `command` exits 0 and its output matches every pattern. */
 export type Probe = { url: string } | { command: string[]; expect: RegExp[] };
@@ -31,13 +32,8 @@ const temporalBin = path.join(root, '.tools/bin/temporal');
 const TEMPORAL_ADDRESS = '127.0.0.1:7233';
 const TEMPORAL_UI_PORT = 8080;
 
-/** Search attributes (SPEC §4) the dev server registers at its start-up; the list API queries them. */
-export const searchAttributes = {
-  OrderId: 'Keyword',
-  CustomerId: 'Keyword',
-  OrderStatus: 'Keyword',
-  TotalAmount: 'Double',
-};
+// Search attributes (SPEC §4) the dev server registers at its start-up; the list API queries them.
+export { searchAttributes };
 
 const domainUrls = {
   PAYMENT_URL: 'http://127.0.0.1:3011',
@@ -101,6 +97,8 @@ export const services: ServiceDef[] = [
   http('inventory', 3012),
   http('shipping', 3013),
   http('notification', 3014),
+  http('public-apis', 3015),
+  http('user-context', 3000, { dependsOn: ['public-apis'] }),
   worker,
   api,
 ];

@@ -10,11 +10,19 @@ import {
   conflict,
   correlationId,
   notFound,
+  ipForUser,
   orderInputFrom,
   terminalStatuses,
   toMinor,
 } from '@fake-stripe/kernel';
-import type { OperatorAction, OrderRequest, OrderState, OrderStatus } from '@fake-stripe/kernel';
+import type {
+  OperatorAction,
+  OrderRequest,
+  OrderState,
+  OrderStatus,
+  UserContextInput,
+  UserContextRequest,
+} from '@fake-stripe/kernel';
 import {
   approveSignal,
   cancelSignal,
@@ -25,6 +33,7 @@ import {
   orderWorkflowId,
   paymentWorkflowId,
   rejectSignal,
+  userContextWorkflowId,
   statusQuery,
   stepWeight,
   TotalAmountKey,
@@ -38,6 +47,7 @@ import type { WorkflowResult, Workflows } from './temporal.ts';
 
 export const ORDER_WORKFLOW = 'orderFulfillmentWorkflow';
 export const PAYMENT_WORKFLOW = 'paymentWorkflow';
+export const USER_CONTEXT_WORKFLOW = 'userContextWorkflow';
 const LABEL_ACTIVITY = 'createShippingLabel';
 
 export const orderStatusUrl = (workflowId: string): string => `/api/v1/order/${encodeURIComponent(workflowId)}/status`;
@@ -82,7 +92,7 @@ export function decodePageToken(query: string, token: string): Buffer {
 
 /** A duplicate workflow id as a 409 naming `orderId`, with Location: the existing workflow's status. */
 const alreadyStarted =
-  (message: string, code: string, location: string) =>
+  (message: string, code: string, location: string, param = 'orderId') =>
   (err: unknown): never => {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
       throw new AppError({
@@ -90,7 +100,7 @@ const alreadyStarted =
         code,
         status: 409,
         message,
-        param: 'orderId',
+        param,
         headers: { Location: location },
       });
     throw err;
@@ -203,6 +213,35 @@ export function createOrders(workflows: Workflows, taskQueue: string) {
               `A payment workflow for order ${body.orderId} already exists: ${workflowId}.`,
               'workflow_exists',
               workflowStatusUrl(workflowId),
+            ),
+          ),
+      );
+      return { workflowId, runId: handle.firstExecutionRunId, statusUrl: workflowStatusUrl(workflowId) };
+    },
+
+    /** userContextWorkflow for a user; a new run once the previous one closed, 409 while one runs. */
+    async startUserContext(body: UserContextRequest): Promise<Started> {
+      const workflowId = userContextWorkflowId(body.userId);
+      const input: UserContextInput = {
+        userId: body.userId,
+        strategy: body.strategy,
+        ip: body.ip ?? ipForUser(body.userId, (v) => createHash('sha256').update(v).digest()),
+        correlationId: correlationId(),
+      };
+      const handle = await call(workflowId, () =>
+        client.workflow
+          .start(USER_CONTEXT_WORKFLOW, {
+            taskQueue,
+            workflowId,
+            args: [input],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          })
+          .catch(
+            alreadyStarted(
+              `A user-context workflow for ${body.userId} is still running: ${workflowId}.`,
+              'workflow_running',
+              workflowStatusUrl(workflowId),
+              'userId',
             ),
           ),
       );

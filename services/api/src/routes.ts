@@ -1,10 +1,11 @@
-import { badRequest, defineRoute, orderRequestSchema } from '@fake-stripe/kernel';
+import { badRequest, defineRoute, orderRequestSchema, userContextRequestSchema } from '@fake-stripe/kernel';
+import { progressQuery } from '@fake-stripe/worker/definitions';
 import type { Route } from '@fake-stripe/kernel';
 import type { Context } from 'koa';
 import { requireManager, requireManagerOrCustomer, requireSomeBearer } from './auth.ts';
 import type { AuditReport } from './audit.ts';
 import type { ApiEnv } from './config.ts';
-import { ORDER_WORKFLOW } from './orders.ts';
+import { ORDER_WORKFLOW, USER_CONTEXT_WORKFLOW } from './orders.ts';
 import type { Orders } from './orders.ts';
 import {
   auditResponse,
@@ -221,6 +222,23 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       },
     }),
     defineRoute({
+      method: 'post',
+      path: '/api/v1/workflows/user-context',
+      operationId: 'startUserContextWorkflow',
+      summary:
+        "A user's context (userContextWorkflow, id user-context-{userId}): location by IP, the weather there, a cat fact; a failed source is null",
+      tags: ['workflows'],
+      status: 201,
+      body: userContextRequestSchema,
+      response: startedResponse,
+      errors: { 409: 'A user-context workflow for this user is still running' },
+      handler: async ({ body, ctx }) => {
+        const started = await orders.startUserContext(body);
+        ctx.set('Location', started.statusUrl);
+        return started;
+      },
+    }),
+    defineRoute({
       method: 'get',
       path: '/api/v1/workflows/:workflowId/status',
       operationId: 'getWorkflowStatus',
@@ -257,6 +275,12 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       handler: async ({ params }) => {
         const d = await workflows.describe(params.workflowId!);
         if (d.type === ORDER_WORKFLOW) return { progress: orders.view(d, await orders.stateOf(d)).progress };
+        if (d.type === USER_CONTEXT_WORKFLOW && d.status.name === 'RUNNING')
+          return {
+            progress: await workflows.call(params.workflowId!, () =>
+              workflows.client.workflow.getHandle(params.workflowId!, d.runId).query(progressQuery),
+            ),
+          };
         return { progress: d.status.name === 'RUNNING' ? (heartbeatProgress(d) ?? 0) : 100 };
       },
     }),

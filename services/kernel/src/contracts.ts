@@ -161,3 +161,63 @@ export interface OrderState {
 }
 
 export type OperatorAction = { action: 'retry' } | { action: 'resolve'; note?: string };
+
+/** `POST /api/v1/workflows/user-context` (SPEC §4.1). */
+export const userContextStrategies = ['parallel', 'sequential'] as const;
+export const userContextRequestSchema = z
+  .object({
+    userId: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - (1–64)'),
+    strategy: z.enum(userContextStrategies).default('parallel'),
+    /** The user's IP; derived from the user id when absent (a stand-in for a session lookup). */
+    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+  })
+  .strict()
+  .meta({ id: 'UserContextRequest' });
+export type UserContextRequest = z.infer<typeof userContextRequestSchema>;
+
+export interface UserContextInput {
+  userId: string;
+  strategy: (typeof userContextStrategies)[number];
+  ip: string;
+  correlationId?: string;
+}
+
+export interface UserLocation {
+  city: string;
+  region: string;
+  country: string;
+  countryCode: string;
+  lat: number;
+  lon: number;
+  timezone: string;
+}
+export interface UserWeather {
+  temperature: number;
+  windspeed: number;
+  weathercode: number;
+  time: string;
+}
+export type UserContextSource = 'location' | 'weather' | 'catFact';
+export interface SourceOutcome {
+  ok: boolean;
+  error?: string;
+}
+
+/** A failed source is `null` with an entry in `sources` saying why; never a failed workflow. */
+export interface UserContextResult {
+  userId: string;
+  ip: string;
+  strategy: UserContextInput['strategy'];
+  location: UserLocation | null;
+  weather: UserWeather | null;
+  catFact: string | null;
+  sources: Record<UserContextSource, SourceOutcome>;
+}
+
+/** A deterministic public IPv4 for a user id (no private, loopback or multicast first octets). */
+export function ipForUser(userId: string, hash: (s: string) => Uint8Array): string {
+  const b = hash(userId);
+  let first = 11 + (b[0]! % 200);
+  if (first === 127 || first === 172 || first === 192 || first === 169) first += 1;
+  return `${first}.${b[1]}.${b[2]}.${b[3]}`;
+}

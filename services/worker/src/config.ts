@@ -10,6 +10,12 @@ export const envSchema = z.object({
   INVENTORY_URL: url('http://127.0.0.1:3012'),
   SHIPPING_URL: url('http://127.0.0.1:3013'),
   NOTIFICATION_URL: url('http://127.0.0.1:3014'),
+  /** The three public APIs of userContextWorkflow (the public-apis stand-in by default). */
+  LOCATION_API_URL: url('http://127.0.0.1:3015/ipapi'),
+  WEATHER_API_URL: url('http://127.0.0.1:3015/open-meteo'),
+  CATFACT_API_URL: url('http://127.0.0.1:3015/catfact'),
+  /** Client timeout of one public API call. */
+  PUBLIC_API_TIMEOUT_MS: envInt(2_000),
   /** Client timeout of one domain call (a chaos `timeout` answers only after the service's timeoutMs). */
   HTTP_TIMEOUT_MS: envInt(10_000),
   /** Client timeout of label creation, which takes ~20 s by default. */

@@ -2,4 +2,5 @@
 export { createActivities } from './activities/index.ts';
 export type { Activities, ActivityDeps } from './activities/index.ts';
 export { createDomainClient } from './domain-client.ts';
+export { createUserContextActivities } from './activities/user-context.ts';
 export { workflowsPath, workerOptions } from './worker.ts';

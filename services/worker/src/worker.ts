@@ -4,6 +4,7 @@ import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/com
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
+import { createUserContextActivities } from './activities/user-context.ts';
 import type { ActivityDeps } from './activities/index.ts';
 import { loadWorkerEnv } from './config.ts';
 import type { WorkerEnv } from './config.ts';
@@ -48,7 +49,14 @@ export function workerOptions(env: WorkerEnv, connection: NativeConnection): Wor
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TASK_QUEUE,
     workflowsPath,
-    activities: createActivities(activityDeps(env)),
+    activities: {
+      ...createActivities(activityDeps(env)),
+      ...createUserContextActivities({
+        location: createDomainClient(env.LOCATION_API_URL, env.PUBLIC_API_TIMEOUT_MS),
+        weather: createDomainClient(env.WEATHER_API_URL, env.PUBLIC_API_TIMEOUT_MS),
+        catFact: createDomainClient(env.CATFACT_API_URL, env.PUBLIC_API_TIMEOUT_MS),
+      }),
+    },
     // Heartbeats (and so activity cancellation) reach the server at least every second, not every
     // 0.8 × heartbeatTimeout: a cancelled label request stops promptly.
     maxHeartbeatThrottleInterval: '1 second',

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { OperatorAction, OrderState, OrderStep } from '@fake-stripe/kernel';
+import type { OperatorAction, OrderState, OrderStep, UserContextResult } from '@fake-stripe/kernel';
 
 /** Messages of orderFulfillmentWorkflow: shared by the workflow and the API's client. */
 export const approveSignal = defineSignal<[{ by: string }]>('approve');
@@ -36,3 +36,7 @@ export const stepWeight: Record<OrderStep, number> = {
 export const TASK_QUEUE = 'order-fulfillment';
 export const orderWorkflowId = (orderId: string): string => `order-fulfillment-${orderId}`;
 export const paymentWorkflowId = (orderId: string): string => `payment-${orderId}`;
+
+/** userContextWorkflow's partial result so far. */
+export const userContextQuery = defineQuery<UserContextResult>('userContext');
+export const userContextWorkflowId = (userId: string): string => `user-context-${userId}`;
