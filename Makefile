@@ -61,7 +61,7 @@ lint: setup ## Type-check and lint
 	npm run typecheck
 	npm run lint
 
-bench: setup ## Run the benchmark (tools/bench.ts)
+bench: setup ## Run the benchmarks: foundation (HTTP) and orders (Temporal sagas) (tools/bench.ts)
 	node tools/bench.ts
 
 clean-data: ## Stop the local stack and delete .data (databases, logs, chaos files)

@@ -1,9 +1,20 @@
 /**
- * `make bench`: throughput of `POST /payment/authorize` (chaos `off`, a fresh Idempotency-Key per
+ * `make bench` (`node tools/bench.ts [foundation|orders|all]`, default all): two benchmarks in turn.
+ *
+ * foundation: throughput of `POST /payment/authorize` (chaos `off`, a fresh Idempotency-Key per
  * request) against a bare node:http JSON server, measured in the same run with the same autocannon
  * flags, one server process at a time. Goal (reported, not enforced): payment ≥ 0.5 × bare req/s.
  * Env: BENCH_DURATION (s, 20), BENCH_CONNECTIONS (50), BENCH_LOG_LEVEL (payment's LOG_LEVEL, info).
- * Prints a table, writes .data/bench/foundation.json; exits 1 if a target answered non-2xx.
+ * Prints a table, writes .data/bench/foundation.json; fails if a target answered non-2xx.
+ *
+ * orders (tools/bench/orders.ts): order sagas per second through the API and the real worker (chaos
+ * `off`, label time 0) against a baseline workflow of 5 no-op activities on the same Temporal dev
+ * server. Goal (reported, not enforced): orders ≥ 0.5 × baseline workflows/s. Env:
+ * BENCH_ORDERS_DURATION (s, 60), BENCH_ORDERS_WARMUP (s, 5), BENCH_STARTERS (32), BENCH_LOG_LEVEL,
+ * BENCH_SQLITE_PRAGMAS (journal_mode=wal,synchronous=normal; `none`: the dev server's defaults).
+ * Prints a table, writes .data/bench/orders.json; fails on errors or an order that did not ship.
+ *
+ * Exits 1 if a part failed, 2 on an unknown part.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,8 +25,10 @@ import autocannon from 'autocannon';
 import type { Instance, Result } from 'autocannon';
 import Table from 'cli-table3';
 import pc from 'picocolors';
+import { cleanupOrders, runOrdersBench } from './bench/orders.ts';
 import { cpuSeconds, killAll, rssMb, samplePeakRss, startServer } from './bench/process.ts';
 import type { Server } from './bench/process.ts';
+import { killChildren } from './bench/stack.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 process.chdir(root);
@@ -28,14 +41,25 @@ const GOAL = 0.5;
 const OUT_FILE = '.data/bench/foundation.json';
 const BODY = JSON.stringify({ orderId: 'ORD-1', customerId: 'CUST-1', amount: 5998, currency: 'usd' });
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-'));
+const PARTS = ['foundation', 'orders', 'all'] as const;
+const part = process.argv[2] ?? 'all';
+if (!(PARTS as readonly string[]).includes(part)) {
+  console.error(`usage: node tools/bench.ts [${PARTS.join('|')}] (default all); unknown part "${part}"`);
+  process.exit(2);
+}
+
+let tmp: string | undefined;
 let current: Instance | undefined;
-process.on('exit', killAll);
+process.on('exit', () => {
+  killAll();
+  killChildren();
+});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     current?.stop();
     killAll();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    cleanupOrders();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     console.error(pc.red(`\n${signal}: servers killed`));
     process.exit(130);
   });
@@ -127,64 +151,86 @@ const row = (name: string, m: Measured): Array<string | number> => {
 const bareArgs = [path.join(root, 'tools/bench/bare-server.ts')];
 const paymentArgs = ['--import', './services/kernel/src/telemetry.ts', 'services/payment/src/main.ts'];
 const baseEnv = { ...process.env };
-const chaosFile = path.join(tmp, 'chaos.json');
-fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
+
+/** The foundation part; true when it failed. */
+async function foundation(): Promise<boolean> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-'));
+  tmp = dir;
+  const chaosFile = path.join(dir, 'chaos.json');
+  fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
+
+  let failed = false;
+  try {
+    const loadavg = os.loadavg().map((l) => l.toFixed(2));
+    console.log(pc.bold(`bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg.join(' ')}`));
+    if (os.loadavg()[0]! > 0.5)
+      console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
+    console.log(
+      `payment: LOG_LEVEL=${LOG_LEVEL}, chaos off, SQLite in ${dir}; logs in ${dir}/*.log (kept on failure)\n`,
+    );
+    const bare = await measure('bare', () => startServer('bare', bareArgs, baseEnv, path.join(dir, 'bare.log')));
+    await sleep(1_000); // let the machine settle between targets
+    const paymentEnv = {
+      ...baseEnv,
+      DATA_DIR: dir,
+      CHAOS_FILE: chaosFile,
+      LOG_LEVEL,
+      ADMIN_TOKEN: 'bench-admin-token',
+    };
+    const paymentLog = path.join(dir, 'payment.log');
+    const payment = await measure('payment', () => startServer('payment', paymentArgs, paymentEnv, paymentLog));
+    const ratio = payment.reqPerSec / bare.reqPerSec;
+    const met = ratio >= GOAL;
+
+    const table = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
+    table.push(row('bare node:http', bare), row(`payment authorize (LOG_LEVEL=${LOG_LEVEL})`, payment));
+    console.log(`\n${table.toString()}`);
+    const verdict = met ? pc.green('goal met') : pc.red('goal NOT met');
+    console.log(pc.bold(`ratio payment/bare: ${ratio.toFixed(3)} (goal ≥ ${GOAL}): ${verdict}`));
+
+    const report = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      loadAverage: os.loadavg(),
+      settings: {
+        durationS: DURATION_S,
+        warmupS: WARMUP_S,
+        connections: CONNECTIONS,
+        pipelining: 1,
+        logLevel: LOG_LEVEL,
+      },
+      bare,
+      payment,
+      ratio,
+      goal: GOAL,
+      goalMet: met,
+    };
+    fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
+    fs.writeFileSync(OUT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`results written to ${OUT_FILE}`);
+
+    for (const [name, m] of Object.entries({ bare, payment })) {
+      if (m.errors > 0) console.log(pc.yellow(`warning: ${name}: ${m.errors} request errors (${m.timeouts} timeouts)`));
+      if (m.non2xx === 0) continue;
+      failed = true;
+      const statuses = JSON.stringify(m.statusCodes);
+      console.error(pc.red(pc.bold(`FAIL: ${name} answered ${m.non2xx} non-2xx responses, statuses ${statuses}`)));
+      if (name === 'payment') console.error(pc.red(`is chaos really off? see ${paymentLog}`));
+    }
+  } catch (err) {
+    failed = true;
+    console.error(pc.red(`bench failed: ${(err as Error).stack ?? String(err)}`));
+  } finally {
+    killAll();
+    if (!failed) fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return failed;
+}
 
 let failed = false;
-try {
-  const loadavg = os.loadavg().map((l) => l.toFixed(2));
-  console.log(pc.bold(`bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg.join(' ')}`));
-  if (os.loadavg()[0]! > 0.5) console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
-  console.log(`payment: LOG_LEVEL=${LOG_LEVEL}, chaos off, SQLite in ${tmp}; logs in ${tmp}/*.log (kept on failure)\n`);
-  const bare = await measure('bare', () => startServer('bare', bareArgs, baseEnv, path.join(tmp, 'bare.log')));
-  await sleep(1_000); // let the machine settle between targets
-  const paymentEnv = { ...baseEnv, DATA_DIR: tmp, CHAOS_FILE: chaosFile, LOG_LEVEL, ADMIN_TOKEN: 'bench-admin-token' };
-  const paymentLog = path.join(tmp, 'payment.log');
-  const payment = await measure('payment', () => startServer('payment', paymentArgs, paymentEnv, paymentLog));
-  const ratio = payment.reqPerSec / bare.reqPerSec;
-  const met = ratio >= GOAL;
-
-  const table = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
-  table.push(row('bare node:http', bare), row(`payment authorize (LOG_LEVEL=${LOG_LEVEL})`, payment));
-  console.log(`\n${table.toString()}`);
-  const verdict = met ? pc.green('goal met') : pc.red('goal NOT met');
-  console.log(pc.bold(`ratio payment/bare: ${ratio.toFixed(3)} (goal ≥ ${GOAL}): ${verdict}`));
-
-  const report = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    loadAverage: os.loadavg(),
-    settings: {
-      durationS: DURATION_S,
-      warmupS: WARMUP_S,
-      connections: CONNECTIONS,
-      pipelining: 1,
-      logLevel: LOG_LEVEL,
-    },
-    bare,
-    payment,
-    ratio,
-    goal: GOAL,
-    goalMet: met,
-  };
-  fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
-  fs.writeFileSync(OUT_FILE, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`results written to ${OUT_FILE}`);
-
-  for (const [name, m] of Object.entries({ bare, payment })) {
-    if (m.errors > 0) console.log(pc.yellow(`warning: ${name}: ${m.errors} request errors (${m.timeouts} timeouts)`));
-    if (m.non2xx === 0) continue;
-    failed = true;
-    const statuses = JSON.stringify(m.statusCodes);
-    console.error(pc.red(pc.bold(`FAIL: ${name} answered ${m.non2xx} non-2xx responses, statuses ${statuses}`)));
-    if (name === 'payment') console.error(pc.red(`is chaos really off? see ${paymentLog}`));
-  }
-} catch (err) {
-  failed = true;
-  console.error(pc.red(`bench failed: ${(err as Error).stack ?? String(err)}`));
-} finally {
-  killAll();
-  if (!failed) fs.rmSync(tmp, { recursive: true, force: true });
-}
+if (part === 'foundation' || part === 'all') failed = (await foundation()) || failed;
+if (part === 'all') await sleep(1_000); // let the machine settle between parts
+if (part === 'orders' || part === 'all') failed = (await runOrdersBench()) || failed;
+if (part === 'all') console.log(failed ? pc.red(pc.bold('bench: a part failed')) : pc.green('bench: both parts done'));
 process.exitCode = failed ? 1 : 0;

@@ -253,8 +253,8 @@ export function createOrders(workflows: Workflows, taskQueue: string) {
     },
 
     async result(workflowId: string, waitSeconds: number, hangUp?: AbortSignal): Promise<WorkflowResult> {
-      await describeOrder(workflowId);
-      return workflows.result(workflowId, waitSeconds, hangUp);
+      const d = await describeOrder(workflowId); // 404 unless it is an order
+      return workflows.result(workflowId, waitSeconds, hangUp, d);
     },
 
     approve: (workflowId: string, by: string) =>

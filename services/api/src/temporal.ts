@@ -147,7 +147,12 @@ export interface Workflows {
   call<T>(workflowId: string | undefined, fn: () => Promise<T>): Promise<T>;
   describe(workflowId: string): Promise<WorkflowExecutionDescription>;
   /** The result if the workflow closes within `waitSeconds`, else `{status: 'running'}`. */
-  result(workflowId: string, waitSeconds: number, hangUp?: AbortSignal): Promise<WorkflowResult>;
+  result(
+    workflowId: string,
+    waitSeconds: number,
+    hangUp?: AbortSignal,
+    description?: WorkflowExecutionDescription,
+  ): Promise<WorkflowResult>;
   history(workflowId: string): Promise<Array<{ eventId: number; eventType: string; time: string | null }>>;
   cancel(workflowId: string): Promise<void>;
 }
@@ -166,9 +171,9 @@ export function createWorkflows(client: Client, callTimeoutMs: number): Workflow
     call,
     describe: (workflowId) => call(workflowId, () => client.workflow.getHandle(workflowId).describe()),
 
-    async result(workflowId, waitSeconds, hangUp) {
+    async result(workflowId, waitSeconds, hangUp, described) {
       const handle = client.workflow.getHandle(workflowId);
-      const description = await call(workflowId, () => handle.describe());
+      const description = described ?? (await call(workflowId, () => handle.describe()));
       const running = description.status.name === 'RUNNING';
       if (running && waitSeconds === 0) return { status: 'running' };
       // The result is a long poll: abort it when the wait is over or the caller hangs up. A closed

@@ -1,0 +1,498 @@
+/**
+ * The orders part of `make bench` (tools/bench.ts): order sagas per second end to end, against a
+ * baseline workflow of 5 no-op activities, in the same run on the same Temporal dev server.
+ *
+ * One dev server (free ports, SQLite in a temp dir, the pragmas printed), then one phase at a time:
+ * 1. baseline: tools/bench/baseline-worker.ts on its own task queue; BENCH_STARTERS loops of
+ *    `workflow.start` + `result()` (@temporalio/client, in this process).
+ * 2. orders: the four domain services (chaos file `{"profile":"off"}`: no faults, no latency, label
+ *    time 0), the real worker (services/worker/src/worker.ts, its own task queue) and the API as real
+ *    processes; BENCH_STARTERS loops of `POST /api/v1/order` + `GET .../result?wait=60`.
+ * Each phase: BENCH_ORDERS_WARMUP s of warm-up (not counted), then BENCH_ORDERS_DURATION s measured.
+ * Reports per phase completed/s, start-call and completion p50/p99, statuses, and each process's CPU
+ * in the window; the ratio orders/baseline (goal ≥ 0.5, reported, not enforced). Writes
+ * .data/bench/orders.json. Fails (exit 1) on errors or an order that did not ship.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { Client } from '@temporalio/client';
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { searchAttributes } from '../stack/services.ts';
+import type { baselineWorkflow } from './baseline-workflow.ts';
+import { runLoad } from './load.ts';
+import type { LoadResult, Outcome } from './load.ts';
+import { cpuSeconds, startServer } from './process.ts';
+import type { Server } from './process.ts';
+import { hasPollers, killChildren, serverCounters, spawnChild, startDevServer, waitReady } from './stack.ts';
+import type { Child, DevServer } from './stack.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const positive = (name: string, fallback: number): number => Math.floor(Number(process.env[name])) || fallback;
+const DURATION_S = positive('BENCH_ORDERS_DURATION', 60);
+const STARTERS = positive('BENCH_STARTERS', 32);
+const WARMUP_S = positive('BENCH_ORDERS_WARMUP', 5);
+const PROGRESS_S = 5;
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL?.trim() || 'info';
+/** BENCH_SQLITE_PRAGMAS: comma-separated PRAGMA=VALUE; `none`: the dev server's own defaults. */
+function pragmas(raw = process.env.BENCH_SQLITE_PRAGMAS?.trim() || 'journal_mode=wal,synchronous=normal'): string[] {
+  if (raw === 'none') return [];
+  return raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+const PRAGMAS = pragmas();
+const GOAL = 0.5;
+const OUT_FILE = '.data/bench/orders.json';
+const TEMPORAL_BIN = path.join(root, '.tools/bin/temporal');
+
+const say = (msg: string): void => console.log(`${pc.cyan('▶')} ${msg}`);
+const runId = randomUUID().slice(0, 8);
+let tmp: string | undefined;
+
+/** Kills every process of this part and removes its temp dir (SIGINT path; process.ts's killAll too). */
+export function cleanupOrders(): void {
+  killChildren();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+interface Phase extends LoadResult {
+  /** CPU in the window per process: % of one core, and ms per completed workflow. */
+  cpu: Record<string, { percent: number; msPerWorkflow: number }>;
+  /** The history of one workflow of the phase: what the server stored for it, by event type. */
+  history: { workflowId: string; events: number; byType: Record<string, number> };
+  /**
+   * The dev server's work in the window per completed workflow: frontend RPCs (`rpc:<Operation>`),
+   * persistence requests (`db:<Operation>`), milliseconds spent in persistence (`dbMs`), and the same
+   * for the visibility store (`vis:<Operation>`, `visMs`).
+   */
+  server: Record<string, number>;
+}
+
+/** The dev server's counters at the window's edges, as differences per completed workflow. */
+function serverMeter(metricsUrl: string) {
+  let start: Promise<Record<string, number>> | undefined;
+  let end: Promise<Record<string, number>> | undefined;
+  return {
+    onWindow: (edge: 'start' | 'end'): void => {
+      const read = serverCounters(metricsUrl).catch((): Record<string, number> => ({}));
+      if (edge === 'start') start = read;
+      else end = read;
+    },
+    async result(completed: number): Promise<Phase['server']> {
+      const none: Record<string, number> = {};
+      const [a, b] = await Promise.all([start ?? none, end ?? none]);
+      const out: Phase['server'] = {};
+      for (const [key, value] of Object.entries(b)) {
+        const per = (value - (a[key] ?? 0)) / Math.max(1, completed);
+        if (per <= 0) continue;
+        if (key.endsWith('Seconds')) out[key.replace(/Seconds$/, 'Ms')] = per * 1000;
+        else out[key] = per;
+      }
+      return out;
+    },
+  };
+}
+
+/** The events of a workflow's history, counted by type (`ActivityTaskScheduled`, ...). */
+async function historyOf(client: Client, workflowId: string): Promise<Phase['history']> {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const byType: Record<string, number> = {};
+  for (const event of events) {
+    // Events are protobufjs messages: toJSON() renders the enum by name (EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).
+    const raw = String((event as { toJSON(): { eventType?: unknown } }).toJSON().eventType ?? event.eventType);
+    const type = raw
+      .replace(/^EVENT_TYPE_/, '')
+      .toLowerCase()
+      .replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
+    byType[type] = (byType[type] ?? 0) + 1;
+  }
+  return { workflowId, events: events.length, byType };
+}
+
+/** CPU seconds of each process (and this one) at the window's edges. */
+function cpuMeter(pids: () => Record<string, number>) {
+  const read = (): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(pids())) {
+      try {
+        out[name] = cpuSeconds(pid);
+      } catch {
+        // gone: left out
+      }
+    }
+    const self = process.cpuUsage();
+    out['bench (load generator)'] = (self.user + self.system) / 1e6;
+    return out;
+  };
+  let start: Record<string, number> = {};
+  let end: Record<string, number> = {};
+  return {
+    onWindow: (edge: 'start' | 'end'): void => {
+      if (edge === 'start') start = read();
+      else end = read();
+    },
+    result(windowS: number, completed: number): Phase['cpu'] {
+      const cpu: Phase['cpu'] = {};
+      let total = 0;
+      for (const [name, s] of Object.entries(end)) {
+        const used = s - (start[name] ?? s);
+        total += used;
+        cpu[name] = {
+          percent: Math.round((used / windowS) * 100),
+          msPerWorkflow: (used * 1000) / Math.max(1, completed),
+        };
+      }
+      cpu.total = {
+        percent: Math.round((total / windowS) * 100),
+        msPerWorkflow: (total * 1000) / Math.max(1, completed),
+      };
+      return cpu;
+    },
+  };
+}
+
+async function measure(
+  server: DevServer,
+  name: string,
+  success: string,
+  pids: () => Record<string, number>,
+  run: (seq: number) => Promise<Outcome>,
+  sample: { client: Client; workflowId: string },
+): Promise<Phase> {
+  const meter = cpuMeter(pids);
+  const counters = serverMeter(server.metricsUrl);
+  say(`${name}: ${STARTERS} starters, warm-up ${WARMUP_S} s, measuring ${DURATION_S} s`);
+  const r = await runLoad({
+    name,
+    starters: STARTERS,
+    warmupS: WARMUP_S,
+    durationS: DURATION_S,
+    success,
+    progressS: PROGRESS_S,
+    run,
+    onWindow: (edge) => {
+      meter.onWindow(edge);
+      counters.onWindow(edge);
+    },
+  });
+  const statuses = Object.entries(r.statuses)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
+  say(
+    `${name}: ${r.perSecond.toFixed(1)}/s, completion p50 ${r.completionMs.p50} ms p99 ${r.completionMs.p99} ms; ` +
+      `${r.started} started, statuses: ${statuses || 'none'}, ${r.errors} errors`,
+  );
+  const history = await historyOf(sample.client, sample.workflowId);
+  const top = Object.entries(history.byType)
+    .sort((a, b) => b[1] - a[1])
+    .map(([type, n]) => `${type} ${n}`)
+    .join(', ');
+  say(`${name}: history of ${history.workflowId}: ${history.events} events (${top})`);
+  return { ...r, cpu: meter.result(r.windowS, r.completed), history, server: await counters.result(r.completed) };
+}
+
+/** An order whose items add up to its total: 1 × 19.99 + 2 × 5.25 = 30.49, SKUs rotating over the catalog. */
+function orderBody(orderId: string, seq: number): string {
+  const sku = (i: number): string => `ITEM-${String((i % 20) + 1).padStart(3, '0')}`;
+  return JSON.stringify({
+    orderId,
+    customerId: `CUST-${seq % 100}`,
+    items: [
+      { sku: sku(seq), quantity: 1, price: 19.99 },
+      { sku: sku(seq + 7), quantity: 2, price: 5.25 },
+    ],
+    totalAmount: 30.49,
+    shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
+    customerEmail: 'bench@example.com',
+    requiresApproval: false,
+  });
+}
+
+/** One order through the API: POST, then the long-polled result until it is final. */
+async function oneOrder(api: string, seq: number): Promise<Outcome> {
+  const orderId = `BENCH-${runId}-${seq}`;
+  const t0 = performance.now();
+  const res = await fetch(`${api}/api/v1/order`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: orderBody(orderId, seq),
+  });
+  const text = await res.text();
+  const callMs = performance.now() - t0;
+  if (res.status !== 201) throw new Error(`POST /api/v1/order ${orderId}: ${res.status} ${text.slice(0, 300)}`);
+  const { workflowId } = JSON.parse(text) as { workflowId: string };
+  const deadline = Date.now() + 5 * 60_000;
+  while (Date.now() < deadline) {
+    const r = await fetch(`${api}/api/v1/order/${encodeURIComponent(workflowId)}/result?wait=60`);
+    const body = (await r.json()) as { status: string; result?: { status?: string }; error?: { message: string } };
+    if (r.status === 202) continue;
+    if (r.status !== 200) throw new Error(`GET result of ${workflowId}: ${r.status} ${JSON.stringify(body)}`);
+    if (body.status === 'completed') return { callMs, status: body.result?.status ?? 'completed without status' };
+    return { callMs, status: `workflow ${body.status}: ${body.error?.message ?? ''}`.trim() };
+  }
+  throw new Error(`${workflowId}: no result in 5 minutes`);
+}
+
+async function baselinePhase(server: DevServer): Promise<Phase> {
+  const taskQueue = `bench-baseline-${runId}`;
+  const t = Date.now();
+  const worker = spawnChild(
+    'baseline-worker',
+    process.execPath,
+    [path.join(root, 'tools/bench/baseline-worker.ts')],
+    { ...process.env, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue },
+    path.join(tmp!, 'baseline-worker.log'),
+  );
+  try {
+    await waitReady(worker, () => hasPollers(server.connection, taskQueue), 60_000);
+    say(`baseline: worker pid ${worker.pid} polling ${taskQueue} (${Date.now() - t} ms)`);
+    const client = new Client({ connection: server.connection, namespace: 'default' });
+    return await measure(
+      server,
+      'baseline',
+      'done',
+      () => ({ temporal: server.pid, 'worker (baseline)': worker.pid }),
+      async (seq) => {
+        const t0 = performance.now();
+        const handle = await client.workflow.start<typeof baselineWorkflow>('baselineWorkflow', {
+          taskQueue,
+          workflowId: `bench-baseline-${runId}-${seq}`,
+        });
+        const callMs = performance.now() - t0;
+        return { callMs, status: (await handle.result()).status };
+      },
+      { client, workflowId: `bench-baseline-${runId}-1` },
+    );
+  } finally {
+    await worker.stop();
+  }
+}
+
+async function ordersPhase(server: DevServer, chaosFile: string): Promise<Phase> {
+  const taskQueue = `bench-orders-${runId}`;
+  const telemetry = ['--import', './services/kernel/src/telemetry.ts'];
+  const base = { ...process.env, LOG_LEVEL, ADMIN_TOKEN: 'bench-admin-token' };
+  const domainEnv = { ...base, DATA_DIR: tmp!, CHAOS_FILE: chaosFile, SEED_STOCK: '10000000' };
+  const started: Array<Server | Child> = [];
+  try {
+    let t = Date.now();
+    // allSettled: when one fails to start, the others are still stopped below.
+    const settled = await Promise.allSettled(
+      (['payment', 'inventory', 'shipping', 'notification'] as const).map((name) =>
+        startServer(name, [...telemetry, `services/${name}/src/main.ts`], domainEnv, path.join(tmp!, `${name}.log`)),
+      ),
+    );
+    const domains: Server[] = [];
+    for (const r of settled) if (r.status === 'fulfilled') domains.push(r.value);
+    started.push(...domains);
+    const failedStart = settled.find((r) => r.status === 'rejected');
+    if (failedStart) throw failedStart.reason;
+    const [payment, inventory, shipping, notification] = domains;
+    const urls = {
+      PAYMENT_URL: payment!.url,
+      INVENTORY_URL: inventory!.url,
+      SHIPPING_URL: shipping!.url,
+      NOTIFICATION_URL: notification!.url,
+    };
+    say(`orders: domain services ready (${Date.now() - t} ms): ${domains.map((d) => `${d.name} ${d.url}`).join(', ')}`);
+    t = Date.now();
+    const worker = spawnChild(
+      'worker',
+      process.execPath,
+      [...telemetry, 'services/worker/src/worker.ts'],
+      { ...base, ...urls, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue, METRICS_PORT: '0' },
+      path.join(tmp!, 'worker.log'),
+    );
+    started.push(worker);
+    await waitReady(worker, () => hasPollers(server.connection, taskQueue), 60_000);
+    say(`orders: worker pid ${worker.pid} polling ${taskQueue} (${Date.now() - t} ms)`);
+    t = Date.now();
+    const api = await startServer(
+      'api',
+      [...telemetry, 'services/api/src/main.ts'],
+      { ...base, ...urls, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue },
+      path.join(tmp!, 'api.log'),
+    );
+    started.push(api);
+    say(`orders: api ready at ${api.url} (${Date.now() - t} ms); LOG_LEVEL=${LOG_LEVEL}, chaos off`);
+    const pids = (): Record<string, number> => ({
+      temporal: server.pid,
+      worker: worker.pid,
+      api: api.pid,
+      ...Object.fromEntries(domains.map((d) => [d.name, d.pid])),
+    });
+    const client = new Client({ connection: server.connection, namespace: 'default' });
+    const sample = { client, workflowId: orderWorkflowId(`BENCH-${runId}-1`) };
+    return await measure(server, 'orders', 'shipped', pids, (seq) => oneOrder(api.url, seq), sample);
+  } finally {
+    // Dependents first: the API, the worker, then the domain services.
+    for (const s of started.reverse()) await s.stop();
+  }
+}
+
+const ms = (n: number): string => n.toFixed(1);
+
+function printReport(baseline: Phase, orders: Phase, server: DevServer): { ratio: number; met: boolean } {
+  const head =
+    'workflow,completed/s,start p50 ms,start p99 ms,completion p50 ms,completion p99 ms,completed,errors,not ok';
+  const table = new Table({ head: head.split(',').map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  const row = (name: string, p: Phase, success: string): Array<string | number> => {
+    const bad = Object.entries(p.statuses).reduce((n, [s, c]) => n + (s === success ? 0 : c), 0);
+    return [
+      name,
+      p.perSecond.toFixed(1),
+      ms(p.startMs.p50),
+      ms(p.startMs.p99),
+      ms(p.completionMs.p50),
+      ms(p.completionMs.p99),
+      p.completed,
+      p.errors,
+      bad,
+    ];
+  };
+  table.push(
+    row('baseline: 5 no-op activities (workflow.start)', baseline, 'done'),
+    row('orders: saga via API (POST /api/v1/order)', orders, 'shipped'),
+  );
+  console.log(`\n${table.toString()}`);
+
+  const bench = 'bench (load generator)';
+  const names = [...new Set([...Object.keys(baseline.cpu), ...Object.keys(orders.cpu)])].filter(
+    (n) => n !== 'total' && n !== bench,
+  );
+  const cpuTable = new Table({
+    head: ['CPU in the window', 'baseline %', 'baseline ms/wf', 'orders %', 'orders ms/wf'].map((h) => pc.bold(h)),
+    style: { head: [], border: [] },
+  });
+  const cell = (p: Phase, n: string): string[] =>
+    p.cpu[n] ? [String(p.cpu[n].percent), p.cpu[n].msPerWorkflow.toFixed(2)] : ['', ''];
+  for (const n of [...names, bench, 'total']) cpuTable.push([n, ...cell(baseline, n), ...cell(orders, n)]);
+  console.log(`${cpuTable.toString()}`);
+  console.log(
+    pc.dim(`(% of one core; ${os.cpus().length} CPUs on this machine; ms/wf: CPU ms per completed workflow)`),
+  );
+
+  // The dev server's work per workflow: frontend RPCs by operation, persistence requests and time.
+  const perWf = new Table({
+    head: ['temporal, per completed workflow', 'baseline', 'orders'].map((h) => pc.bold(h)),
+    style: { head: [], border: [] },
+  });
+  const f = (n: number | undefined): string => (n === undefined ? '' : n.toFixed(2));
+  const rpcs = [...new Set([...Object.keys(baseline.server), ...Object.keys(orders.server)])]
+    .filter((k) => k.startsWith('rpc:') && Math.max(baseline.server[k] ?? 0, orders.server[k] ?? 0) >= 0.05)
+    .sort((a, b) => (orders.server[b] ?? 0) - (orders.server[a] ?? 0));
+  for (const k of rpcs) perWf.push([`RPC ${k.slice(4)}`, f(baseline.server[k]), f(orders.server[k])]);
+  const sum = (p: Phase, prefix: string): number =>
+    Object.entries(p.server).reduce((n, [k, v]) => n + (k.startsWith(prefix) ? v : 0), 0);
+  perWf.push(['RPCs (all frontend)', f(sum(baseline, 'rpc:')), f(sum(orders, 'rpc:'))]);
+  perWf.push(['persistence requests', f(sum(baseline, 'db:')), f(sum(orders, 'db:'))]);
+  perWf.push(['ms in persistence (summed latency)', f(baseline.server.dbMs), f(orders.server.dbMs)]);
+  perWf.push(['visibility requests', f(sum(baseline, 'vis:')), f(sum(orders, 'vis:'))]);
+  perWf.push(['ms in visibility (summed latency)', f(baseline.server.visMs), f(orders.server.visMs)]);
+  console.log(perWf.toString());
+  console.log(
+    pc.dim(
+      `history events per workflow: baseline ${baseline.history.events}, orders ${orders.history.events} ` +
+        `(workflow tasks ${baseline.history.byType.WorkflowTaskCompleted ?? 0} vs ${orders.history.byType.WorkflowTaskCompleted ?? 0})`,
+    ),
+  );
+  const ratio = baseline.perSecond > 0 ? orders.perSecond / baseline.perSecond : 0;
+  const met = ratio >= GOAL;
+  const verdict = met ? pc.green('goal met') : pc.red('goal NOT met');
+  console.log(pc.bold(`ratio orders/baseline: ${ratio.toFixed(3)} (goal ≥ ${GOAL}): ${verdict}`));
+  // Less sensitive to other load on the machine than the rates: what a workflow costs in CPU.
+  const [cb, co] = [baseline.cpu.total?.msPerWorkflow ?? 0, orders.cpu.total?.msPerWorkflow ?? 0];
+  if (cb > 0 && co > 0)
+    console.log(
+      `CPU per completed workflow, all processes: baseline ${cb.toFixed(1)} ms, orders ${co.toFixed(1)} ms ` +
+        `(the ratio where CPU is the limit: ${(cb / co).toFixed(3)})`,
+    );
+  console.log(`dev server: ${server.version.split('\n')[0]}`);
+  console.log(`dev server flags: ${server.command.slice(1).join(' ')}`);
+  return { ratio, met };
+}
+
+/** Runs the orders part; true when it failed (errors, orders that did not ship, a start-up failure). */
+export async function runOrdersBench(): Promise<boolean> {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-orders-'));
+  const chaosFile = path.join(tmp, 'chaos.json');
+  fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
+  let failed = false;
+  let server: DevServer | undefined;
+  try {
+    const loadavg = os.loadavg().map((l) => l.toFixed(2));
+    console.log(
+      pc.bold(`bench orders: node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg.join(' ')}`),
+    );
+    if (os.loadavg()[0]! > 0.5)
+      console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
+    console.log(`temp dir ${tmp} (SQLite files, logs; kept on failure)\n`);
+    const t = Date.now();
+    server = await startDevServer({ binary: TEMPORAL_BIN, dir: tmp, searchAttributes, pragmas: PRAGMAS });
+    say(`temporal: dev server pid ${server.pid} at ${server.address} (${Date.now() - t} ms)`);
+    say(`temporal: ${server.command.slice(1).join(' ')}`);
+
+    const baseline = await baselinePhase(server);
+    const orders = await ordersPhase(server, chaosFile);
+    const { ratio, met } = printReport(baseline, orders, server);
+
+    const report = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      loadAverage: os.loadavg(),
+      temporal: { version: server.version, command: server.command, sqlitePragmas: PRAGMAS },
+      settings: {
+        starters: STARTERS,
+        warmupS: WARMUP_S,
+        durationS: DURATION_S,
+        logLevel: LOG_LEVEL,
+        chaos: { profile: 'off' },
+        activityOptions: { baseline: { startToCloseTimeout: '10 seconds' } },
+      },
+      baseline,
+      orders,
+      ratio,
+      goal: GOAL,
+      goalMet: met,
+    };
+    fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
+    fs.writeFileSync(OUT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`results written to ${OUT_FILE}`);
+
+    for (const [name, p, success] of [
+      ['baseline', baseline, 'done'],
+      ['orders', orders, 'shipped'],
+    ] as const) {
+      if (p.errors > 0) {
+        failed = true;
+        console.error(pc.red(pc.bold(`FAIL: ${name}: ${p.errors} errors, e.g.:`)));
+        for (const e of p.errorSamples) console.error(pc.red(`  ${e}`));
+      }
+      const others = Object.entries(p.statuses).filter(([s]) => s !== success);
+      if (others.length > 0) {
+        failed = true;
+        const list = others.map(([s, n]) => `${n} × ${s}`).join(', ');
+        console.error(pc.red(pc.bold(`FAIL: ${name}: not every workflow ended ${success}: ${list}`)));
+      } else {
+        console.log(pc.green(`${name}: all ${p.statuses[success] ?? 0} workflows ended ${success}`));
+      }
+    }
+    if (failed) console.error(pc.red(`logs kept in ${tmp}`));
+  } catch (err) {
+    failed = true;
+    console.error(pc.red(`bench orders failed: ${(err as Error).stack ?? String(err)}`));
+    console.error(pc.red(`logs kept in ${tmp}`));
+  } finally {
+    await server?.connection.close().catch(() => undefined);
+    await server?.stop();
+    if (!failed) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return failed;
+}

@@ -1,0 +1,187 @@
+/**
+ * Processes of the orders benchmark that are not HTTP services (those use process.ts's startServer):
+ * the Temporal CLI dev server on free ports with its SQLite file in a temp dir, and the workers,
+ * ready once their task queue has workflow and activity pollers. Each writes its output to a log file.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+
+export interface Child {
+  name: string;
+  pid: number;
+  logFile: string;
+  /** Whether the process is still running. */
+  alive(): boolean;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs every child still running (for exit and SIGINT paths). */
+export function killChildren(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const tail = (logFile: string): string => {
+  try {
+    return readFileSync(logFile, 'utf8').slice(-2000);
+  } catch {
+    return '';
+  }
+};
+
+/** Starts `command args` with its output in `logFile`; stop() sends SIGTERM, then SIGKILL after 10 s. */
+export function spawnChild(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): Child {
+  const out = openSync(logFile, 'a');
+  const child = spawn(command, args, { env, stdio: ['ignore', out, out] });
+  closeSync(out);
+  running.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    name,
+    pid: child.pid!,
+    logFile,
+    alive,
+    async stop() {
+      if (alive()) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls `check` every 100 ms until it returns true; fails if `child` exits or after `timeoutMs`. */
+export async function waitReady(child: Child, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && child.alive()) {
+    if (await check().catch(() => false)) return;
+    await sleep(100);
+  }
+  const why = child.alive() ? `not ready within ${timeoutMs / 1000} s` : 'exited';
+  await child.stop();
+  throw new Error(`${child.name} ${why} (see ${child.logFile}):\n${tail(child.logFile)}`);
+}
+
+export interface DevServer extends Child {
+  address: string;
+  /** The server's Prometheus endpoint. */
+  metricsUrl: string;
+  /** The command line, for the report (the SQLite pragmas matter). */
+  command: string[];
+  version: string;
+  connection: Connection;
+}
+
+/**
+ * `temporal server start-dev` on a free gRPC port, headless, its SQLite file in `dir`, the search
+ * attributes registered, `pragmas` as --sqlite-pragma flags. Ready once it answers and lists the
+ * search attributes; resolves with a client connection to it.
+ */
+export async function startDevServer(options: {
+  binary: string;
+  dir: string;
+  searchAttributes: Record<string, string>;
+  pragmas: string[];
+}): Promise<DevServer> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const address = `127.0.0.1:${port}`;
+  const args = [
+    ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless'],
+    ...['--metrics-port', String(metricsPort)],
+    ...['--db-filename', path.join(options.dir, 'temporal.sqlite'), '--log-level', 'warn'],
+    ...options.pragmas.flatMap((p) => ['--sqlite-pragma', p]),
+    ...Object.entries(options.searchAttributes).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
+  ];
+  const version = await new Promise<string>((resolve) => {
+    const v = spawn(options.binary, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    v.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    v.once('close', () => resolve(text.trim()));
+    v.once('error', () => resolve('unknown'));
+  });
+  const child = spawnChild('temporal', options.binary, args, process.env, path.join(options.dir, 'temporal.log'));
+  let connection: Connection | undefined;
+  await waitReady(
+    child,
+    async () => {
+      connection ??= await Connection.connect({ address, connectTimeout: '1 second' });
+      const { customAttributes: have } = await connection.operatorService.listSearchAttributes({
+        namespace: 'default',
+      });
+      return Object.keys(options.searchAttributes).every((key) => have?.[key] !== undefined);
+    },
+    30_000,
+  );
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  return { ...child, address, metricsUrl, command: [options.binary, ...args], version, connection: connection! };
+}
+
+/** True once `taskQueue` has both workflow and activity pollers (the worker is running). */
+export async function hasPollers(connection: Connection, taskQueue: string): Promise<boolean> {
+  // TaskQueueType: 1 workflow, 2 activity.
+  for (const taskQueueType of [1, 2] as const) {
+    const { pollers } = await connection.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: taskQueue },
+      taskQueueType,
+    });
+    if (!pollers?.length) return false;
+  }
+  return true;
+}
+
+/**
+ * The dev server's request counters from its Prometheus endpoint: frontend RPCs by operation
+ * (`rpc:<Operation>`), persistence requests by operation (`db:<Operation>`) and the seconds spent in
+ * persistence (`dbSeconds`), the same for the visibility store (`vis:<Operation>`, `visSeconds`),
+ * each summed over namespaces and services.
+ */
+export async function serverCounters(metricsUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const out: Record<string, number> = {};
+  const add = (key: string, n: number): void => {
+    out[key] = (out[key] ?? 0) + n;
+  };
+  const metric =
+    /^(service_requests|persistence_requests|persistence_latency_sum|visibility_persistence_requests|visibility_persistence_latency_sum)\{([^}]*)\} (\S+)$/gm;
+  for (const m of text.matchAll(metric)) {
+    const labels = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+    const value = Number(m[3]);
+    if (m[1] === 'service_requests' && labels.service_name === 'frontend') add(`rpc:${labels.operation}`, value);
+    else if (m[1] === 'persistence_requests') add(`db:${labels.operation}`, value);
+    else if (m[1] === 'persistence_latency_sum') add('dbSeconds', value);
+    else if (m[1] === 'visibility_persistence_requests') add(`vis:${labels.operation}`, value);
+    else if (m[1] === 'visibility_persistence_latency_sum') add('visSeconds', value);
+  }
+  return out;
+}
