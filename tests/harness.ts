@@ -13,7 +13,8 @@ import { createNotificationService } from '@fake-stripe/notification';
 import { createPaymentService } from '@fake-stripe/payment';
 import { createShippingService } from '@fake-stripe/shipping';
 import { CustomerIdKey, OrderIdKey, OrderStatusKey, TotalAmountKey, TASK_QUEUE } from '@fake-stripe/worker/definitions';
-import { createActivities, createDomainClient, workflowsPath } from '@fake-stripe/worker';
+import { createActivities, createDomainClient, createUserContextActivities, workflowsPath } from '@fake-stripe/worker';
+import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -23,7 +24,7 @@ export interface Platform {
   env: TestWorkflowEnvironment;
   /** What a worker or the API needs to reach this platform, as environment variables. */
   clientEnv: Record<string, string>;
-  urls: { payment: string; inventory: string; shipping: string; notification: string };
+  urls: { payment: string; inventory: string; shipping: string; notification: string; publicApis: string };
   services: Running[];
   dataDir: string;
   bundle: WorkflowBundleWithSourceMap;
@@ -41,7 +42,9 @@ export const testChaos = (labelMs?: number, seed?: string) => ({
   ...(labelMs !== undefined && { overrides: { createLabel: { latency: { baseMs: labelMs, jitterMs: 0 } } } }),
 });
 
-export async function startPlatform(options: { labelMs?: number; seed?: string } = {}): Promise<Platform> {
+export async function startPlatform(
+  options: { labelMs?: number; seed?: string; publicApis?: boolean } = {},
+): Promise<Platform> {
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   const labelMs = options.labelMs ?? 300;
   const data = tempDir('fake-stripe-saga-');
@@ -77,13 +80,18 @@ export async function startPlatform(options: { labelMs?: number; seed?: string }
       },
     }),
   ]);
+  // The public-apis stand-in, for userContextWorkflow's activities (chaos off).
+  const publicApis = options.publicApis
+    ? await startInProcess(createPublicApisService, chaos('public-apis', testChaos()), publicApisEnv)
+    : undefined;
   const urls = {
     payment: payment.url,
     inventory: inventory.url,
     shipping: shipping.url,
     notification: notification.url,
+    publicApis: publicApis?.url ?? 'http://127.0.0.1:9',
   };
-  const services = [payment, inventory, shipping, notification];
+  const services = [payment, inventory, shipping, notification, ...(publicApis ? [publicApis] : [])];
   const taskQueue = `${TASK_QUEUE}-test`;
   const clientEnv = {
     TEMPORAL_ADDRESS: env.address,
@@ -107,15 +115,22 @@ export async function startPlatform(options: { labelMs?: number; seed?: string }
         taskQueue,
         workflowBundle: bundle,
         maxHeartbeatThrottleInterval: '100 milliseconds',
-        activities: createActivities({
-          payment: createDomainClient(urls.payment, 2_000),
-          inventory: createDomainClient(urls.inventory, 2_000),
-          shipping: createDomainClient(urls.shipping, 2_000),
-          notification: createDomainClient(urls.notification, 2_000),
-          labelExpectedMs,
-          labelTimeoutMs: labelMs + 5_000,
-          heartbeatIntervalMs: 100,
-        }),
+        activities: {
+          ...createActivities({
+            payment: createDomainClient(urls.payment, 2_000),
+            inventory: createDomainClient(urls.inventory, 2_000),
+            shipping: createDomainClient(urls.shipping, 2_000),
+            notification: createDomainClient(urls.notification, 2_000),
+            labelExpectedMs,
+            labelTimeoutMs: labelMs + 5_000,
+            heartbeatIntervalMs: 100,
+          }),
+          ...createUserContextActivities({
+            location: createDomainClient(`${urls.publicApis}/ipapi`, 2_000),
+            weather: createDomainClient(`${urls.publicApis}/open-meteo`, 2_000),
+            catFact: createDomainClient(`${urls.publicApis}/catfact`, 2_000),
+          }),
+        },
       }),
     async stop() {
       await Promise.all(services.map((s) => s.close()));

@@ -166,7 +166,10 @@ export type OperatorAction = { action: 'retry' } | { action: 'resolve'; note?: s
 export const userContextStrategies = ['parallel', 'sequential'] as const;
 export const userContextRequestSchema = z
   .object({
-    userId: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - (1–64)'),
+    userId: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - (1–64)'),
     strategy: z.enum(userContextStrategies).default('parallel'),
     /** The user's IP; derived from the user id when absent (a stand-in for a session lookup). */
     ip: z.union([z.ipv4(), z.ipv6()]).optional(),

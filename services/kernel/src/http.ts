@@ -8,7 +8,7 @@ import { trace } from '@opentelemetry/api';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { Context, Next } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import swaggerUiDist from 'swagger-ui-dist';
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
@@ -39,20 +39,26 @@ import type { Metrics } from './metrics.ts';
 type Method = 'get' | 'post' | 'put' | 'delete';
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
 
-export interface RouteInput<B, Q> {
+export interface RouteInput<B, Q, H = undefined> {
   body: B;
   query: Q;
+  headers: H;
   params: Record<string, string>;
   ctx: Context;
 }
 
 /**
  * One route: the zod schemas that validate it are the ones its OpenAPI operation is generated from.
- * A route with `chaos` is a domain POST: it draws a chaos outcome, honours Idempotency-Key, and its
- * handler must be synchronous, because it runs in the same SQLite transaction that stores the
- * idempotent answer.
+ * A route with `chaos` is a domain operation (a POST, or a GET such as a public-API stand-in): it
+ * draws a chaos outcome, honours Idempotency-Key, and its handler must be synchronous, because it
+ * runs in the same SQLite transaction that stores the idempotent answer.
  */
-export interface RouteDef<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, R extends z.ZodType> {
+export interface RouteDef<
+  B extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  R extends z.ZodType,
+  H extends z.ZodObject | undefined = undefined,
+> {
   method: Method;
   /** koa-router path, e.g. `/payment/capture` or `/things/:id`. */
   path: string;
@@ -64,6 +70,11 @@ export interface RouteDef<B extends z.ZodType | undefined, Q extends z.ZodType |
   query?: Q;
   /** Path parameters (string fields): validated like the body, and documented from the same schema. */
   params?: z.ZodObject;
+  /**
+   * Request headers the route reads: validated like the query (400 naming the header) and documented
+   * from the same schema. Keys are lower-case (node's `req.headers`); other headers pass through.
+   */
+  headers?: H;
   response: R;
   /** Success status (200 unless given). */
   status?: number;
@@ -71,19 +82,20 @@ export interface RouteDef<B extends z.ZodType | undefined, Q extends z.ZodType |
   errors?: Record<number, string>;
   admin?: boolean;
   chaos?: string;
-  handler: (input: RouteInput<Out<B>, Out<Q>>) => z.input<R> | Promise<z.input<R>>;
+  handler: (input: RouteInput<Out<B>, Out<Q>, Out<H>>) => z.input<R> | Promise<z.input<R>>;
 }
 
 // The route list is heterogeneous; each definition was type-checked by `defineRoute`.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Route = RouteDef<any, any, z.ZodType>;
+export type Route = RouteDef<any, any, z.ZodType, any>;
 
 export const defineRoute = <
   R extends z.ZodType,
   B extends z.ZodType | undefined = undefined,
   Q extends z.ZodType | undefined = undefined,
+  H extends z.ZodObject | undefined = undefined,
 >(
-  def: RouteDef<B, Q, R>,
+  def: RouteDef<B, Q, R, H>,
 ): Route => def as unknown as Route;
 
 export interface ServiceOptions {
@@ -98,6 +110,11 @@ export interface ServiceOptions {
   chaos?: Record<string, OperationSpec>;
   /** Throws when the service is not ready (its store or dependencies). */
   ready?: () => void | Promise<void>;
+  /**
+   * Extra koa middleware around every request, after correlation and the request log and outside the
+   * error middleware, so it sees each request's final status (e.g. a recorder). It must not throw.
+   */
+  middleware?: Middleware[];
 }
 
 export interface Service {
@@ -132,7 +149,11 @@ function requireAdmin(env: ServiceEnv, ctx: Context): void {
     });
 }
 
-function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params'): z.output<S> {
+function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query' | 'params' | 'header',
+): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validationError(parsed.error, where);
   return parsed.data;
@@ -198,7 +219,14 @@ export function createService(options: ServiceOptions): Service {
         : ctx.params;
       const body = route.body ? parseWith(route.body, ctx.request.body, 'body') : undefined;
       const query = route.query ? parseWith(route.query, ctx.query, 'query') : undefined;
-      const input: RouteInput<unknown, unknown> = { body, query, params: params as Record<string, string>, ctx };
+      const headers = route.headers ? parseWith(route.headers, ctx.headers, 'header') : undefined;
+      const input: RouteInput<unknown, unknown, unknown> = {
+        body,
+        query,
+        headers,
+        params: params as Record<string, string>,
+        ctx,
+      };
       if (route.chaos && chaos) {
         await runDomainPost(ctx, route, input, { chaos, idempotency, metrics, db, env });
         return;
@@ -252,6 +280,7 @@ export function createService(options: ServiceOptions): Service {
   app.use(correlation);
   app.use(metrics.middleware);
   app.use(requestLog);
+  for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use(errorMiddleware);
   app.use(
     bodyParser({
@@ -348,14 +377,14 @@ interface Pipeline {
 const definitive = (status: number): boolean => status < 500 && status !== 429 && status !== 408;
 
 /**
- * A domain POST (SPEC §3.1/§3.2): validate (done by the caller), claim the idempotency key, draw the
- * chaos outcome, then either fail transiently (key freed), answer a business error (stored), or run
- * the effect and store its answer in one transaction.
+ * A domain operation (SPEC §3.1/§3.2; a POST, or a GET stand-in): validate (done by the caller),
+ * claim the idempotency key, draw the chaos outcome, then either fail transiently (key freed), answer
+ * a business error (stored), or run the effect and store its answer in one transaction.
  */
 async function runDomainPost(
   ctx: Context,
   route: Route,
-  input: RouteInput<unknown, unknown>,
+  input: RouteInput<unknown, unknown, unknown>,
   p: Pipeline,
 ): Promise<void> {
   const operation = route.chaos!;
@@ -381,7 +410,9 @@ async function runDomainPost(
   }
 
   if (key !== undefined) {
-    const begun = p.idempotency.begin(key, fingerprint(ctx.method, ctx.path, ctx.request.body));
+    // A GET carries its input in the query, a POST in its body.
+    const request = route.body ? ctx.request.body : input.query;
+    const begun = p.idempotency.begin(key, fingerprint(ctx.method, ctx.path, request));
     if (begun.kind === 'mismatch')
       throw new AppError({
         type: 'idempotency_error',
@@ -635,7 +666,7 @@ function buildOpenApi(options: ServiceOptions, routes: Route[]) {
       tags: route.tags ?? [options.name],
       ...(route.admin && { security: [{ bearer: [] }] }),
       requestParams: {
-        header: z.object(headers),
+        header: z.object({ ...headers, ...route.headers?.shape }),
         ...(route.query && { query: route.query as z.ZodObject }),
         ...(pathParams.length > 0 && {
           path: route.params ?? z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))),

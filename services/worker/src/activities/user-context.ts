@@ -38,8 +38,17 @@ export function createUserContextActivities(apis: PublicApis) {
     async getCurrentLocation(c: { ip: string; correlationId?: string }): Promise<UserLocation> {
       const a = await apis.location.get<IpApiAnswer>(`/json/${encodeURIComponent(c.ip)}`, options(c.correlationId));
       // ip-api answers 200 with status "fail" for private or unknown addresses: final, not retried.
-      if (a.status !== 'success') throw ApplicationFailure.nonRetryable(a.message ?? 'location lookup failed', 'location_failed');
-      return { city: a.city, region: a.regionName, country: a.country, countryCode: a.countryCode, lat: a.lat, lon: a.lon, timezone: a.timezone };
+      if (a.status !== 'success')
+        throw ApplicationFailure.nonRetryable(a.message ?? 'location lookup failed', 'location_failed');
+      return {
+        city: a.city,
+        region: a.regionName,
+        country: a.country,
+        countryCode: a.countryCode,
+        lat: a.lat,
+        lon: a.lon,
+        timezone: a.timezone,
+      };
     },
     async getWeather(c: { lat: number; lon: number; correlationId?: string }): Promise<UserWeather> {
       const q = new URLSearchParams({ latitude: String(c.lat), longitude: String(c.lon), current_weather: 'true' });

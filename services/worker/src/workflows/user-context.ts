@@ -23,7 +23,11 @@ export async function userContextWorkflow(input: UserContextInput): Promise<User
     location: null,
     weather: null,
     catFact: null,
-    sources: { location: { ok: false, error: 'pending' }, weather: { ok: false, error: 'pending' }, catFact: { ok: false, error: 'pending' } },
+    sources: {
+      location: { ok: false, error: 'pending' },
+      weather: { ok: false, error: 'pending' },
+      catFact: { ok: false, error: 'pending' },
+    },
   };
   let done = 0;
   setHandler(progressQuery, () => Math.round((done / 3) * 100));
@@ -45,7 +49,8 @@ export async function userContextWorkflow(input: UserContextInput): Promise<User
   const locationThenWeather = async (): Promise<void> => {
     result.location = await source('location', () => apis.getCurrentLocation({ ip: input.ip, ...c }));
     const where = result.location;
-    if (where) result.weather = await source('weather', () => apis.getWeather({ lat: where.lat, lon: where.lon, ...c }));
+    if (where)
+      result.weather = await source('weather', () => apis.getWeather({ lat: where.lat, lon: where.lon, ...c }));
     else {
       result.sources.weather = { ok: false, error: 'location unavailable' } satisfies SourceOutcome;
       done += 1;

@@ -1,0 +1,28 @@
+import { createService, envInt, loadEnv, runService, serviceEnvSchema } from '@fake-stripe/kernel';
+import type { Service } from '@fake-stripe/kernel';
+import { createRequestLog } from './request-log.ts';
+import { publicApisChaos, publicApisRoutes, recordRequests } from './routes.ts';
+
+export const envSchema = serviceEnvSchema.extend({
+  PORT: envInt(3015),
+  /** How many served requests `GET /public-apis/requests` keeps. */
+  REQUEST_LOG_SIZE: envInt(10_000).refine((n) => n > 0, 'must be at least 1'),
+});
+
+/**
+ * Wiring: the stand-ins of ip-api, Open-Meteo and catfact.ninja, each with its own chaos operation,
+ * and the recorder of every request they serve. No store: the data is a function of the input.
+ */
+export function createPublicApisService(env = loadEnv(envSchema)): Service {
+  const log = createRequestLog(env.REQUEST_LOG_SIZE);
+  return createService({
+    name: 'public-apis',
+    prefix: '/public-apis',
+    env,
+    routes: publicApisRoutes(log),
+    chaos: publicApisChaos,
+    middleware: [recordRequests(log)],
+  });
+}
+
+if (import.meta.main) await runService(createPublicApisService(loadEnv(envSchema)));

@@ -1,0 +1,100 @@
+/**
+ * Test support: a real public-apis stand-in and a real user-context pointed at it, both in-process
+ * on ephemeral ports, and the stand-in's recorded requests of one correlation id.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChaosConfigInput } from '@fake-stripe/kernel';
+import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
+import { getJson, startInProcess, tempDir } from '@fake-stripe/kernel/testing';
+import type { JsonReply } from '@fake-stripe/kernel/testing';
+import { createUserContextService, envSchema } from '../src/main.ts';
+
+export interface Recorded {
+  api: 'location' | 'weather' | 'catFact';
+  path: string;
+  correlationId: string;
+  startedAt: number;
+  endedAt: number | null;
+  status: number | null;
+  outcome?: string;
+}
+
+export interface Stack {
+  publicApisUrl: string;
+  url: string;
+  /** GET /api/v1/user-context with this query and headers. */
+  userContext(query: string, headers?: Record<string, string>): Promise<JsonReply>;
+  /** The stand-in's records of a correlation id, once every one of them has ended. */
+  recorded(correlationId: string): Promise<Recorded[]>;
+  close(): Promise<void>;
+}
+
+/** Per-source client timeout of user-context unless a test sets it (short ones for forced timeouts). */
+export const SOURCE_TIMEOUT_MS = 2_000;
+
+export async function startStack(
+  options: { chaos?: ChaosConfigInput; env?: Record<string, string> } = {},
+): Promise<Stack> {
+  const tmp = tempDir('fake-stripe-user-context-');
+  const chaosFile = join(tmp.dir, 'chaos', 'chaos.json');
+  mkdirSync(join(tmp.dir, 'chaos'));
+  writeFileSync(chaosFile, JSON.stringify(options.chaos ?? { profile: 'off' }));
+  const publicApis = await startInProcess(
+    createPublicApisService,
+    { DATA_DIR: tmp.dir, CHAOS_FILE: chaosFile },
+    publicApisEnv,
+  );
+  const timeout = String(SOURCE_TIMEOUT_MS);
+  const userContext = await startInProcess(
+    createUserContextService,
+    {
+      LOCATION_API_URL: `${publicApis.url}/ipapi`,
+      WEATHER_API_URL: `${publicApis.url}/open-meteo`,
+      CATFACT_API_URL: `${publicApis.url}/catfact`,
+      LOCATION_TIMEOUT_MS: timeout,
+      WEATHER_TIMEOUT_MS: timeout,
+      CATFACT_TIMEOUT_MS: timeout,
+      ...options.env,
+    },
+    envSchema,
+  );
+  // Warm both up (module loading, first connections), so a test's first call is not a cold one.
+  await getJson(`${userContext.url}/api/v1/user-context?ip=8.8.8.8`, { 'X-Correlation-Id': 'warm-up' });
+  return {
+    publicApisUrl: publicApis.url,
+    url: userContext.url,
+    userContext: (query, headers = {}) => getJson(`${userContext.url}/api/v1/user-context?${query}`, headers),
+    async recorded(correlationId) {
+      // A call user-context gave up on ends on the stand-in when its connection closes: wait for it.
+      for (let i = 0; ; i++) {
+        const res = await getJson(
+          `${publicApis.url}/public-apis/requests?correlationId=${encodeURIComponent(correlationId)}`,
+        );
+        const records = res.body.requests as Recorded[];
+        if (records.every((r) => r.endedAt !== null) || i >= 100) return records;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async close() {
+      await userContext.close();
+      await publicApis.close();
+      tmp.remove();
+    },
+  };
+}
+
+/** Asserts the one error shape of SPEC §3.1 (with the request's correlation id) and its fields. */
+export function expectError(
+  res: JsonReply,
+  status: number,
+  expected: { type: string; code?: string; param?: string },
+): void {
+  expect(res.status).toBe(status);
+  expect(Object.keys(res.body)).toEqual(['error']);
+  const { error } = res.body as { error: Record<string, unknown> };
+  for (const k of Object.keys(error)) expect(['type', 'code', 'message', 'param', 'correlation_id']).toContain(k);
+  expect(error).toMatchObject(expected);
+  expect(error.message).toEqual(expect.any(String));
+  expect(error.correlation_id).toBe(res.headers.get('x-correlation-id'));
+}
