@@ -286,8 +286,9 @@ function recordMetrics(state: OrderState): void {
     .createCounter('fake_stripe_orders_total', 'orders', 'Orders finished, by final status')
     .add(1, { status: state.status });
   metricMeter
-    .createHistogram('fake_stripe_order_duration_seconds', 'float', 's', 'Order start to final status')
-    .record((Date.now() - workflowInfo().startTime.getTime()) / 1000, { status: state.status });
+    // Milliseconds: the SDK's default histogram buckets are in milliseconds.
+    .createHistogram('fake_stripe_order_duration_milliseconds', 'int', 'ms', 'Order start to final status')
+    .record(Date.now() - workflowInfo().startTime.getTime(), { status: state.status });
   const compensations = metricMeter.createCounter(
     'fake_stripe_compensations_total',
     'compensations',
