@@ -77,9 +77,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
             'Invalid body field faults: fault plans are not accepted here (forcing is disabled).',
             'faults',
           );
-        const started = await orders.start(body);
-        ctx.set('Location', started.statusUrl);
-        return started;
+        return located(ctx, await orders.start(body));
       },
     }),
     defineRoute({
@@ -215,11 +213,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       body: paymentWorkflowBody,
       response: startedResponse,
       errors: { 409: 'A payment workflow for this orderId exists' },
-      handler: async ({ body, ctx }) => {
-        const started = await orders.startPayment(body);
-        ctx.set('Location', started.statusUrl);
-        return started;
-      },
+      handler: async ({ body, ctx }) => located(ctx, await orders.startPayment(body)),
     }),
     defineRoute({
       method: 'post',
@@ -232,11 +226,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       body: userContextRequestSchema,
       response: startedResponse,
       errors: { 409: 'A user-context workflow for this user is still running' },
-      handler: async ({ body, ctx }) => {
-        const started = await orders.startUserContext(body);
-        ctx.set('Location', started.statusUrl);
-        return started;
-      },
+      handler: async ({ body, ctx }) => located(ctx, await orders.startUserContext(body)),
     }),
     defineRoute({
       method: 'get',
@@ -338,4 +328,10 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       handler: () => audit(),
     }),
   ];
+}
+
+/** A 201's Location header: the new workflow's status URL. */
+function located<T extends { statusUrl: string }>(ctx: Context, started: T): T {
+  ctx.set('Location', started.statusUrl);
+  return started;
 }

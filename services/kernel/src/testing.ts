@@ -135,3 +135,25 @@ export async function postJson(
 export async function getJson(url: string, headers: Record<string, string> = {}): Promise<JsonReply> {
   return reply(await fetch(url, { headers }));
 }
+
+/**
+ * Asserts the one error shape of SPEC §3.1: only its fields, the expected ones, a message, and the
+ * request's correlation id. Returns the error for further checks. (Uses jest's global `expect`.)
+ */
+export function expectError(
+  res: JsonReply,
+  status: number,
+  expected: { type: string; code?: string; param?: string; decline_code?: string },
+): Record<string, unknown> {
+  expect(res.status).toBe(status);
+  expect(res.body).toEqual({ error: expect.any(Object) });
+  const error = res.body.error as Record<string, unknown>;
+  expect(Object.keys(error).sort()).toEqual(expect.arrayContaining(['code', 'correlation_id', 'message', 'type']));
+  for (const k of Object.keys(error))
+    expect(['type', 'code', 'message', 'param', 'decline_code', 'correlation_id']).toContain(k);
+  expect(error).toMatchObject(expected);
+  expect(typeof error.message).toBe('string');
+  expect((error.message as string).length).toBeGreaterThan(0);
+  expect(error.correlation_id).toBe(res.headers.get('x-correlation-id'));
+  return error;
+}

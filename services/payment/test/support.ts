@@ -38,29 +38,9 @@ export interface Payment {
   close(): Promise<void>;
 }
 
-export interface Hold {
-  authorizationId: string;
-  orderId: string;
-  customerId: string;
-  amount: number;
-  currency: string;
-  status: 'authorized' | 'captured' | 'released';
-  createdAt: string;
-}
-export interface Capture {
-  captureId: string;
-  authorizationId: string;
-  orderId: string;
-  amount: number;
-  createdAt: string;
-}
-export interface Refund {
-  refundId: string;
-  captureId: string;
-  orderId: string;
-  amount: number;
-  createdAt: string;
-}
+export type { Capture, Hold, Refund } from '../src/domain.ts';
+import type { Capture, Hold, Refund } from '../src/domain.ts';
+
 export interface Ledger {
   orderId: string;
   authorizations: Hold[];
@@ -174,21 +154,4 @@ export async function eventually<T>(
   }
 }
 
-/** Asserts the one error shape of SPEC §3.1 and returns its `error` object. */
-export function expectError(
-  res: { status: number; headers: Headers; body: any }, // eslint-disable-line @typescript-eslint/no-explicit-any
-  status: number,
-  expected: { type: string; code?: string; param?: string; decline_code?: string },
-): Record<string, unknown> {
-  expect(res.status).toBe(status);
-  expect(res.body).toEqual({ error: expect.any(Object) });
-  const error = res.body.error as Record<string, unknown>;
-  expect(Object.keys(error).sort()).toEqual(expect.arrayContaining(['code', 'correlation_id', 'message', 'type']));
-  for (const k of Object.keys(error))
-    expect(['type', 'code', 'message', 'param', 'decline_code', 'correlation_id']).toContain(k);
-  expect(error).toMatchObject(expected);
-  expect(typeof error.message).toBe('string');
-  expect((error.message as string).length).toBeGreaterThan(0);
-  expect(error.correlation_id).toBe(res.headers.get('x-correlation-id'));
-  return error;
-}
+export { expectError } from '@fake-stripe/kernel/testing';

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChaosConfigInput } from '@fake-stripe/kernel';
 import { startInProcess, tempDir } from '@fake-stripe/kernel/testing';
-import type { JsonReply, Running } from '@fake-stripe/kernel/testing';
+import type { Running } from '@fake-stripe/kernel/testing';
 import { createPublicApisService, envSchema } from '../src/main.ts';
 
 export interface StandIn {
@@ -37,17 +37,4 @@ export async function startPublicApis(
   };
 }
 
-/** Asserts the one error shape of SPEC §3.1 (with the request's correlation id) and its fields. */
-export function expectError(
-  res: JsonReply,
-  status: number,
-  expected: { type: string; code?: string; param?: string },
-): void {
-  expect(res.status).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  const { error } = res.body as { error: Record<string, unknown> };
-  for (const k of Object.keys(error)) expect(['type', 'code', 'message', 'param', 'correlation_id']).toContain(k);
-  expect(error).toMatchObject(expected);
-  expect(error.message).toEqual(expect.any(String));
-  expect(error.correlation_id).toBe(res.headers.get('x-correlation-id'));
-}
+export { expectError } from '@fake-stripe/kernel/testing';

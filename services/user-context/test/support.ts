@@ -84,17 +84,4 @@ export async function startStack(
   };
 }
 
-/** Asserts the one error shape of SPEC §3.1 (with the request's correlation id) and its fields. */
-export function expectError(
-  res: JsonReply,
-  status: number,
-  expected: { type: string; code?: string; param?: string },
-): void {
-  expect(res.status).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  const { error } = res.body as { error: Record<string, unknown> };
-  for (const k of Object.keys(error)) expect(['type', 'code', 'message', 'param', 'correlation_id']).toContain(k);
-  expect(error).toMatchObject(expected);
-  expect(error.message).toEqual(expect.any(String));
-  expect(error.correlation_id).toBe(res.headers.get('x-correlation-id'));
-}
+export { expectError } from '@fake-stripe/kernel/testing';
