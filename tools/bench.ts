@@ -26,9 +26,8 @@ import type { Instance, Result } from 'autocannon';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { cleanupOrders, runOrdersBench } from './bench/orders.ts';
-import { cpuSeconds, killAll, rssMb, samplePeakRss, startServer } from './bench/process.ts';
+import { cpuSeconds, killAll, rssMb, samplePeakRss, startServer, writeReport } from './bench/process.ts';
 import type { Server } from './bench/process.ts';
-import { killChildren } from './bench/stack.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 process.chdir(root);
@@ -52,7 +51,6 @@ let tmp: string | undefined;
 let current: Instance | undefined;
 process.on('exit', () => {
   killAll();
-  killChildren();
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -206,9 +204,7 @@ async function foundation(): Promise<boolean> {
       goal: GOAL,
       goalMet: met,
     };
-    fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
-    fs.writeFileSync(OUT_FILE, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`results written to ${OUT_FILE}`);
+    writeReport(OUT_FILE, report);
 
     for (const [name, m] of Object.entries({ bare, payment })) {
       if (m.errors > 0) console.log(pc.yellow(`warning: ${name}: ${m.errors} request errors (${m.timeouts} timeouts)`));

@@ -26,10 +26,10 @@ import { searchAttributes } from '../stack/services.ts';
 import type { baselineWorkflow } from './baseline-workflow.ts';
 import { runLoad } from './load.ts';
 import type { LoadResult, Outcome } from './load.ts';
-import { cpuSeconds, startServer } from './process.ts';
-import type { Server } from './process.ts';
-import { hasPollers, killChildren, serverCounters, spawnChild, startDevServer, waitReady } from './stack.ts';
-import type { Child, DevServer } from './stack.ts';
+import { cpuSeconds, killAll, spawnChild, startServer, waitReady, writeReport } from './process.ts';
+import type { Child, Server } from './process.ts';
+import { hasPollers, serverCounters, startDevServer } from './stack.ts';
+import type { DevServer } from './stack.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const positive = (name: string, fallback: number): number => Math.floor(Number(process.env[name])) || fallback;
@@ -57,7 +57,7 @@ let tmp: string | undefined;
 
 /** Kills every process of this part and removes its temp dir (SIGINT path; process.ts's killAll too). */
 export function cleanupOrders(): void {
-  killChildren();
+  killAll();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 }
 
@@ -462,9 +462,7 @@ export async function runOrdersBench(): Promise<boolean> {
       goal: GOAL,
       goalMet: met,
     };
-    fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
-    fs.writeFileSync(OUT_FILE, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`results written to ${OUT_FILE}`);
+    writeReport(OUT_FILE, report);
 
     for (const [name, p, success] of [
       ['baseline', baseline, 'done'],

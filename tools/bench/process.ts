@@ -5,28 +5,34 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface Server {
+export interface Child {
   name: string;
   pid: number;
-  url: string;
   logFile: string;
+  /** Whether the process is still running. */
+  alive(): boolean;
   stop(): Promise<void>;
+}
+
+export interface Server extends Child {
+  url: string;
 }
 
 const running = new Set<ChildProcess>();
 
-/** SIGKILLs every server still running (for exit and SIGINT paths). */
+/** SIGKILLs every child still running (for exit and SIGINT paths). */
 export function killAll(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-/** A free TCP port on 127.0.0.1 (the server gets it through PORT, so readiness needs no log line). */
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (a server gets it through PORT, so readiness needs no log line). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer().once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
@@ -36,11 +42,66 @@ function freePort(): Promise<number> {
   });
 }
 
-const ready = (url: string): Promise<boolean> =>
-  fetch(`${url}/ready`).then(
-    async (res) => (await res.arrayBuffer(), res.ok),
-    () => false,
+const tail = (logFile: string): string => {
+  try {
+    return readFileSync(logFile, 'utf8').slice(-2000);
+  } catch {
+    return '';
+  }
+};
+
+/** Starts `command args` with its output in `logFile`; stop() sends SIGTERM, then SIGKILL after 10 s. */
+export function spawnChild(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): Child {
+  const out = openSync(logFile, 'a');
+  const child = spawn(command, args, { env, stdio: ['ignore', out, out] });
+  closeSync(out);
+  running.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    }),
   );
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    name,
+    pid: child.pid!,
+    logFile,
+    alive,
+    async stop() {
+      if (alive()) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls `check` until it returns true; fails if `child` exits or after `timeoutMs`. */
+export async function waitReady(
+  child: Child,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && child.alive()) {
+    if (await check().catch(() => false)) return;
+    await sleep(everyMs);
+  }
+  const why = child.alive() ? `not ready within ${timeoutMs / 1000} s` : 'exited';
+  await child.stop();
+  throw new Error(`${child.name} ${why} (see ${child.logFile}):\n${tail(child.logFile)}`);
+}
+
+const ready = (url: string): Promise<boolean> =>
+  fetch(`${url}/ready`).then(async (res) => (await res.arrayBuffer(), res.ok));
 
 /** Starts `node <args>` on a free port and resolves once GET /ready answers 200. */
 export async function startServer(
@@ -51,32 +112,9 @@ export async function startServer(
 ): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, args, {
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
-    stdio: ['ignore', out, out],
-  });
-  closeSync(out);
-  running.add(child);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      running.delete(child);
-      resolve();
-    }),
-  );
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && child.exitCode === null) {
-    if (await ready(url)) return { name, pid: child.pid!, url, logFile, stop };
-    await sleep(50);
-  }
-  await stop();
-  throw new Error(`${name} did not start (see ${logFile}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+  const child = spawnChild(name, process.execPath, args, { ...env, HOST: '127.0.0.1', PORT: String(port) }, logFile);
+  await waitReady(child, () => ready(url), 20_000, 50);
+  return { ...child, url };
 }
 
 /** Resident set size of a process in MB (VmRSS of /proc/<pid>/status). */
@@ -105,4 +143,11 @@ export function samplePeakRss(pid: number, everyMs = 200): () => number {
     clearInterval(timer);
     return peak;
   };
+}
+
+/** Writes a benchmark's results as JSON (under .data/bench/) and says where. */
+export function writeReport(file: string, report: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`results written to ${file}`);
 }

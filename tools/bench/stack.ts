@@ -1,96 +1,13 @@
 /**
- * Processes of the orders benchmark that are not HTTP services (those use process.ts's startServer):
+ * The orders benchmark's Temporal side (processes are started with process.ts):
  * the Temporal CLI dev server on free ports with its SQLite file in a temp dir, and the workers,
  * ready once their task queue has workflow and activity pollers. Each writes its output to a log file.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-
-export interface Child {
-  name: string;
-  pid: number;
-  logFile: string;
-  /** Whether the process is still running. */
-  alive(): boolean;
-  stop(): Promise<void>;
-}
-
-const running = new Set<ChildProcess>();
-
-/** SIGKILLs every child still running (for exit and SIGINT paths). */
-export function killChildren(): void {
-  for (const child of running) child.kill('SIGKILL');
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const tail = (logFile: string): string => {
-  try {
-    return readFileSync(logFile, 'utf8').slice(-2000);
-  } catch {
-    return '';
-  }
-};
-
-/** Starts `command args` with its output in `logFile`; stop() sends SIGTERM, then SIGKILL after 10 s. */
-export function spawnChild(
-  name: string,
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  logFile: string,
-): Child {
-  const out = openSync(logFile, 'a');
-  const child = spawn(command, args, { env, stdio: ['ignore', out, out] });
-  closeSync(out);
-  running.add(child);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      running.delete(child);
-      resolve();
-    }),
-  );
-  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
-  return {
-    name,
-    pid: child.pid!,
-    logFile,
-    alive,
-    async stop() {
-      if (alive()) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** Polls `check` every 100 ms until it returns true; fails if `child` exits or after `timeoutMs`. */
-export async function waitReady(child: Child, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && child.alive()) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  const why = child.alive() ? `not ready within ${timeoutMs / 1000} s` : 'exited';
-  await child.stop();
-  throw new Error(`${child.name} ${why} (see ${child.logFile}):\n${tail(child.logFile)}`);
-}
+import { freePort, spawnChild, waitReady } from './process.ts';
+import type { Child } from './process.ts';
 
 export interface DevServer extends Child {
   address: string;
