@@ -1,2 +1,0 @@
-// Quiet in-process services during tests unless asked (spawned services set their own level).
-process.env.LOG_LEVEL ??= 'warn';
