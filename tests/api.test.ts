@@ -3,12 +3,11 @@
  * and a worker (tests/harness.ts), with the API in-process on an ephemeral port pointed at them.
  */
 import { randomUUID } from 'node:crypto';
-import { getJson, postJson, startInProcess } from '@fake-stripe/kernel/testing';
+import { getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import { createApiService, customerToken, envSchema } from '@fake-stripe/api';
+import { customerToken } from '@fake-stripe/api';
 import { CustomerIdKey, OrderIdKey, orderWorkflowId } from '@fake-stripe/worker/definitions';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
@@ -20,44 +19,21 @@ const asCustomer = (customerId: string) => ({ authorization: `Bearer ${customerT
 const LIST_CUSTOMER = `CUST-O'Neil-${randomUUID().slice(0, 8)}`;
 
 let p: Platform;
-let worker: Worker;
-let running: Promise<void>;
 let api: Running;
 let noForcing: Running;
 
 beforeAll(async () => {
   // Labels take 1.5 s, so a status read can catch the label step's heartbeat progress.
   p = await startPlatform({ labelMs: 1_500 });
-  worker = await p.newWorker();
-  running = worker.run();
-  const env = {
-    ...p.clientEnv,
-    MANAGER_TOKEN: MANAGER,
-    CUSTOMER_TOKEN_SECRET: SECRET,
-  };
-  [api, noForcing] = await Promise.all([
-    startInProcess(createApiService, env, envSchema),
-    startInProcess(createApiService, { ...env, ALLOW_CHAOS_FORCING: 'false' }, envSchema),
-  ]);
+  await p.startWorker();
+  const env = { MANAGER_TOKEN: MANAGER, CUSTOMER_TOKEN_SECRET: SECRET };
+  [api, noForcing] = await Promise.all([p.startApi(env), p.startApi({ ...env, ALLOW_CHAOS_FORCING: 'false' })]);
 }, 120_000);
-afterAll(async () => {
-  await Promise.all([api?.close(), noForcing?.close()]);
-  worker?.shutdown();
-  await running;
-  await p?.stop();
-}, 60_000);
+afterAll(() => p?.stop(), 60_000);
 
 const newOrderId = (): string => `ORD-${randomUUID().slice(0, 8)}`;
-const order = (overrides: Record<string, unknown> = {}) => ({
-  orderId: newOrderId(),
-  customerId: 'CUST-001',
-  items: [{ sku: 'ITEM-001', quantity: 2, price: 29.99 }],
-  totalAmount: 59.98,
-  shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
-  customerEmail: 'test@example.com',
-  requiresApproval: false,
-  ...overrides,
-});
+const order = (overrides: Record<string, unknown> = {}) =>
+  sampleOrderRequest({ orderId: newOrderId(), ...overrides }) as { orderId: string };
 
 const get = (path: string, headers?: Record<string, string>) => getJson(`${api.url}${path}`, headers);
 const post = (path: string, body: unknown = {}, headers?: Record<string, string>) =>

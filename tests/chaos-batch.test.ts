@@ -1,7 +1,5 @@
-import { createApiService, envSchema } from '@fake-stripe/api';
-import { getJson, postJson, startInProcess } from '@fake-stripe/kernel/testing';
+import { getJson, postJson } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import type { Worker } from '@temporalio/worker';
 import { startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
@@ -10,30 +8,14 @@ import type { Platform } from './harness.ts';
 const ORDERS = 100;
 const TERMINAL = new Set(['shipped', 'failed', 'cancelled', 'rejected']);
 let p: Platform;
-let worker: Worker;
-let running: Promise<void>;
 let api: Running;
 
 beforeAll(async () => {
   p = await startPlatform({ labelMs: 50, seed: 'chaos-batch-1' });
-  worker = await p.newWorker();
-  running = worker.run();
-  api = await startInProcess(
-    createApiService,
-    {
-      ...p.clientEnv,
-      MANAGER_TOKEN: 'm',
-      CUSTOMER_TOKEN_SECRET: 's',
-    },
-    envSchema,
-  );
+  await p.startWorker();
+  api = await p.startApi();
 }, 120_000);
-afterAll(async () => {
-  await api?.close();
-  worker?.shutdown();
-  await running;
-  await p?.stop();
-}, 60_000);
+afterAll(() => p?.stop(), 60_000);
 
 describe('a seeded chaos batch of 100 orders', () => {
   it('ends with every order terminal and 0 audit violations', async () => {

@@ -3,10 +3,10 @@
  * attributes registered), the four domain services on ephemeral ports with SQLite files in a temp
  * dir, and a worker running the real workflows and activities against them.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
-import { startInProcess, tempDir, repoRoot } from '@fake-stripe/kernel/testing';
+import { repoRoot, sampleOrderRequest, startInProcess, tempDir } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { createInventoryService, envSchema as inventoryEnv } from '@fake-stripe/inventory';
 import { createNotificationService } from '@fake-stripe/notification';
@@ -15,6 +15,7 @@ import { createShippingService } from '@fake-stripe/shipping';
 import { CustomerIdKey, OrderIdKey, OrderStatusKey, TotalAmountKey, TASK_QUEUE } from '@fake-stripe/worker/definitions';
 import { createActivities, createDomainClient, createUserContextActivities, workflowsPath } from '@fake-stripe/worker';
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
+import { createApiService, envSchema as apiEnv } from '@fake-stripe/api';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -30,6 +31,11 @@ export interface Platform {
   bundle: WorkflowBundleWithSourceMap;
   taskQueue: string;
   newWorker(options?: { labelExpectedMs?: number }): Promise<Worker>;
+  /** A worker running until `stop()`. */
+  startWorker(): Promise<Worker>;
+  /** The API in-process against this platform (closed by `stop()`); `env` adds to its environment. */
+  startApi(env?: Record<string, string>): Promise<Running>;
+  /** Stops the workers and APIs started here, the services and the dev server. */
   stop(): Promise<void>;
 }
 
@@ -101,6 +107,32 @@ export async function startPlatform(
     SHIPPING_URL: urls.shipping,
     NOTIFICATION_URL: urls.notification,
   };
+  const newWorker = ({ labelExpectedMs = labelMs }: { labelExpectedMs?: number } = {}): Promise<Worker> =>
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      maxHeartbeatThrottleInterval: '100 milliseconds',
+      activities: {
+        ...createActivities({
+          payment: createDomainClient(urls.payment, 2_000),
+          inventory: createDomainClient(urls.inventory, 2_000),
+          shipping: createDomainClient(urls.shipping, 2_000),
+          notification: createDomainClient(urls.notification, 2_000),
+          labelExpectedMs,
+          labelTimeoutMs: labelMs + 5_000,
+          heartbeatIntervalMs: 100,
+        }),
+        ...createUserContextActivities({
+          location: createDomainClient(`${urls.publicApis}/ipapi`, 2_000),
+          weather: createDomainClient(`${urls.publicApis}/open-meteo`, 2_000),
+          catFact: createDomainClient(`${urls.publicApis}/catfact`, 2_000),
+        }),
+      },
+    });
+  const workers: Worker[] = [];
+  const running: Array<Promise<void>> = [];
+  const apis: Running[] = [];
   return {
     env,
     clientEnv,
@@ -109,30 +141,22 @@ export async function startPlatform(
     dataDir: data.dir,
     bundle,
     taskQueue,
-    newWorker: ({ labelExpectedMs = labelMs } = {}) =>
-      Worker.create({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: bundle,
-        maxHeartbeatThrottleInterval: '100 milliseconds',
-        activities: {
-          ...createActivities({
-            payment: createDomainClient(urls.payment, 2_000),
-            inventory: createDomainClient(urls.inventory, 2_000),
-            shipping: createDomainClient(urls.shipping, 2_000),
-            notification: createDomainClient(urls.notification, 2_000),
-            labelExpectedMs,
-            labelTimeoutMs: labelMs + 5_000,
-            heartbeatIntervalMs: 100,
-          }),
-          ...createUserContextActivities({
-            location: createDomainClient(`${urls.publicApis}/ipapi`, 2_000),
-            weather: createDomainClient(`${urls.publicApis}/open-meteo`, 2_000),
-            catFact: createDomainClient(`${urls.publicApis}/catfact`, 2_000),
-          }),
-        },
-      }),
+    newWorker,
+    async startWorker() {
+      const worker = await newWorker();
+      running.push(worker.run());
+      workers.push(worker);
+      return worker;
+    },
+    async startApi(extra = {}) {
+      const api = await startInProcess(createApiService, { ...clientEnv, ...extra }, apiEnv);
+      apis.push(api);
+      return api;
+    },
     async stop() {
+      await Promise.all(apis.map((a) => a.close()));
+      for (const w of workers) w.shutdown();
+      await Promise.all(running);
       await Promise.all(services.map((s) => s.close()));
       await env.teardown();
       data.remove();
@@ -140,17 +164,7 @@ export async function startPlatform(
   };
 }
 
-/** An order workflow input (minor units) with a fresh id; override what a test is about. */
+/** An order workflow input (minor units) from the sample order body; override what a test is about. */
 export function orderInput(overrides: Partial<OrderInput> = {}): OrderInput {
-  return {
-    orderId: `ORD-${randomUUID().slice(0, 8)}`,
-    customerId: 'CUST-001',
-    items: [{ sku: 'ITEM-001', quantity: 2, unitAmount: 2999 }],
-    amount: 5998,
-    currency: 'usd',
-    shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
-    customerEmail: 'test@example.com',
-    requiresApproval: false,
-    ...overrides,
-  };
+  return { ...orderInputFrom(orderRequestSchema.parse(sampleOrderRequest())), ...overrides };
 }

@@ -12,24 +12,16 @@ import {
   statusQuery,
 } from '@fake-stripe/worker/definitions';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 let p: Platform;
-let worker: Worker;
-let running: Promise<void>;
 
 beforeAll(async () => {
   p = await startPlatform();
-  worker = await p.newWorker();
-  running = worker.run();
+  await p.startWorker();
 }, 120_000);
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await p?.stop();
-}, 60_000);
+afterAll(() => p?.stop(), 60_000);
 
 const order = (overrides: Partial<OrderInput> = {}): OrderInput =>
   orderInput({ compensationWindowMs: 3_000, ...overrides });

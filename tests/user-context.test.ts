@@ -1,28 +1,18 @@
-import { createApiService, envSchema } from '@fake-stripe/api';
-import { getJson, postJson, startInProcess } from '@fake-stripe/kernel/testing';
+import { getJson, postJson } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import type { UserContextResult } from '@fake-stripe/kernel';
-import type { Worker } from '@temporalio/worker';
 import { startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 let p: Platform;
-let worker: Worker;
-let running: Promise<void>;
 let api: Running;
 
 beforeAll(async () => {
   p = await startPlatform({ publicApis: true });
-  worker = await p.newWorker();
-  running = worker.run();
-  api = await startInProcess(createApiService, { ...p.clientEnv, MANAGER_TOKEN: 'm' }, envSchema);
+  await p.startWorker();
+  api = await p.startApi();
 }, 120_000);
-afterAll(async () => {
-  await api?.close();
-  worker?.shutdown();
-  await running;
-  await p?.stop();
-}, 60_000);
+afterAll(() => p?.stop(), 60_000);
 
 /** Replaces the stand-in's chaos (admin), e.g. to make one upstream fail every call. */
 async function publicApisChaos(config: object): Promise<void> {

@@ -4,7 +4,7 @@
  * are checked, and the OpenAPI document comes from the validating schemas. The behaviour against a
  * real Temporal server is in tests/api.test.ts.
  */
-import { getJson, postJson, startInProcess } from '@fake-stripe/kernel/testing';
+import { getJson, postJson, sampleOrderRequest, startInProcess } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { createApiService, customerToken, envSchema } from '../src/main.ts';
 
@@ -34,16 +34,8 @@ afterAll(async () => {
   await Promise.all([api?.close(), noForcing?.close(), noTokens?.close()]);
 });
 
-const order = (overrides: Record<string, unknown> = {}) => ({
-  orderId: 'ORD-ROUTES-1',
-  customerId: 'CUST-001',
-  items: [{ sku: 'ITEM-001', quantity: 2, price: 29.99 }],
-  totalAmount: 59.98,
-  shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
-  customerEmail: 'test@example.com',
-  requiresApproval: false,
-  ...overrides,
-});
+const order = (overrides: Record<string, unknown> = {}) =>
+  sampleOrderRequest({ orderId: 'ORD-ROUTES-1', ...overrides });
 type Reply = Awaited<ReturnType<typeof getJson>>;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

@@ -3,6 +3,7 @@
  * in-process (`startInProcess`) or as real child processes (`spawnService`).
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,4 +157,18 @@ export function expectError(
   expect((error.message as string).length).toBeGreaterThan(0);
   expect(error.correlation_id).toBe(res.headers.get('x-correlation-id'));
   return error;
+}
+
+/** A valid `POST /api/v1/order` body (decimal amounts, SPEC §5's example); override what a test is about. */
+export function sampleOrderRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    orderId: `ORD-${randomUUID().slice(0, 8)}`,
+    customerId: 'CUST-001',
+    items: [{ sku: 'ITEM-001', quantity: 2, price: 29.99 }],
+    totalAmount: 59.98,
+    shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
+    customerEmail: 'test@example.com',
+    requiresApproval: false,
+    ...overrides,
+  };
 }

@@ -26,3 +26,5 @@ export function createPublicApisService(env = loadEnv(envSchema)): Service {
 }
 
 if (import.meta.main) await runService(createPublicApisService(loadEnv(envSchema)));
+
+export type { RequestRecord } from './request-log.ts';

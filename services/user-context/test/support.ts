@@ -6,19 +6,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChaosConfigInput } from '@fake-stripe/kernel';
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
+import type { RequestRecord } from '@fake-stripe/public-apis';
 import { getJson, startInProcess, tempDir } from '@fake-stripe/kernel/testing';
 import type { JsonReply } from '@fake-stripe/kernel/testing';
 import { createUserContextService, envSchema } from '../src/main.ts';
 
-export interface Recorded {
-  api: 'location' | 'weather' | 'catFact';
-  path: string;
-  correlationId: string;
-  startedAt: number;
-  endedAt: number | null;
-  status: number | null;
-  outcome?: string;
-}
+/** One request the stand-in recorded (its own type). */
+export type Recorded = RequestRecord;
 
 export interface Stack {
   publicApisUrl: string;
