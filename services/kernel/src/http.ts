@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +15,7 @@ import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiRespon
 import { createChaos } from './chaos.ts';
 import type { Chaos, OperationSpec } from './chaos.ts';
 import { chaosConfigSchema } from './chaos.ts';
+import { requireToken } from './auth.ts';
 import { readJsonFile, watchJsonFile } from './config.ts';
 import type { ServiceEnv } from './config.ts';
 import { CORRELATION_HEADER, newCorrelationId, withCorrelationId } from './context.ts';
@@ -127,27 +127,8 @@ export interface Service {
   close(): Promise<void>;
 }
 
-const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-function requireAdmin(env: ServiceEnv, ctx: Context): void {
-  if (!env.ADMIN_TOKEN)
-    throw new AppError({
-      type: 'invalid_request_error',
-      code: 'admin_disabled',
-      status: 403,
-      message: 'Admin endpoints are disabled: ADMIN_TOKEN is not configured.',
-    });
-  const header = ctx.get('authorization');
-  const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-  if (!token || !timingSafeEqual(sha(token), sha(env.ADMIN_TOKEN)))
-    throw new AppError({
-      type: 'invalid_request_error',
-      code: 'unauthorized',
-      status: 401,
-      message: 'A valid admin bearer token is required.',
-      headers: { 'WWW-Authenticate': 'Bearer' },
-    });
-}
+const requireAdmin = (env: ServiceEnv, ctx: Context): void =>
+  requireToken(ctx, env.ADMIN_TOKEN, 'admin', 'ADMIN_TOKEN', 'Admin endpoints are');
 
 function parseWith<S extends z.ZodType>(
   schema: S,

@@ -1,3 +1,4 @@
+export * from './auth.ts';
 export * from './chaos.ts';
 export * from './config.ts';
 export * from './contracts.ts';
