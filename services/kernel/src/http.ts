@@ -252,7 +252,7 @@ export function createService(options: ServiceOptions): Service {
     if (!swaggerAssets.has(file)) return;
     ctx.type = file.split('.').pop() ?? 'text';
     ctx.set('Cache-Control', 'public, max-age=86400');
-    ctx.body = readFileSync(join(swaggerUiDist.getAbsoluteFSPath(), file));
+    ctx.body = swaggerAsset(file);
   });
 
   const app = new Koa();
@@ -672,6 +672,17 @@ function buildOpenApi(options: ServiceOptions, routes: Route[]) {
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths,
   });
+}
+
+/** Swagger UI's files, read once on first use and kept (shared by every service in the process). */
+const swaggerCache = new Map<string, Buffer>();
+function swaggerAsset(file: string): Buffer {
+  let body = swaggerCache.get(file);
+  if (!body) {
+    body = readFileSync(join(swaggerUiDist.getAbsoluteFSPath(), file));
+    swaggerCache.set(file, body);
+  }
+  return body;
 }
 
 const swaggerAssets = new Set([
