@@ -1,14 +1,13 @@
-import { customerIdSchema, decimalAmountSchema, orderIdSchema, orderStatuses } from '@fake-stripe/kernel';
+import {
+  customerIdSchema,
+  decimalAmountSchema,
+  orderIdSchema,
+  orderStatuses,
+  workflowIdSchema,
+} from '@fake-stripe/kernel';
 import type { CompensationStep, OrderStep } from '@fake-stripe/kernel';
 import { z } from 'zod';
 
-/** A workflow id in a path: what Temporal accepts (≤ 255 characters), no control characters. */
-export const workflowIdSchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
-  .meta({ description: 'Workflow id, e.g. order-fulfillment-ORD-001' });
 export const workflowParams = z.object({ workflowId: workflowIdSchema }).strict();
 
 const reason = z.string().trim().min(1).max(500);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { addressSchema, customerIdSchema, orderIdSchema, skuSchema } from './schemas.ts';
+import { addressSchema, customerIdSchema, emailSchema, orderIdSchema, skuSchema } from './schemas.ts';
 
 /**
  * Contracts shared by the API and the worker. Workflow code imports only types from here
  * (`import type`), so nothing of this module is bundled into the workflow sandbox.
  */
 
-/** Activities a per-order fault plan may target (SPEC §5). */
+/** Activities a per-order fault plan may target: the saga's forward steps and its compensations. */
 export const faultableActivities = [
   'authorizePayment',
   'reserveInventory',
@@ -32,12 +32,38 @@ export const faultPlanSchema = z
   .meta({ id: 'FaultPlan', description: 'Per-order fault plan: activity → forced outcomes of its first attempts' });
 export type FaultPlan = z.infer<typeof faultPlanSchema>;
 
-/** A decimal currency amount with at most two decimals (SPEC §8). */
+/**
+ * How far (relative) an amount may sit from a whole number of cents and still count as that number:
+ * binary floating point cannot hold most decimals exactly, and summing up to 100 lines of them in a
+ * client (0.1 + 0.2 = 0.30000000000000004) drifts by a few parts in 1e16. 1e-13 leaves that noise
+ * ample room while refusing any amount with a real fraction of a cent (29.999999999 is 3e-11 off).
+ */
+const CENT_TOLERANCE = 1e-13;
+
+/**
+ * The amount in integer minor units when it is exactly a whole number of cents (up to float noise),
+ * else undefined: never rounds a real fraction of a cent away, so no sub-cent price becomes free
+ * and no 29.999999999 is charged as 30.00.
+ */
+export function exactMinorUnits(amount: number): number | undefined {
+  const cents = amount * 100;
+  const whole = Math.round(cents);
+  if (!Number.isSafeInteger(whole) || whole < 1) return undefined;
+  return Math.abs(cents - whole) <= CENT_TOLERANCE * whole ? whole : undefined;
+}
+
+/**
+ * A decimal currency amount: a whole number of cents from 0.01 to 1,000,000 (at most two decimals;
+ * float noise from adding such numbers is tolerated and rounded away). `multipleOf` documents the
+ * rule to OpenAPI readers and fuzzers; the refinement is the exact check.
+ */
 export const decimalAmountSchema = z
   .number()
-  .positive()
+  .min(0.01)
   .max(1_000_000)
-  .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'must have at most two decimals');
+  .refine((v) => exactMinorUnits(v) !== undefined, 'must be a whole number of cents (at most two decimals)')
+  .meta({ multipleOf: 0.01, description: 'Decimal currency units, a whole number of cents, e.g. 29.99' });
+/** Minor units of an amount that passed `decimalAmountSchema`. */
 export const toMinor = (amount: number): number => Math.round(amount * 100);
 
 export const orderRequestSchema = z
@@ -54,7 +80,7 @@ export const orderRequestSchema = z
       .max(100),
     totalAmount: decimalAmountSchema,
     shippingAddress: addressSchema,
-    customerEmail: z.email(),
+    customerEmail: emailSchema,
     requiresApproval: z.boolean().default(false),
     faults: faultPlanSchema.optional(),
     /** How long a manager has to decide before the order is auto-rejected (default 2 minutes). */

@@ -1,9 +1,41 @@
 import { z } from 'zod';
 
-/** Shared contract pieces used by several services' schemas. */
-export const orderIdSchema = z.string().trim().min(1).max(64).meta({ description: 'Order id, e.g. ORD-001' });
-export const customerIdSchema = z.string().trim().min(1).max(64);
-export const skuSchema = z.string().trim().min(1).max(64).meta({ description: 'Catalog SKU, e.g. ITEM-001' });
+/**
+ * The one id rule, for order, customer and workflow ids and SKUs: visible ASCII letters, digits and
+ * `_ . : -`, nothing else (no spaces, no control characters, no non-ASCII). An id travels in URL
+ * paths, in `Idempotency-Key` headers (which must be ByteStrings) and in Temporal visibility
+ * queries, so an id outside this set would be accepted once and then fail in one of those places.
+ * The rule is a plain character class, so fuzzers can generate from the documented pattern.
+ */
+export const ID_CHARACTERS = 'A-Za-z0-9_.:-';
+export const ID_MAX_LENGTH = 64;
+export const idSchema = (example: string, max = ID_MAX_LENGTH) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(new RegExp(`^[${ID_CHARACTERS}]+$`), 'must contain only the characters A-Z a-z 0-9 _ . : - (no spaces)')
+    .meta({ description: `1–${max} of A-Z a-z 0-9 _ . : -, e.g. ${example}` });
+
+export const orderIdSchema = idSchema('ORD-001');
+export const customerIdSchema = idSchema('CUST-001');
+export const skuSchema = idSchema('ITEM-001');
+/** A workflow id: a prefix plus an id (`order-fulfillment-ORD-001`), up to Temporal's usual 255. */
+export const workflowIdSchema = idSchema('order-fulfillment-ORD-001', 255);
+
+/**
+ * An e-mail address: zod's e-mail syntax within the lengths of RFC 5321 (at most 64 characters
+ * before the @, 63 per domain label, 254 in all), as the `email` format of the OpenAPI document
+ * promises to its readers' validators.
+ */
+export const emailSchema = z
+  .email()
+  .max(254)
+  .refine((v) => {
+    const [local = '', domain = ''] = v.split('@');
+    return local.length <= 64 && domain.split('.').every((label) => label.length <= 63);
+  }, 'must have at most 64 characters before the @ and 63 per domain label');
+
 /** Integer minor units (cents): no fractions, no negatives. */
 export const minorUnitsSchema = z
   .number()
