@@ -1,6 +1,6 @@
 import { conflict, notFound } from '@fake-stripe/kernel';
 
-/** Inventory rules (SPEC §3.1): stock never goes negative; a release restores stock once. */
+/** Inventory rules: stock never goes negative; a release restores stock once. */
 export interface Stock {
   sku: string;
   name: string;
@@ -32,22 +32,31 @@ export const seedCatalog = (units: number): Stock[] =>
     return { sku, name: `Catalog item ${i + 1}`, total: units, available: units };
   });
 
-/** One line per SKU: repeated SKUs in a request add up. */
+/** One line per SKU: repeated SKUs in a request add up (an order may list a SKU on several lines). */
 export function mergeItems(items: LineItem[]): LineItem[] {
   const merged = new Map<string, number>();
   for (const { sku, quantity } of items) merged.set(sku, (merged.get(sku) ?? 0) + quantity);
   return [...merged].map(([sku, quantity]) => ({ sku, quantity }));
 }
 
-/** Every SKU must exist and have the units; names the first line that fails. */
+/**
+ * Every SKU must exist and have the units of all its lines together. Names the request's own first
+ * line that fails: an unknown SKU's first line, or the line at which the SKU's running total first
+ * exceeds the stock (so `[A, B, B, C×9999]` blames `items[3]`, not C's place among merged lines).
+ */
 export function checkReservable(items: LineItem[], stockOf: (sku: string) => Stock | undefined): void {
+  const requested = new Map<string, number>();
   items.forEach(({ sku, quantity }, i) => {
     const stock = stockOf(sku);
     if (!stock) throw notFound(`No such SKU: ${sku}.`, `items[${i}].sku`);
-    if (stock.available < quantity)
+    const total = (requested.get(sku) ?? 0) + quantity;
+    requested.set(sku, total);
+    if (stock.available < total)
       throw conflict(
         'out_of_stock',
-        `Only ${stock.available} of ${sku} available; ${quantity} requested.`,
+        total === quantity
+          ? `Only ${stock.available} of ${sku} available; ${quantity} requested.`
+          : `Only ${stock.available} of ${sku} available; ${total} requested by this line and earlier ones.`,
         `items[${i}].quantity`,
       );
   });

@@ -34,9 +34,8 @@ export function inventoryRoutes(store: InventoryStore): Route[] {
       response: reservationSchema,
       errors: { 404: 'Unknown SKU', 409: 'Out of stock' },
       handler: ({ body }) => {
-        const items = mergeItems(body.items);
-        checkReservable(items, store.stock);
-        return store.reserve(body.orderId, items);
+        checkReservable(body.items, store.stock);
+        return store.reserve(body.orderId, mergeItems(body.items));
       },
     }),
     defineRoute({

@@ -53,17 +53,20 @@ export function createInventoryStore(db: Db, seed: Stock[]) {
   return {
     stock: (sku: string) => q.stock.get(sku) as Stock | undefined,
     allStock: () => q.allStock.all() as unknown as Array<Stock & { reserved: number }>,
-    /** Takes the units of every line or none (the caller runs this in a transaction). */
+    /**
+     * Takes the units of every line or none (the caller runs this in a transaction). `items` has one
+     * line per SKU (merged), so its indexes are not the request's: the guard names only `items`.
+     */
     reserve(orderId: string, items: LineItem[]): Reservation {
       const reservationId = newId();
       const createdAt = new Date().toISOString();
       q.insertReservation.run(reservationId, orderId, createdAt);
-      items.forEach(({ sku, quantity }, i) => {
+      for (const { sku, quantity } of items) {
         // The conditional update is the guard: stock can't go below zero even if checks raced.
         if (Number(q.take.run(quantity, sku, quantity).changes) !== 1)
-          throw conflict('out_of_stock', `Not enough ${sku} in stock.`, `items[${i}].quantity`);
+          throw conflict('out_of_stock', `Not enough ${sku} in stock.`, 'items');
         q.insertItem.run(reservationId, sku, quantity);
-      });
+      }
       return { reservationId, orderId, status: 'reserved', items, createdAt, releasedAt: null };
     },
     reservation(id: string): Reservation | undefined {
