@@ -1,19 +1,32 @@
-import { orderIdSchema } from '@fake-stripe/kernel';
+import { emailSchema, orderIdSchema } from '@fake-stripe/kernel';
 import { z } from 'zod';
-import { recipientProblem } from './domain.ts';
 
+const template = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a template name like order_shipped');
+/**
+ * The recipient's form depends on the channel, so each channel is its own variant: the OpenAPI
+ * document then states which `to` each channel takes, instead of a refinement it cannot show.
+ */
 export const sendBody = z
-  .object({
-    orderId: orderIdSchema,
-    channel: z.enum(['email', 'sms']),
-    to: z.string().trim().min(1).max(320),
-    template: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a template name like order_shipped'),
-  })
-  .strict()
-  .superRefine((body, ctx) => {
-    const problem = recipientProblem(body.channel, body.to);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['to'], message: problem });
-  })
+  .discriminatedUnion('channel', [
+    z
+      .object({
+        orderId: orderIdSchema,
+        channel: z.literal('email'),
+        to: emailSchema,
+        template,
+      })
+      .strict(),
+    z
+      .object({
+        orderId: orderIdSchema,
+        channel: z.literal('sms'),
+        to: z
+          .string()
+          .regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 phone number (e.g. +14155550100) for channel sms'),
+        template,
+      })
+      .strict(),
+  ])
   .meta({ id: 'SendNotificationRequest' });
 
 export const notificationSchema = z

@@ -36,18 +36,25 @@ export const ipApiAnswerSchema = z
   ])
   .meta({ id: 'IpApiAnswer', description: 'ip-api.com /json/{query} shape' });
 
-/** A decimal number in a query string, within ±limit. */
-const coordinate = (limit: number) =>
+/**
+ * A decimal number in a query string from -limit to limit, the range spelled in the pattern itself
+ * (`whole` matches the integer parts below the limit), so the OpenAPI document states it too.
+ */
+const coordinate = (limit: number, whole: string) =>
   z
     .string()
-    .trim()
-    .regex(/^-?\d+(\.\d+)?$/, 'must be a decimal number')
-    .transform(Number)
-    .pipe(z.number().min(-limit).max(limit));
+    .regex(
+      new RegExp(`^-?(?:${limit}(?:\\.0+)?|${whole}(?:\\.[0-9]+)?)$`),
+      `must be a decimal number from -${limit} to ${limit}`,
+    )
+    .transform(Number);
 
 export const forecastQuery = z.object({
-  latitude: coordinate(90).meta({ description: 'WGS84 latitude, -90 to 90', example: '52.52' }),
-  longitude: coordinate(180).meta({ description: 'WGS84 longitude, -180 to 180', example: '13.41' }),
+  latitude: coordinate(90, '[1-8]?[0-9]').meta({ description: 'WGS84 latitude, -90 to 90', example: '52.52' }),
+  longitude: coordinate(180, '(?:1[0-7][0-9]|[1-9]?[0-9])').meta({
+    description: 'WGS84 longitude, -180 to 180',
+    example: '13.41',
+  }),
   current_weather: z.enum(['true', 'false']).default('false').meta({ description: 'Include `current_weather`' }),
 });
 
