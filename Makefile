@@ -94,3 +94,7 @@ scenario-chaos: ## N orders (N=20) under the live chaos, then a scorecard and th
 
 scenario-custom: ## The happy path with your order id (ID=ORD-...)
 	@$(if $(ID),,$(error ID is required, e.g. make scenario-custom ID=ORD-42))$(SCENARIO) custom --id '$(ID)'
+
+.PHONY: fuzz
+fuzz: setup ## schemathesis over every service's /openapi.json, all checks, chaos off (SCHEMATHESIS=, FUZZ_EXAMPLES=, FUZZ_SEED=)
+	node tools/fuzz.ts
