@@ -3,6 +3,7 @@ import {
   decimalAmountSchema,
   orderIdSchema,
   orderStatuses,
+  textSchema,
   workflowIdSchema,
 } from '@fake-stripe/kernel';
 import type { CompensationStep, OrderStep } from '@fake-stripe/kernel';
@@ -10,7 +11,7 @@ import { z } from 'zod';
 
 export const workflowParams = z.object({ workflowId: workflowIdSchema }).strict();
 
-const reason = z.string().trim().min(1).max(500);
+const reason = textSchema(500);
 /** Body of approve/reject/cancel: optional, and when given only a reason. */
 export const signalBody = z.object({ reason: reason.optional() }).strict().optional().meta({ id: 'SignalRequest' });
 export const signalResponse = z

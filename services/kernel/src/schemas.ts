@@ -24,6 +24,23 @@ export const skuSchema = idSchema('ITEM-001');
 export const workflowIdSchema = idSchema('order-fulfillment-ORD-001', 255);
 
 /**
+ * JavaScript's `\s`, spelled out: regex engines disagree about which characters `\s` covers
+ * (Python's includes \x1c–\x1f, not \ufeff), and a client or fuzzer reading the documented
+ * pattern must draw the line where the server does.
+ */
+const WHITESPACE = String.raw`\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff`;
+/**
+ * Free text (an address line, a reason): 1 to `max` characters, not all whitespace. Kept as given
+ * rather than trimmed, so the documented lengths are the ones checked.
+ */
+export const textSchema = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(new RegExp(`[^${WHITESPACE}]`), 'must not be blank');
+
+/**
  * An e-mail address: zod's e-mail syntax within the lengths of RFC 5321 (at most 64 characters
  * before the @, 63 per domain label, 254 in all), as the `email` format of the OpenAPI document
  * promises to its readers' validators.
@@ -49,10 +66,10 @@ export const currencySchema = z
   .default('usd');
 export const addressSchema = z
   .object({
-    street: z.string().trim().min(1).max(200),
-    city: z.string().trim().min(1).max(100),
-    state: z.string().trim().min(1).max(100),
-    zip: z.string().trim().min(1).max(20),
+    street: textSchema(200),
+    city: textSchema(100),
+    state: textSchema(100),
+    zip: textSchema(20),
     country: z.string().regex(/^[A-Z]{2}$/, 'a two-letter ISO country code'),
   })
   .strict()
