@@ -41,7 +41,7 @@ export interface Platform {
 
 /** Chaos for saga tests: profile off (faults come from per-order plans), small timeouts and label time. */
 export const testChaos = (labelMs?: number, seed?: string) => ({
-  // With a seed: the default profile (SPEC §3.1 mix), reproducible; without: chaos off.
+  // With a seed: the services' default profiles, reproducible; without: chaos off.
   profile: seed ? 'default' : 'off',
   ...(seed && { seed }),
   timeoutMs: 300,
