@@ -3,6 +3,7 @@ import {
   decimalAmountSchema,
   orderIdSchema,
   orderStatuses,
+  queryIntSchema,
   textSchema,
   workflowIdSchema,
 } from '@fake-stripe/kernel';
@@ -92,11 +93,7 @@ export const progressResponse = z.object({ progress: percent }).meta({ id: 'Prog
 
 export const resultQuery = z
   .object({
-    wait: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(300)
+    wait: queryIntSchema(z.number().int().min(0).max(300))
       .default(30)
       .meta({ description: 'Seconds to wait for completion (0–300, default 30)' }),
   })
@@ -125,7 +122,7 @@ export const listOrdersQuery = z
     status: z.enum(orderStatuses).optional(),
     customerId: customerIdSchema.optional(),
     pageToken: pageToken.optional(),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+    pageSize: queryIntSchema(z.number().int().min(1).max(100)).default(20),
   })
   .strict();
 export const orderSummarySchema = z

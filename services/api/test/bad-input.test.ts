@@ -111,6 +111,16 @@ describe('workflow ids in paths', () => {
     expectRefused(res, 'workflowId');
   });
 
+  it.each([
+    ['/api/v1/workflows/payment-ORD-1/result?wait=', 'wait'],
+    ['/api/v1/order/order-fulfillment-ORD-1/result?wait=%201', 'wait'],
+    ['/api/v1/workflows/payment-ORD-1/result?wait=1e2', 'wait'],
+    ['/api/v1/orders?pageSize=', 'pageSize'],
+    ['/api/v1/orders?pageSize=0x10', 'pageSize'],
+  ])('refuses GET %s: a query number is digits only', async (path, param) => {
+    expectRefused(await getJson(`${api.url}${path}`), param);
+  });
+
   it('refuses a customerId outside the rule when listing orders', async () => {
     expectRefused(await getJson(`${api.url}/api/v1/orders?customerId=${encodeURIComponent('CUST-🚀')}`), 'customerId');
   });

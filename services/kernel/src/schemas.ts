@@ -53,6 +53,13 @@ export const emailSchema = z
     return local.length <= 64 && domain.split('.').every((label) => label.length <= 63);
   }, 'must have at most 64 characters before the @ and 63 per domain label');
 
+/**
+ * A whole number in a query string: digits only, then `schema`'s range. `z.coerce.number()` would
+ * read "" and " " as 0 and "1e2" as 100, values the documented `integer` does not allow.
+ */
+export const queryIntSchema = (schema: z.ZodNumber) =>
+  z.preprocess((v) => (typeof v === 'string' && /^[0-9]{1,15}$/.test(v) ? Number(v) : v), schema);
+
 /** Integer minor units (cents): no fractions, no negatives. */
 export const minorUnitsSchema = z
   .number()
