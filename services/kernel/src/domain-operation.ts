@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { trace } from '@opentelemetry/api';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { Chaos } from './chaos.ts';
+import type { Chaos, Decision } from './chaos.ts';
 import type { ServiceEnv } from './config.ts';
 import type { Db } from './db.ts';
 import { transaction } from './db.ts';
@@ -26,18 +26,41 @@ export interface Pipeline {
 /** True for answers that are final for a key: successes and business errors, not transient faults. */
 const definitive = (status: number): boolean => status < 500 && status !== 429 && status !== 408;
 
+/** What a domain operation's headers ask for: its Idempotency-Key and a forced chaos outcome. */
+interface OperationRequest {
+  operation: string;
+  key: string | undefined;
+  forced: string | undefined;
+}
+
+/** The request's hold on its Idempotency-Key; without a key there is nothing to hold. */
+interface Claim {
+  key: string | undefined;
+  /** Frees the key: nothing definitive happened, so a retry draws again. */
+  release(): void;
+}
+
 /**
- * A domain operation (SPEC §3.1/§3.2; a POST, or a GET stand-in): validate (done by the caller),
- * claim the idempotency key, draw the chaos outcome, then either fail transiently (key freed), answer
- * a business error (stored), or run the effect and store its answer in one transaction.
+ * A domain operation (a POST, or a GET such as a public-API stand-in), after its input was validated:
+ * claim the idempotency key, draw the chaos outcome, then either fail transiently (key freed), or
+ * commit: answer a business error (stored), or run the effect and store its answer in one transaction.
  */
-export async function runDomainPost(
+export async function runDomainOperation(
   ctx: Context,
   route: Route,
-  input: RouteInput<unknown, unknown, unknown>,
+  input: RouteInput<unknown, unknown, unknown, unknown>,
   p: Pipeline,
 ): Promise<void> {
-  const operation = route.chaos!;
+  const request = readOperationHeaders(ctx, route.chaos!, p);
+  const claim = claimKey(ctx, route, input, request.key, p);
+  if (!claim) return; // answered from the idempotency store
+  const decision = decide(ctx, request, claim, p);
+  if (isTransient(decision.outcome)) return failTransient(ctx, decision, claim, p);
+  await commit(ctx, route, input, request.operation, decision, claim, p);
+}
+
+/** Idempotency-Key and X-Chaos-Outcome, checked (400 naming the header). */
+function readOperationHeaders(ctx: Context, operation: string, p: Pipeline): OperationRequest {
   const rawKey = ctx.get('idempotency-key');
   const key = rawKey === '' ? undefined : rawKey;
   if (key !== undefined && !idempotencyKeySchema.safeParse(key).success)
@@ -58,7 +81,20 @@ export async function runDomainPost(
         'X-Chaos-Outcome',
       );
   }
+  return { operation, key, forced };
+}
 
+/**
+ * Claims the Idempotency-Key for this request; refuses a key in use with other parameters or still in
+ * flight, and answers a repeat from the store (then returns undefined: nothing more to do).
+ */
+function claimKey(
+  ctx: Context,
+  route: Route,
+  input: RouteInput<unknown, unknown, unknown, unknown>,
+  key: string | undefined,
+  p: Pipeline,
+): Claim | undefined {
   if (key !== undefined) {
     // A GET carries its input in the query, a POST in its body.
     const request = route.body ? ctx.request.body : input.query;
@@ -84,18 +120,25 @@ export async function runDomainPost(
       ctx.set('Idempotent-Replayed', 'true');
       ctx.status = begun.status;
       ctx.body = begun.body;
-      return;
+      return undefined;
     }
   }
-  const release = (): void => {
-    if (key !== undefined) p.idempotency.abandon(key);
+  return {
+    key,
+    release: (): void => {
+      if (key !== undefined) p.idempotency.abandon(key);
+    },
   };
+}
 
-  let decision;
+/** Draws (or takes the forced) chaos outcome, and records it: metric, span, log line, header. */
+function decide(ctx: Context, request: OperationRequest, claim: Claim, p: Pipeline): Decision {
+  const { operation, key, forced } = request;
+  let decision: Decision;
   try {
     decision = p.chaos.decide(operation, key, forced);
   } catch (err) {
-    release();
+    claim.release();
     throw err;
   }
   const { outcome } = decision;
@@ -115,53 +158,80 @@ export async function runDomainPost(
     latencyMs: decision.latencyMs,
   };
   ctx.set('X-Chaos-Outcome', outcome);
+  return decision;
+}
 
-  const transient = (): AppError | undefined => {
-    switch (outcome) {
-      case 'timeout':
-        return new AppError({ type: 'api_error', code: 'timeout', status: 504, message: 'The request timed out.' });
-      case 'server_error':
-        return new AppError({
-          type: 'api_error',
-          code: 'server_error',
-          status: 500,
-          message: 'The server had an error while processing the request.',
-          expose: true,
-        });
-      case 'rate_limited':
-        return new AppError({
-          type: 'rate_limit_error',
-          code: 'rate_limited',
-          status: 429,
-          message: 'Too many requests.',
-          headers: { 'Retry-After': String(p.chaos.retryAfterSeconds()) },
-        });
-      default:
-        return undefined;
-    }
-  };
-
-  const fault = transient();
-  if (fault || outcome === 'reset') {
-    // Nothing happened: free the key before waiting, so a caller's retry draws again at once.
-    release();
-    if (decision.latencyMs) await sleep(decision.latencyMs);
-    if (outcome === 'timeout') await sleep(p.chaos.timeoutMs());
-    if (outcome === 'reset') {
-      ctx.req.socket.destroy();
-      ctx.respond = false;
-      return;
-    }
-    throw fault;
+/** The error a transient outcome answers with; undefined for the others (`reset` answers nothing). */
+function transientFault(outcome: string, chaos: Chaos): AppError | undefined {
+  switch (outcome) {
+    case 'timeout':
+      return timedOut();
+    case 'server_error':
+      return new AppError({
+        type: 'api_error',
+        code: 'server_error',
+        status: 500,
+        message: 'The server had an error while processing the request.',
+        expose: true,
+      });
+    case 'rate_limited':
+      return new AppError({
+        type: 'rate_limit_error',
+        code: 'rate_limited',
+        status: 429,
+        message: 'Too many requests.',
+        headers: { 'Retry-After': String(chaos.retryAfterSeconds()) },
+      });
+    default:
+      return undefined;
   }
+}
 
+const timedOut = (): AppError =>
+  new AppError({ type: 'api_error', code: 'timeout', status: 504, message: 'The request timed out.' });
+
+/** Outcomes that apply nothing and leave the key free: a retry draws again. */
+const isTransient = (outcome: string): boolean =>
+  outcome === 'timeout' || outcome === 'server_error' || outcome === 'rate_limited' || outcome === 'reset';
+
+/** A transient outcome: free the key, wait as the outcome says, then fail or drop the connection. */
+async function failTransient(ctx: Context, decision: Decision, claim: Claim, p: Pipeline): Promise<void> {
+  const { outcome } = decision;
+  // Nothing happened: free the key before waiting, so a caller's retry draws again at once.
+  claim.release();
+  if (decision.latencyMs) await sleep(decision.latencyMs);
+  if (outcome === 'timeout') await sleep(p.chaos.timeoutMs());
+  if (outcome === 'reset') {
+    ctx.req.socket.destroy();
+    ctx.respond = false;
+    return;
+  }
+  throw transientFault(outcome, p.chaos)!;
+}
+
+/**
+ * The outcomes that answer definitively: a business error, or the effect run in one transaction with
+ * its stored answer (then, for `commit_then_timeout`, a 504 all the same). Applies nothing when the
+ * caller hung up first.
+ */
+async function commit(
+  ctx: Context,
+  route: Route,
+  input: RouteInput<unknown, unknown, unknown, unknown>,
+  operation: string,
+  decision: Decision,
+  claim: Claim,
+  p: Pipeline,
+): Promise<void> {
+  const { outcome } = decision;
+  const { key } = claim;
   let committed = false;
   try {
     if (decision.latencyMs) await sleepUnlessGone(ctx, decision.latencyMs);
     if (callerGone(ctx)) {
       // The caller hung up (e.g. a cancelled activity aborted its request) before the effect: apply
       // nothing and free the key, so what the caller's compensation reads in the ledger stays true.
-      release();
+      claim.release();
       ctx.respond = false;
       logger.info({ operation, outcome }, 'caller hung up before the effect; nothing applied');
       return;
@@ -179,7 +249,7 @@ export async function runDomainPost(
     committed = true;
     if (outcome === 'commit_then_timeout') {
       await sleep(p.chaos.timeoutMs());
-      throw new AppError({ type: 'api_error', code: 'timeout', status: 504, message: 'The request timed out.' });
+      throw timedOut();
     }
     ctx.status = status;
     ctx.body = body;
@@ -190,7 +260,7 @@ export async function runDomainPost(
     // answer, or free the key for a transient one.
     if (key !== undefined && !committed) {
       if (definitive(err.status)) p.idempotency.complete(key, err.status, errorBody(err));
-      else release();
+      else claim.release();
     }
     throw err;
   }

@@ -3,14 +3,14 @@ import { createDocument } from 'zod-openapi';
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiResponseObject } from 'zod-openapi';
 import { errorBodySchema } from './errors.ts';
 import type { Route } from './route-definition.ts';
-import type { ServiceOptions } from './service.ts';
 
 const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: errorBodySchema } },
 });
 
-export function buildOpenApi(options: ServiceOptions, routes: Route[]) {
+/** The OpenAPI 3.1 document of a service, generated from the same zod schemas that validate its routes. */
+export function buildOpenApi(options: { name: string; version?: string }, routes: Route[]) {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');

@@ -3,12 +3,14 @@ import type { z } from 'zod';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+/** A route's path parameters: typed by its `params` schema, else koa-router's strings. */
+type Params<P> = P extends z.ZodObject ? z.output<P> : Record<string, string>;
 
-export interface RouteInput<B, Q, H = undefined> {
+export interface RouteInput<B, Q, H = undefined, P = Record<string, string>> {
   body: B;
   query: Q;
   headers: H;
-  params: Record<string, string>;
+  params: P;
   ctx: Context;
 }
 
@@ -23,6 +25,7 @@ export interface RouteDef<
   Q extends z.ZodType | undefined,
   R extends z.ZodType,
   H extends z.ZodObject | undefined = undefined,
+  P extends z.ZodObject | undefined = undefined,
 > {
   method: Method;
   /** koa-router path, e.g. `/payment/capture` or `/things/:id`. */
@@ -34,7 +37,7 @@ export interface RouteDef<
   body?: B;
   query?: Q;
   /** Path parameters (string fields): validated like the body, and documented from the same schema. */
-  params?: z.ZodObject;
+  params?: P;
   /**
    * Request headers the route reads: validated like the query (400 naming the header) and documented
    * from the same schema. Keys are lower-case (node's `req.headers`); other headers pass through.
@@ -47,18 +50,19 @@ export interface RouteDef<
   errors?: Record<number, string>;
   admin?: boolean;
   chaos?: string;
-  handler: (input: RouteInput<Out<B>, Out<Q>, Out<H>>) => z.input<R> | Promise<z.input<R>>;
+  handler: (input: RouteInput<Out<B>, Out<Q>, Out<H>, Params<P>>) => z.input<R> | Promise<z.input<R>>;
 }
 
 // The route list is heterogeneous; each definition was type-checked by `defineRoute`.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Route = RouteDef<any, any, z.ZodType, any>;
+export type Route = RouteDef<any, any, z.ZodType, any, any>;
 
 export const defineRoute = <
   R extends z.ZodType,
   B extends z.ZodType | undefined = undefined,
   Q extends z.ZodType | undefined = undefined,
   H extends z.ZodObject | undefined = undefined,
+  P extends z.ZodObject | undefined = undefined,
 >(
-  def: RouteDef<B, Q, R, H>,
+  def: RouteDef<B, Q, R, H, P>,
 ): Route => def as unknown as Route;

@@ -1,23 +1,18 @@
-import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { Context, Middleware } from 'koa';
-import type { z } from 'zod';
+import type { Middleware } from 'koa';
 import type { createDocument } from 'zod-openapi';
-import { requireToken } from './auth.ts';
-import { createChaos } from './chaos.ts';
 import type { Chaos, OperationSpec } from './chaos.ts';
 import { chaosRoutes } from './chaos-routes.ts';
-import { readJsonFile, watchJsonFile } from './config.ts';
+import { wireChaos } from './chaos-wiring.ts';
 import type { ServiceEnv } from './config.ts';
 import type { Db } from './db.ts';
 import { openDb } from './db.ts';
-import { runDomainPost } from './domain-operation.ts';
-import { AppError, errorMiddleware, validationError } from './errors.ts';
+import type { Pipeline } from './domain-operation.ts';
+import { errorMiddleware } from './errors.ts';
 import { createIdempotencyStore } from './idempotency.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import { logger, setServiceName } from './logger.ts';
@@ -25,8 +20,9 @@ import { createMetrics } from './metrics.ts';
 import type { Metrics } from './metrics.ts';
 import { correlation, notFoundMiddleware, requestLog } from './middlewares.ts';
 import { buildOpenApi } from './openapi.ts';
-import type { Route, RouteInput } from './route-definition.ts';
-import { swaggerAsset, swaggerAssets, swaggerHtml } from './swagger-ui.ts';
+import type { Route } from './route-definition.ts';
+import { routeHandler } from './route-handler.ts';
+import { standardRoutes } from './standard-routes.ts';
 
 export interface ServiceOptions {
   name: string;
@@ -57,19 +53,6 @@ export interface Service {
   close(): Promise<void>;
 }
 
-const requireAdmin = (env: ServiceEnv, ctx: Context): void =>
-  requireToken(ctx, env.ADMIN_TOKEN, 'admin', 'ADMIN_TOKEN', 'Admin endpoints are');
-
-function parseWith<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  where: 'body' | 'query' | 'params' | 'header',
-): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw validationError(parsed.error, where);
-  return parsed.data;
-}
-
 /** The koa app of one service, its standard endpoints, and the chaos + idempotency pipeline. */
 export function createService(options: ServiceOptions): Service {
   const { name, prefix, env } = options;
@@ -82,114 +65,62 @@ export function createService(options: ServiceOptions): Service {
   const pruneTimer = setInterval(() => idempotency.prune(), 60 * 60 * 1000);
   pruneTimer.unref();
 
-  let chaos: Chaos | undefined;
-  let stopWatching = (): void => undefined;
   const routes = [...options.routes];
-  if (options.chaos) {
-    let initial: unknown = {};
-    if (env.CHAOS_FILE) {
-      try {
-        initial = readJsonFile(env.CHAOS_FILE) ?? {};
-      } catch (err) {
-        log.error(
-          { file: env.CHAOS_FILE, err: (err as Error).message },
-          'chaos file rejected at start-up: using the built-in default',
-        );
-      }
-    }
-    try {
-      chaos = createChaos({ operations: options.chaos, db, initial });
-    } catch (err) {
-      log.error({ err: (err as Error).message }, 'chaos config rejected at start-up: using the built-in default');
-      chaos = createChaos({ operations: options.chaos, db });
-    }
-    const engine = chaos;
-    if (env.CHAOS_FILE) {
-      mkdirSync(dirname(env.CHAOS_FILE), { recursive: true });
-      stopWatching = watchJsonFile(env.CHAOS_FILE, log, (raw) => {
-        const result = engine.apply(raw);
-        if (result.ok) log.info({ file: env.CHAOS_FILE, chaos: engine.distribution() }, 'chaos config reloaded');
-        else
-          log.error(
-            { file: env.CHAOS_FILE, reason: result.error },
-            'chaos config rejected; keeping the last good config',
-          );
-      });
-    }
-    routes.push(...chaosRoutes(prefix, engine));
-  }
+  const wired = options.chaos ? wireChaos({ operations: options.chaos, db, file: env.CHAOS_FILE, log }) : undefined;
+  if (wired) routes.push(...chaosRoutes(prefix, wired.chaos));
+  const pipeline: Pipeline | undefined = wired && { chaos: wired.chaos, idempotency, metrics, db, env };
 
   const router = new Router();
-  for (const route of routes) {
-    router[route.method](route.path, async (ctx: Context) => {
-      if (route.admin) requireAdmin(env, ctx);
-      const params = route.params
-        ? (parseWith(route.params, ctx.params, 'params') as Record<string, string>)
-        : ctx.params;
-      const body = route.body ? parseWith(route.body, ctx.request.body, 'body') : undefined;
-      const query = route.query ? parseWith(route.query, ctx.query, 'query') : undefined;
-      const headers = route.headers ? parseWith(route.headers, ctx.headers, 'header') : undefined;
-      const input: RouteInput<unknown, unknown, unknown> = {
-        body,
-        query,
-        headers,
-        params: params as Record<string, string>,
-        ctx,
-      };
-      if (route.chaos && chaos) {
-        await runDomainPost(ctx, route, input, { chaos, idempotency, metrics, db, env });
-        return;
-      }
-      ctx.status = route.status ?? 200;
-      ctx.body = await route.handler(input);
-    });
-  }
-
+  for (const route of routes) router[route.method](route.path, routeHandler(route, env, pipeline));
   const openapi = buildOpenApi(options, routes);
-  const standard = new Router();
-  standard.get('/health', (ctx) => {
-    ctx.body = { status: 'ok', service: name };
-  });
-  standard.get('/ready', async (ctx) => {
-    try {
-      db.prepare('SELECT 1').get();
-      await options.ready?.();
-      ctx.body = { status: 'ready', service: name };
-    } catch (err) {
-      throw new AppError({
-        type: 'api_error',
-        code: 'not_ready',
-        status: 503,
-        message: `Not ready: ${(err as Error).message}`,
-      });
-    }
-  });
-  standard.get('/metrics', async (ctx) => {
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
-  });
-  standard.get('/openapi.json', (ctx) => {
-    ctx.body = openapi;
-  });
-  standard.get('/api/docs', (ctx) => {
-    ctx.type = 'html';
-    ctx.body = swaggerHtml(name);
-  });
-  standard.get('/api/docs/:file', (ctx) => {
-    const file = ctx.params.file ?? '';
-    if (!swaggerAssets.has(file)) return;
-    ctx.type = file.split('.').pop() ?? 'text';
-    ctx.set('Cache-Control', 'public, max-age=86400');
-    ctx.body = swaggerAsset(file);
-  });
+  const standard = standardRoutes({ name, db, metrics, openapi, ready: options.ready });
+  const app = assembleApp({ env, metrics, middleware: options.middleware ?? [], standard, router });
 
+  let server: Server | undefined;
+  return {
+    app,
+    chaos: wired?.chaos,
+    metrics,
+    idempotency,
+    openapi,
+    async listen(port = env.PORT, host = env.HOST) {
+      server = app.listen(port, host);
+      await new Promise<void>((resolve, reject) => {
+        server!.once('listening', resolve).once('error', reject);
+      });
+      const actual = (server.address() as AddressInfo).port;
+      const url = `http://127.0.0.1:${actual}`;
+      log.info({ port: actual, url }, `${name} listening`);
+      return { server, port: actual, url };
+    },
+    async close() {
+      wired?.stopWatching();
+      clearInterval(pruneTimer);
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      db.close();
+    },
+  };
+}
+
+/** The middleware stack, outermost first: what each one sees depends on this order. */
+function assembleApp(parts: {
+  env: ServiceEnv;
+  metrics: Metrics;
+  middleware: Middleware[];
+  standard: Router;
+  router: Router;
+}): Koa {
+  const { env, metrics, standard, router } = parts;
   const app = new Koa();
   app.proxy = true;
   app.silent = true;
   app.use(correlation);
   app.use(metrics.middleware);
   app.use(requestLog);
-  for (const middleware of options.middleware ?? []) app.use(middleware);
+  for (const middleware of parts.middleware) app.use(middleware);
   app.use(errorMiddleware);
   app.use(
     bodyParser({
@@ -207,32 +138,5 @@ export function createService(options: ServiceOptions): Service {
   app.use(standard.routes());
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
-
-  let server: Server | undefined;
-  return {
-    app,
-    chaos,
-    metrics,
-    idempotency,
-    openapi,
-    async listen(port = env.PORT, host = env.HOST) {
-      server = app.listen(port, host);
-      await new Promise<void>((resolve, reject) => {
-        server!.once('listening', resolve).once('error', reject);
-      });
-      const actual = (server.address() as AddressInfo).port;
-      const url = `http://127.0.0.1:${actual}`;
-      log.info({ port: actual, url }, `${name} listening`);
-      return { server, port: actual, url };
-    },
-    async close() {
-      stopWatching();
-      clearInterval(pruneTimer);
-      if (server) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server!.close(() => resolve()));
-      }
-      db.close();
-    },
-  };
+  return app;
 }
