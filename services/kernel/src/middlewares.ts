@@ -30,13 +30,30 @@ export async function requestLog(ctx: Context, next: Next): Promise<void> {
   );
 }
 
-export async function notFoundMiddleware(ctx: Context, next: Next): Promise<void> {
+/**
+ * A request no route answered: a 405 naming the allowed methods when its path exists (the router
+ * answered 405, or 501 for a method it does not know, such as TRACE or PROPFIND, and listed the
+ * path's methods in Allow), else a 404. Both are the caller's mistake: errors in the shape, not logged.
+ */
+export async function unansweredMiddleware(ctx: Context, next: Next): Promise<void> {
   await next();
-  if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false)
-    throw new AppError({
-      type: 'invalid_request_error',
-      code: 'route_not_found',
-      status: 404,
-      message: `Unrecognized request URL (${ctx.method}: ${ctx.path}).`,
-    });
+  if (ctx.body !== undefined || ctx.respond === false) return;
+  if (ctx.status === 405 || ctx.status === 501) {
+    const allow = String(ctx.response.get('Allow') ?? '');
+    if (allow !== '')
+      throw new AppError({
+        type: 'invalid_request_error',
+        code: 'method_not_allowed',
+        status: 405,
+        message: `Method ${ctx.method} is not allowed on ${ctx.path} (allowed: ${allow}).`,
+        headers: { Allow: allow },
+      });
+    ctx.remove('Allow');
+  } else if (ctx.status !== 404) return;
+  throw new AppError({
+    type: 'invalid_request_error',
+    code: 'route_not_found',
+    status: 404,
+    message: `Unrecognized request URL (${ctx.method}: ${ctx.path}).`,
+  });
 }

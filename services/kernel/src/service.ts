@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Middleware } from 'koa';
 import type { createDocument } from 'zod-openapi';
+import { jsonBody } from './body-parser.ts';
 import type { Chaos, OperationSpec } from './chaos.ts';
 import { chaosRoutes } from './chaos-routes.ts';
 import { wireChaos } from './chaos-wiring.ts';
@@ -18,7 +18,7 @@ import type { IdempotencyStore } from './idempotency.ts';
 import { logger, setServiceName } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import type { Metrics } from './metrics.ts';
-import { correlation, notFoundMiddleware, requestLog } from './middlewares.ts';
+import { correlation, requestLog, unansweredMiddleware } from './middlewares.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route-definition.ts';
 import { routeHandler } from './route-handler.ts';
@@ -122,21 +122,13 @@ function assembleApp(parts: {
   app.use(requestLog);
   for (const middleware of parts.middleware) app.use(middleware);
   app.use(errorMiddleware);
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: env.BODY_LIMIT,
-      encoding: 'utf-8',
-      onError: (err: Error) => {
-        throw err;
-      },
-    }),
-  );
-  // notFound wraps the routers: allowedMethods (inside it) must see an unanswered request first,
-  // or a known path with the wrong method would be a 404 instead of a 405.
-  app.use(notFoundMiddleware);
+  app.use(jsonBody(env.BODY_LIMIT));
+  // unanswered wraps the routers: allowedMethods (inside it) must see an unanswered request first
+  // and mark a known path with the wrong method (405, or 501 for a method the router does not
+  // know), or every such request would be a 404.
+  app.use(unansweredMiddleware);
   app.use(standard.routes());
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(router.allowedMethods());
   return app;
 }
