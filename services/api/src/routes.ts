@@ -93,8 +93,8 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       errors: { ...manager, ...unknownWorkflow, 409: 'The order is not awaiting approval' },
       handler: async ({ params, ctx }) => {
         const by = requireManager(env, ctx);
-        await orders.approve(params.workflowId!, by);
-        return signalled(params.workflowId!, 'approve');
+        await orders.approve(params.workflowId, by);
+        return signalled(params.workflowId, 'approve');
       },
     }),
     defineRoute({
@@ -110,8 +110,8 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       errors: { ...manager, ...unknownWorkflow, 409: 'The order is not awaiting approval' },
       handler: async ({ params, body, ctx }) => {
         const by = requireManager(env, ctx);
-        await orders.reject(params.workflowId!, by, body?.reason);
-        return signalled(params.workflowId!, 'reject');
+        await orders.reject(params.workflowId, by, body?.reason);
+        return signalled(params.workflowId, 'reject');
       },
     }),
     defineRoute({
@@ -132,11 +132,11 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       handler: async ({ params, body, ctx }) => {
         requireSomeBearer(ctx);
         await orders.cancel(
-          params.workflowId!,
+          params.workflowId,
           (customerId) => requireManagerOrCustomer(env, ctx, customerId),
           body?.reason,
         );
-        return signalled(params.workflowId!, 'cancel');
+        return signalled(params.workflowId, 'cancel');
       },
     }),
     defineRoute({
@@ -155,7 +155,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       },
       handler: async ({ params, body, ctx }) => {
         requireManager(env, ctx);
-        return orders.operator(params.workflowId!, body);
+        return orders.operator(params.workflowId, body);
       },
     }),
     defineRoute({
@@ -167,7 +167,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       params: workflowParams,
       response: orderStatusResponse,
       errors: unknownWorkflow,
-      handler: ({ params }) => orders.status(params.workflowId!),
+      handler: ({ params }) => orders.status(params.workflowId),
     }),
     defineRoute({
       method: 'get',
@@ -178,7 +178,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       params: workflowParams,
       response: progressResponse,
       errors: unknownWorkflow,
-      handler: async ({ params }) => ({ progress: await orders.progress(params.workflowId!) }),
+      handler: async ({ params }) => ({ progress: await orders.progress(params.workflowId) }),
     }),
     defineRoute({
       method: 'get',
@@ -191,7 +191,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       response: resultResponse,
       errors: unknownWorkflow,
       handler: async ({ params, query, ctx }) =>
-        reply(ctx, await orders.result(params.workflowId!, query.wait, hangUpSignal(ctx))),
+        reply(ctx, await orders.result(params.workflowId, query.wait, hangUpSignal(ctx))),
     }),
     defineRoute({
       method: 'get',
@@ -238,7 +238,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       response: workflowStatusResponse,
       errors: { 404: 'No such workflow' },
       handler: async ({ params }) => {
-        const d = await workflows.describe(params.workflowId!);
+        const d = await workflows.describe(params.workflowId);
         return {
           workflowId: d.workflowId,
           runId: d.runId,
@@ -263,12 +263,12 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       response: progressResponse,
       errors: { 404: 'No such workflow' },
       handler: async ({ params }) => {
-        const d = await workflows.describe(params.workflowId!);
+        const d = await workflows.describe(params.workflowId);
         if (d.type === ORDER_WORKFLOW) return { progress: orders.view(d, await orders.stateOf(d)).progress };
         if (d.type === USER_CONTEXT_WORKFLOW && d.status.name === 'RUNNING')
           return {
-            progress: await workflows.call(params.workflowId!, () =>
-              workflows.client.workflow.getHandle(params.workflowId!, d.runId).query(progressQuery),
+            progress: await workflows.call(params.workflowId, () =>
+              workflows.client.workflow.getHandle(params.workflowId, d.runId).query(progressQuery),
             ),
           };
         return { progress: d.status.name === 'RUNNING' ? (heartbeatProgress(d) ?? 0) : 100 };
@@ -285,7 +285,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       response: resultResponse,
       errors: { 404: 'No such workflow' },
       handler: async ({ params, query, ctx }) =>
-        reply(ctx, await workflows.result(params.workflowId!, query.wait, hangUpSignal(ctx))),
+        reply(ctx, await workflows.result(params.workflowId, query.wait, hangUpSignal(ctx))),
     }),
     defineRoute({
       method: 'get',
@@ -297,8 +297,8 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       response: historyResponse,
       errors: { 404: 'No such workflow' },
       handler: async ({ params }) => ({
-        workflowId: params.workflowId!,
-        events: await workflows.history(params.workflowId!),
+        workflowId: params.workflowId,
+        events: await workflows.history(params.workflowId),
       }),
     }),
     defineRoute({
@@ -313,8 +313,8 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       errors: { ...manager, 404: 'No such workflow', 409: 'The workflow is closed' },
       handler: async ({ params, ctx }) => {
         requireManager(env, ctx);
-        await workflows.cancel(params.workflowId!);
-        return { workflowId: params.workflowId!, cancelRequested: true as const };
+        await workflows.cancel(params.workflowId);
+        return { workflowId: params.workflowId, cancelRequested: true as const };
       },
     }),
     defineRoute({

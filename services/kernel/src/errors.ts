@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { correlationId } from './context.ts';
 import { logger } from './logger.ts';
 
-/** The error types, Stripe's vocabulary, so callers classify errors as Stripe's clients do. */
+/** The error types: Stripe's vocabulary, so a client written for Stripe reads them. */
 export const errorTypes = [
   'card_error',
   'invalid_request_error',
@@ -13,7 +13,7 @@ export const errorTypes = [
 ] as const;
 export type ErrorType = (typeof errorTypes)[number];
 
-/** The one error body every service answers with, whatever went wrong. */
+/** The one error body every service answers with, whatever failed and wherever. */
 export const errorBodySchema = z
   .object({
     error: z.object({
@@ -108,28 +108,17 @@ export function validationError(error: z.ZodError, where: 'body' | 'query' | 'pa
   });
 }
 
-/** Errors thrown by koa and its body parser carry `status` and `expose`. */
-function fromHttpError(err: { status: number; message: string; type?: string }): AppError {
-  if (err.status === 413)
-    return new AppError({
-      type: 'invalid_request_error',
-      code: 'body_too_large',
-      status: 413,
-      message: 'Request body is too large.',
-    });
-  if (err.status === 415)
-    return new AppError({
-      type: 'invalid_request_error',
-      code: 'unsupported_media_type',
-      status: 415,
-      message: 'Request body must be application/json.',
-    });
+/**
+ * Errors thrown by koa and its middleware (http-errors) carry `status`: a 4xx keeps its status and
+ * message. The body parser's errors are named where the body is read (body-parser.ts).
+ */
+function fromHttpError(err: { status: number; message: string }): AppError {
   if (err.status < 500)
     return new AppError({
       type: 'invalid_request_error',
-      code: err.status === 400 ? 'invalid_json' : 'invalid_request',
+      code: 'invalid_request',
       status: err.status,
-      message: err.status === 400 ? `Malformed JSON body: ${err.message}` : err.message,
+      message: err.message,
     });
   return new AppError({
     type: 'api_error',

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { serviceEnvSchema } from './config.ts';
 import type { z } from 'zod';
-import type { Service } from './http.ts';
+import type { Service } from './service.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 

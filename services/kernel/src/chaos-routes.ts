@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { Chaos } from './chaos.ts';
+import { chaosConfigSchema } from './chaos.ts';
+import { badRequest } from './errors.ts';
+import { logger } from './logger.ts';
+import { defineRoute } from './route-definition.ts';
+import type { Route } from './route-definition.ts';
+
+export function chaosRoutes(prefix: string, engine: Chaos): Route[] {
+  const distributionSchema = z
+    .object({
+      profile: z.string(),
+      seeded: z.boolean(),
+      timeoutMs: z.number(),
+      retryAfterSeconds: z.number(),
+      operations: z.record(
+        z.string(),
+        z.object({
+          weights: z.record(z.string(), z.number()),
+          latency: z.object({ baseMs: z.number(), jitterMs: z.number(), extraMs: z.number() }),
+        }),
+      ),
+    })
+    .meta({ id: 'ChaosDistribution' });
+  return [
+    defineRoute({
+      method: 'get',
+      path: `${prefix}/chaos/distribution`,
+      operationId: 'getChaosDistribution',
+      summary: 'The live chaos outcome mix of each operation, in percent',
+      tags: ['chaos'],
+      response: distributionSchema,
+      handler: () => engine.distribution(),
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${prefix}/stats`,
+      operationId: 'getChaosStats',
+      summary: 'Counts of the outcomes served since the process started, per operation',
+      tags: ['chaos'],
+      response: z
+        .object({ outcomes: z.record(z.string(), z.record(z.string(), z.number())) })
+        .meta({ id: 'ChaosStats' }),
+      handler: () => ({ outcomes: engine.stats() }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: `${prefix}/chaos`,
+      operationId: 'putChaosConfig',
+      summary: 'Replace the live chaos config (admin); invalid configs are refused and the current one stays',
+      tags: ['chaos'],
+      admin: true,
+      body: chaosConfigSchema,
+      response: distributionSchema,
+      errors: { 400: 'Invalid chaos config', 401: 'Missing or wrong admin token' },
+      handler: ({ ctx }) => {
+        const result = engine.apply(ctx.request.body);
+        if (!result.ok) throw badRequest('chaos_config_invalid', `Chaos config refused: ${result.error}`);
+        logger.info({ chaos: engine.distribution() }, 'chaos config replaced through the API');
+        return engine.distribution();
+      },
+    }),
+  ];
+}

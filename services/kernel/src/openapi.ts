@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { createDocument } from 'zod-openapi';
+import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiResponseObject } from 'zod-openapi';
+import { errorBodySchema } from './errors.ts';
+import type { Route } from './route-definition.ts';
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorBodySchema } },
+});
+
+/** The OpenAPI 3.1 document of a service, generated from the same zod schemas that validate its routes. */
+export function buildOpenApi(options: { name: string; version?: string }, routes: Route[]) {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of routes) {
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
+    const pathParams = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+    const headers: Record<string, z.ZodType> = {
+      'X-Correlation-Id': z.string().optional().meta({ description: 'Echoed back; generated when absent' }),
+    };
+    if (route.chaos) {
+      headers['Idempotency-Key'] = z
+        .string()
+        .max(255)
+        .optional()
+        .meta({ description: 'Stripe semantics: a repeat replays the first definitive answer' });
+      headers['X-Chaos-Outcome'] = z
+        .string()
+        .optional()
+        .meta({ description: "Force this request's chaos outcome (when forcing is allowed)" });
+    }
+    const responses: Record<string, ZodOpenApiResponseObject> = {
+      [String(route.status ?? 200)]: {
+        description: 'Success',
+        content: { 'application/json': { schema: route.response } },
+      },
+      400: errorResponse('Invalid request'),
+    };
+    for (const [status, description] of Object.entries(route.errors ?? {}))
+      responses[status] = errorResponse(description);
+    if (route.chaos) {
+      responses['409'] ??= errorResponse('Conflict, or the Idempotency-Key is in flight');
+      responses['429'] = errorResponse('Rate limited (chaos); see Retry-After');
+      responses['500'] = errorResponse('Server error (chaos)');
+      responses['504'] = errorResponse('Timed out (chaos)');
+    }
+    const operation: ZodOpenApiOperationObject = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description && { description: route.description }),
+      tags: route.tags ?? [options.name],
+      ...(route.admin && { security: [{ bearer: [] }] }),
+      requestParams: {
+        header: z.object({ ...headers, ...route.headers?.shape }),
+        ...(route.query && { query: route.query as z.ZodObject }),
+        ...(pathParams.length > 0 && {
+          path: route.params ?? z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))),
+        }),
+      },
+      ...(route.body && { requestBody: { content: { 'application/json': { schema: route.body } } } }),
+      responses,
+    };
+    paths[path] = { ...paths[path], [route.method]: operation };
+  }
+  const simple = (description: string) => ({
+    get: { summary: description, tags: ['ops'], responses: { 200: { description } } },
+  });
+  Object.assign(paths, {
+    '/health': simple('Liveness'),
+    '/ready': simple('Readiness: the store and dependencies answer'),
+    '/metrics': simple('Prometheus metrics (OpenMetrics)'),
+  });
+  return createDocument({
+    openapi: '3.1.0',
+    info: { title: `fake-stripe ${options.name}`, version: options.version ?? '0.1.0' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  });
+}

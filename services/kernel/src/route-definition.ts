@@ -1,0 +1,68 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+
+type Method = 'get' | 'post' | 'put' | 'delete';
+type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+/** A route's path parameters: typed by its `params` schema, else koa-router's strings. */
+type Params<P> = P extends z.ZodObject ? z.output<P> : Record<string, string>;
+
+export interface RouteInput<B, Q, H = undefined, P = Record<string, string>> {
+  body: B;
+  query: Q;
+  headers: H;
+  params: P;
+  ctx: Context;
+}
+
+/**
+ * One route: the zod schemas that validate it are the ones its OpenAPI operation is generated from.
+ * A route with `chaos` is a domain operation (a POST, or a GET such as a public-API stand-in): it
+ * draws a chaos outcome, honours Idempotency-Key, and its handler must be synchronous, because it
+ * runs in the same SQLite transaction that stores the idempotent answer.
+ */
+export interface RouteDef<
+  B extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  R extends z.ZodType,
+  H extends z.ZodObject | undefined = undefined,
+  P extends z.ZodObject | undefined = undefined,
+> {
+  method: Method;
+  /** koa-router path, e.g. `/payment/capture` or `/things/:id`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags?: string[];
+  body?: B;
+  query?: Q;
+  /** Path parameters (string fields): validated like the body, and documented from the same schema. */
+  params?: P;
+  /**
+   * Request headers the route reads: validated like the query (400 naming the header) and documented
+   * from the same schema. Keys are lower-case (node's `req.headers`); other headers pass through.
+   */
+  headers?: H;
+  response: R;
+  /** Success status (200 unless given). */
+  status?: number;
+  /** Documented error statuses and what they mean. */
+  errors?: Record<number, string>;
+  admin?: boolean;
+  chaos?: string;
+  handler: (input: RouteInput<Out<B>, Out<Q>, Out<H>, Params<P>>) => z.input<R> | Promise<z.input<R>>;
+}
+
+// The route list is heterogeneous; each definition was type-checked by `defineRoute`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Route = RouteDef<any, any, z.ZodType, any, any>;
+
+export const defineRoute = <
+  R extends z.ZodType,
+  B extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  H extends z.ZodObject | undefined = undefined,
+  P extends z.ZodObject | undefined = undefined,
+>(
+  def: RouteDef<B, Q, R, H, P>,
+): Route => def as unknown as Route;

@@ -1,0 +1,47 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import { requireToken } from './auth.ts';
+import type { ServiceEnv } from './config.ts';
+import { runDomainOperation } from './domain-operation.ts';
+import type { Pipeline } from './domain-operation.ts';
+import { validationError } from './errors.ts';
+import type { Route, RouteInput } from './route-definition.ts';
+
+const requireAdmin = (env: ServiceEnv, ctx: Context): void =>
+  requireToken(ctx, env.ADMIN_TOKEN, 'admin', 'ADMIN_TOKEN', 'Admin endpoints are');
+
+function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query' | 'params' | 'header',
+): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error, where);
+  return parsed.data;
+}
+
+/**
+ * The koa handler of one route: the admin check, then its params, body, query and headers validated
+ * by the route's schemas (400 naming the field), then the handler, or the domain operation pipeline
+ * for a chaos route of a service that has chaos.
+ */
+export function routeHandler(
+  route: Route,
+  env: ServiceEnv,
+  pipeline: Pipeline | undefined,
+): (ctx: Context) => Promise<void> {
+  return async (ctx) => {
+    if (route.admin) requireAdmin(env, ctx);
+    const params = route.params ? parseWith(route.params, ctx.params, 'params') : ctx.params;
+    const body = route.body ? parseWith(route.body, ctx.request.body, 'body') : undefined;
+    const query = route.query ? parseWith(route.query, ctx.query, 'query') : undefined;
+    const headers = route.headers ? parseWith(route.headers, ctx.headers, 'header') : undefined;
+    const input: RouteInput<unknown, unknown, unknown, unknown> = { body, query, headers, params, ctx };
+    if (route.chaos && pipeline) {
+      await runDomainOperation(ctx, route, input, pipeline);
+      return;
+    }
+    ctx.status = route.status ?? 200;
+    ctx.body = await route.handler(input);
+  };
+}

@@ -1,0 +1,134 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Middleware } from 'koa';
+import type { createDocument } from 'zod-openapi';
+import { jsonBody } from './body-parser.ts';
+import type { Chaos, OperationSpec } from './chaos.ts';
+import { chaosRoutes } from './chaos-routes.ts';
+import { wireChaos } from './chaos-wiring.ts';
+import type { ServiceEnv } from './config.ts';
+import type { Db } from './db.ts';
+import { openDb } from './db.ts';
+import type { Pipeline } from './domain-operation.ts';
+import { errorMiddleware } from './errors.ts';
+import { createIdempotencyStore } from './idempotency.ts';
+import type { IdempotencyStore } from './idempotency.ts';
+import { logger, setServiceName } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import type { Metrics } from './metrics.ts';
+import { correlation, requestLog, unansweredMiddleware } from './middlewares.ts';
+import { buildOpenApi } from './openapi.ts';
+import type { Route } from './route-definition.ts';
+import { routeHandler } from './route-handler.ts';
+import { standardRoutes } from './standard-routes.ts';
+
+export interface ServiceOptions {
+  name: string;
+  /** URL prefix of the domain's own endpoints, e.g. `/payment` (chaos endpoints live under it). */
+  prefix: string;
+  version?: string;
+  env: ServiceEnv;
+  /** The service's SQLite file; a service without one (the API) has no domain POSTs. */
+  db?: Db;
+  routes: Route[];
+  chaos?: Record<string, OperationSpec>;
+  /** Throws when the service is not ready (its store or dependencies). */
+  ready?: () => void | Promise<void>;
+  /**
+   * Extra koa middleware around every request, after correlation and the request log and outside the
+   * error middleware, so it sees each request's final status (e.g. a recorder). It must not throw.
+   */
+  middleware?: Middleware[];
+}
+
+export interface Service {
+  app: Koa;
+  chaos: Chaos | undefined;
+  metrics: Metrics;
+  idempotency: IdempotencyStore;
+  openapi: ReturnType<typeof createDocument>;
+  listen(port?: number, host?: string): Promise<{ server: Server; port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+/** The koa app of one service, its standard endpoints, and the chaos + idempotency pipeline. */
+export function createService(options: ServiceOptions): Service {
+  const { name, prefix, env } = options;
+  // Without a file (no domain POSTs), idempotency keys and chaos attempts live in memory.
+  const db = options.db ?? openDb(':memory:');
+  setServiceName(name);
+  const log = logger.child({ module: 'http' });
+  const metrics = createMetrics(name);
+  const idempotency = createIdempotencyStore(db, env.IDEMPOTENCY_TTL_MS);
+  const pruneTimer = setInterval(() => idempotency.prune(), 60 * 60 * 1000);
+  pruneTimer.unref();
+
+  const routes = [...options.routes];
+  const wired = options.chaos ? wireChaos({ operations: options.chaos, db, file: env.CHAOS_FILE, log }) : undefined;
+  if (wired) routes.push(...chaosRoutes(prefix, wired.chaos));
+  const pipeline: Pipeline | undefined = wired && { chaos: wired.chaos, idempotency, metrics, db, env };
+
+  const router = new Router();
+  for (const route of routes) router[route.method](route.path, routeHandler(route, env, pipeline));
+  const openapi = buildOpenApi(options, routes);
+  const standard = standardRoutes({ name, db, metrics, openapi, ready: options.ready });
+  const app = assembleApp({ env, metrics, middleware: options.middleware ?? [], standard, router });
+
+  let server: Server | undefined;
+  return {
+    app,
+    chaos: wired?.chaos,
+    metrics,
+    idempotency,
+    openapi,
+    async listen(port = env.PORT, host = env.HOST) {
+      server = app.listen(port, host);
+      await new Promise<void>((resolve, reject) => {
+        server!.once('listening', resolve).once('error', reject);
+      });
+      const actual = (server.address() as AddressInfo).port;
+      const url = `http://127.0.0.1:${actual}`;
+      log.info({ port: actual, url }, `${name} listening`);
+      return { server, port: actual, url };
+    },
+    async close() {
+      wired?.stopWatching();
+      clearInterval(pruneTimer);
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      db.close();
+    },
+  };
+}
+
+/** The middleware stack, outermost first: what each one sees depends on this order. */
+function assembleApp(parts: {
+  env: ServiceEnv;
+  metrics: Metrics;
+  middleware: Middleware[];
+  standard: Router;
+  router: Router;
+}): Koa {
+  const { env, metrics, standard, router } = parts;
+  const app = new Koa();
+  app.proxy = true;
+  app.silent = true;
+  app.use(correlation);
+  app.use(metrics.middleware);
+  app.use(requestLog);
+  for (const middleware of parts.middleware) app.use(middleware);
+  app.use(errorMiddleware);
+  app.use(jsonBody(env.BODY_LIMIT));
+  // unanswered wraps the routers: allowedMethods (inside it) must see an unanswered request first
+  // and mark a known path with the wrong method (405, or 501 for a method the router does not
+  // know), or every such request would be a 404.
+  app.use(unansweredMiddleware);
+  app.use(standard.routes());
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
