@@ -27,7 +27,7 @@ const phases: Phase[] = [
   { id: 'type-check', what: 'tsc --noEmit', command: ['npm', 'run', 'typecheck'] },
   { id: 'lint', what: 'eslint, prettier', command: ['npm', 'run', 'lint'] },
   { id: 'unit', what: 'services/*/test', command: jest(under('services/[^/]+/test/')), jest: true },
-  { id: 'cross-service', what: 'tests/ (real Temporal, services, worker)', command: jest(under('tests/'), '--testPathIgnorePatterns', under('tests/http-collections')), jest: true },
+  { id: 'cross-service', what: 'tests/: real Temporal, services, worker', command: jest(under('tests/'), '--testPathIgnorePatterns', under('tests/http-collections')), jest: true },
   { id: 'collections', what: 'tools/requests/*.http with httpyac', command: jest(under('tests/http-collections')), jest: true },
 ];
 
