@@ -250,10 +250,10 @@ install_node_modules() {
 started=$SECONDS
 say "installing what is missing; per-user cache: $(home "$CACHE")"
 #    tool           version                  usually                                   install function
-step node          "$NODE_VERSION"          "~15 s"                                   install_node
-step temporal      "$TEMPORAL_VERSION"      "~170 s cold, ~30 s with a warm Go cache" install_temporal
-step schemathesis  "$SCHEMATHESIS_VERSION"  "~40 s"                                   install_schemathesis
-step node_modules  "npm ci"                 "~60 s"                                   install_node_modules
+step node          "$NODE_VERSION"          "~5 s"                                    install_node
+step temporal      "$TEMPORAL_VERSION"      "~170 s cold, ~20 s with a warm Go cache" install_temporal
+step schemathesis  "$SCHEMATHESIS_VERSION"  "~30 s"                                   install_schemathesis
+step node_modules  "npm ci"                 "~30 s"                                   install_node_modules
 
 size="$(du -sh "$CACHE" 2>/dev/null | cut -f1)"
 joined="$(printf '%s, ' "${SUMMARY[@]}")"
