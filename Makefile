@@ -1,4 +1,4 @@
-# Fake Stripe: `make up` starts the local stack, `make test` runs every test (SPEC §2, §6).
+# Fake Stripe: `make up` starts the local stack, `make test` runs every test, both on a fresh machine.
 # Every target runs with the project's own Node 24 and tools (.tools/, installed by `make setup`).
 
 SHELL := bash

@@ -1,6 +1,7 @@
 /**
- * The REST API (SPEC §5) against the real platform: a Temporal dev server, the four domain services
- * and a worker (tests/harness.ts), with the API in-process on an ephemeral port pointed at them.
+ * The REST API against the real platform: a Temporal dev server, the four domain services and a
+ * worker (tests/harness.ts), with the API in-process on an ephemeral port pointed at them. Every
+ * test starts the orders it reads, so each one also runs alone (`npm test -- tests/api.test.ts -t …`).
  */
 import { randomUUID } from 'node:crypto';
 import { getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
@@ -15,8 +16,6 @@ const MANAGER = 'test-manager-token';
 const SECRET = 'test-customer-secret';
 const manager = { authorization: `Bearer ${MANAGER}` };
 const asCustomer = (customerId: string) => ({ authorization: `Bearer ${customerToken(SECRET, customerId)}` });
-/** Has a quote, so the list's visibility query must escape it. */
-const LIST_CUSTOMER = `CUST-O'Neil-${randomUUID().slice(0, 8)}`;
 
 let p: Platform;
 let api: Running;
@@ -73,21 +72,41 @@ const noWorkflow = (workflowId: string) =>
   expect(p.env.client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
 const compensations = (state: { compensations: Array<{ step: string; outcome: string }> }) =>
   state.compensations.map((c) => [c.step, c.outcome]);
+/** Starts an order and expects the 201. */
+const start = async (body: { orderId: string }) => {
+  const res = await post('/api/v1/order', body);
+  expect(res.status).toBe(201);
+  return res;
+};
 
-let shippedId: string;
-let firstRunId: string;
+interface ShippedOrder {
+  orderId: string;
+  customerId: string;
+  runId: string;
+}
+let shipped: Promise<ShippedOrder> | undefined;
+/**
+ * One shipped order for the tests that only read one: started by whichever of them runs first and
+ * shared after, so each still runs alone.
+ */
+const shippedOrder = (): Promise<ShippedOrder> =>
+  (shipped ??= (async () => {
+    const customerId = `CUST-SHIPPED-${randomUUID().slice(0, 8)}`;
+    const body = order({ customerId });
+    const res = await start(body);
+    expect((await finalState(body.orderId)).status).toBe('shipped');
+    return { orderId: body.orderId, customerId, runId: res.body.runId };
+  })());
 
 describe('POST /api/v1/order', () => {
   it('starts an order whose status, progress and result follow it to shipped', async () => {
-    const body = order({ customerId: LIST_CUSTOMER });
-    shippedId = body.orderId;
+    const body = order();
     const res = await post('/api/v1/order', body);
     const workflowId = orderWorkflowId(body.orderId);
     const statusUrl = `/api/v1/order/${encodeURIComponent(workflowId)}/status`;
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ workflowId, runId: expect.any(String), statusUrl });
     expect(res.headers.get('location')).toBe(statusUrl);
-    firstRunId = res.body.runId;
 
     // While the label is being made, its heartbeat shows in the step's and the order's progress.
     const mid = await until(
@@ -122,16 +141,17 @@ describe('POST /api/v1/order', () => {
   });
 
   it('shows the execution, its search attributes and its history through the generic endpoints', async () => {
-    const workflowId = orderWorkflowId(shippedId);
+    const { orderId, customerId, runId } = await shippedOrder();
+    const workflowId = orderWorkflowId(orderId);
     const status = await get(`/api/v1/workflows/${workflowId}/status`);
     expect(status.body).toMatchObject({
       workflowId,
-      runId: firstRunId,
+      runId,
       type: 'orderFulfillmentWorkflow',
       status: 'COMPLETED',
       taskQueue: p.taskQueue,
       closeTime: expect.any(String),
-      searchAttributes: { OrderId: shippedId, CustomerId: LIST_CUSTOMER, OrderStatus: 'shipped', TotalAmount: 59.98 },
+      searchAttributes: { OrderId: orderId, CustomerId: customerId, OrderStatus: 'shipped', TotalAmount: 59.98 },
       order: { status: 'shipped', progress: 100 },
     });
     expect((await get(`/api/v1/workflows/${workflowId}/progress`)).body).toEqual({ progress: 100 });
@@ -147,13 +167,14 @@ describe('POST /api/v1/order', () => {
   });
 
   it('refuses a duplicate orderId with a 409 naming the existing workflow, and starts no second run', async () => {
-    const res = await post('/api/v1/order', order({ orderId: shippedId, customerId: LIST_CUSTOMER }));
+    const { orderId, customerId, runId } = await shippedOrder();
+    const res = await post('/api/v1/order', order({ orderId, customerId }));
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'order_exists', param: 'orderId' });
-    expect(res.body.error.message).toContain(orderWorkflowId(shippedId));
-    expect(res.headers.get('location')).toBe(`/api/v1/order/${orderWorkflowId(shippedId)}/status`);
-    const d = await p.env.client.workflow.getHandle(orderWorkflowId(shippedId)).describe();
-    expect({ runId: d.runId, status: d.status.name }).toEqual({ runId: firstRunId, status: 'COMPLETED' });
+    expect(res.body.error.message).toContain(orderWorkflowId(orderId));
+    expect(res.headers.get('location')).toBe(`/api/v1/order/${orderWorkflowId(orderId)}/status`);
+    const d = await p.env.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
+    expect({ runId: d.runId, status: d.status.name }).toEqual({ runId, status: 'COMPLETED' });
   });
 
   it('refuses bad input with a 400 naming the field, and starts no workflow', async () => {
@@ -261,7 +282,7 @@ describe('manager approval (signals) and the operator Update', () => {
   });
 
   it('rejects: the order releases its hold and ends rejected', async () => {
-    const body = order({ customerId: LIST_CUSTOMER, requiresApproval: true, approvalTimeoutSeconds: 60 });
+    const body = order({ requiresApproval: true, approvalTimeoutSeconds: 60 });
     await post('/api/v1/order', body);
     await awaitingApproval(body.orderId);
     const res = await post(orderPath(body.orderId, 'reject'), { reason: 'too risky' }, manager);
@@ -317,7 +338,17 @@ describe('manager approval (signals) and the operator Update', () => {
 
 describe('GET /api/v1/orders', () => {
   it('lists by customer and by status through the search attributes, page by page', async () => {
-    const q = (extra = '') => get(`/api/v1/orders?customerId=${encodeURIComponent(LIST_CUSTOMER)}${extra}`);
+    // Has a quote, so the list's visibility query must escape it.
+    const customerId = `CUST-O'Neil-${randomUUID().slice(0, 8)}`;
+    const shippedBody = order({ customerId });
+    // Nobody approves it: after a second it is rejected (approval timed out) and its hold released.
+    const rejectedBody = order({ customerId, requiresApproval: true, approvalTimeoutSeconds: 1 });
+    await Promise.all([start(shippedBody), start(rejectedBody)]);
+    expect((await finalState(shippedBody.orderId)).status).toBe('shipped');
+    expect((await finalState(rejectedBody.orderId)).status).toBe('rejected');
+    const shippedId = shippedBody.orderId;
+
+    const q = (extra = '') => get(`/api/v1/orders?customerId=${encodeURIComponent(customerId)}${extra}`);
     const all = await until(
       q,
       (r) => r.body.orders.length === 2 && r.body.orders.every((o: { closeTime: string | null }) => o.closeTime),
@@ -327,7 +358,7 @@ describe('GET /api/v1/orders', () => {
     expect(shipped).toEqual({
       workflowId: orderWorkflowId(shippedId),
       orderId: shippedId,
-      customerId: LIST_CUSTOMER,
+      customerId,
       status: 'shipped',
       totalAmount: 59.98,
       startTime: expect.stringMatching(/Z$/),
@@ -356,7 +387,13 @@ describe('GET /api/v1/orders', () => {
   });
 
   it('refuses a page token it did not hand out', async () => {
-    const first = await get('/api/v1/orders?pageSize=1');
+    // Two orders at least, so a page of one has a next page.
+    const declined = order({ faults: { authorizePayment: ['insufficient_funds'] } });
+    await Promise.all([shippedOrder(), start(declined)]);
+    const first = await until(
+      () => get('/api/v1/orders?pageSize=1'),
+      (r) => r.body.nextPageToken !== null,
+    );
     expect(first.body.nextPageToken).toEqual(expect.any(String));
     // A forged token, and a real one used with other filters.
     for (const query of ['pageToken=abc.bm90LWEtdG9rZW4', `status=failed&pageToken=${first.body.nextPageToken}`]) {
@@ -399,10 +436,29 @@ describe('POST /api/v1/workflows/payment', () => {
 });
 
 describe('GET /api/v1/audit', () => {
-  it('finds no violation across the orders so far', async () => {
+  it('finds no violation across terminal orders: one shipped, one compensated after its capture', async () => {
+    const shipped = await shippedOrder();
+    // The carrier refuses the address after the capture: refund, release the stock.
+    const failedCustomer = `CUST-FAILED-${randomUUID().slice(0, 8)}`;
+    const failed = order({ customerId: failedCustomer, faults: { createShippingLabel: ['address_error'] } });
+    await start(failed);
+    const result = await finalState(failed.orderId);
+    expect(result).toMatchObject({ status: 'failed', failure: { step: 'ship', type: 'address_invalid' } });
+    expect(compensations(result)).toEqual([
+      ['refundPayment', 'refunded'],
+      ['releaseInventory', 'released'],
+    ]);
+    // The auditor finds orders through visibility: wait until both show their final status there.
+    const visible = (orderId: string, customerId: string, status: string) =>
+      until(
+        () => get(`/api/v1/orders?status=${status}&customerId=${encodeURIComponent(customerId)}`),
+        (r) => r.body.orders.some((o: { orderId: string }) => o.orderId === orderId),
+      );
+    await visible(shipped.orderId, shipped.customerId, 'shipped');
+    await visible(failed.orderId, failedCustomer, 'failed');
     const report = await until(
       () => get('/api/v1/audit'),
-      (r) => r.body.checkedOrders >= 5,
+      (r) => r.body.checkedOrders >= 2,
     );
     expect(report.body).toEqual({
       ok: true,

@@ -15,6 +15,7 @@ import { createShippingService } from '@fake-stripe/shipping';
 import { CustomerIdKey, OrderIdKey, OrderStatusKey, TotalAmountKey, TASK_QUEUE } from '@fake-stripe/worker/definitions';
 import { createActivities, createDomainClient, createUserContextActivities, workflowsPath } from '@fake-stripe/worker';
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
+import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import { createApiService, envSchema as apiEnv } from '@fake-stripe/api';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -41,7 +42,7 @@ export interface Platform {
 
 /** Chaos for saga tests: profile off (faults come from per-order plans), small timeouts and label time. */
 export const testChaos = (labelMs?: number, seed?: string) => ({
-  // With a seed: the default profile (SPEC §3.1 mix), reproducible; without: chaos off.
+  // With a seed: the services' default profiles, reproducible; without: chaos off.
   profile: seed ? 'default' : 'off',
   ...(seed && { seed }),
   timeoutMs: 300,
@@ -123,11 +124,13 @@ export async function startPlatform(
           labelTimeoutMs: labelMs + 5_000,
           heartbeatIntervalMs: 100,
         }),
-        ...createUserContextActivities({
-          location: createDomainClient(`${urls.publicApis}/ipapi`, 2_000),
-          weather: createDomainClient(`${urls.publicApis}/open-meteo`, 2_000),
-          catFact: createDomainClient(`${urls.publicApis}/catfact`, 2_000),
-        }),
+        ...createUserContextActivities(
+          createPublicApisClient({
+            location: { url: `${urls.publicApis}/ipapi`, timeoutMs: 2_000 },
+            weather: { url: `${urls.publicApis}/open-meteo`, timeoutMs: 2_000 },
+            catFact: { url: `${urls.publicApis}/catfact`, timeoutMs: 2_000 },
+          }),
+        ),
       },
     });
   const workers: Worker[] = [];

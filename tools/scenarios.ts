@@ -1,5 +1,5 @@
 /**
- * Scenarios (SPEC §6), driving the running stack through its REST API only:
+ * Scenarios, driving the running stack through its REST API only:
  *   node tools/scenarios.ts happy | approval | reject | cancel | timeout | compensation
  *   node tools/scenarios.ts custom --id ORD-42
  *   node tools/scenarios.ts chaos [--count 20] [--wait 600]

@@ -1,5 +1,5 @@
 /**
- * The local stack (SPEC §6): node tools/stack.ts up [--detach] | down | status | logs
+ * The local stack: node tools/stack.ts up [--detach] | down | status | logs
  * [--service a,b]. Every service of tools/stack/services.ts runs as its own process group, its
  * output appended to $DATA_DIR/logs/<name>.log and its pid in $DATA_DIR/run/<name>.pid.
  * Env: DATA_DIR (.data), STACK_READY_TIMEOUT (seconds, 30), STACK_STOP_GRACE (seconds, 10), and

@@ -1,5 +1,5 @@
 /**
- * The scenarios' only way into the stack: the REST API (SPEC §5) over ky. Non-2xx answers are
+ * The scenarios' only way into the stack: the REST API over ky. Non-2xx answers are
  * returned, not thrown, so a scenario can tell "not yet" (202) and "duplicate" (409) from a failure;
  * a network error or an unexpected status is thrown once, here, as a ScenarioError naming the call.
  */

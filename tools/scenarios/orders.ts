@@ -1,5 +1,5 @@
 /**
- * The single-order scenarios (SPEC §6): each one order with a per-order fault plan forcing the
+ * The single-order scenarios: each one order with a per-order fault plan forcing the
  * outcomes it needs, the actions a person would take (approve, reject, cancel), and what must come
  * out. `runOrderScenario` drives it through the API, prints as it goes and the audit at the end.
  */

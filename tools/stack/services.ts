@@ -32,7 +32,7 @@ const temporalBin = path.join(root, '.tools/bin/temporal');
 const TEMPORAL_ADDRESS = '127.0.0.1:7233';
 const TEMPORAL_UI_PORT = 8080;
 
-// Search attributes (SPEC §4) the dev server registers at its start-up; the list API queries them.
+// Search attributes the dev server registers at its start-up; the list API and the auditor query them.
 export { searchAttributes };
 
 const domainUrls = {
@@ -44,7 +44,7 @@ const domainUrls = {
 const domains = ['payment', 'inventory', 'shipping', 'notification'];
 const node = (main: string): string[] => [process.execPath, '--import', './services/kernel/src/telemetry.ts', main];
 
-/** A koa service of this repository, started with the telemetry preload (SPEC §3, §7). */
+/** A koa service of this repository, started with the telemetry preload (it must load before koa). */
 const http = (name: string, port: number, more: Partial<ServiceDef> = {}): ServiceDef => ({
   name,
   port,

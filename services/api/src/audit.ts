@@ -1,5 +1,6 @@
 /**
- * The auditor (SPEC §9): plain functions over the domains' ledgers. For every order in a terminal
+ * The auditor: plain functions over the domains' ledgers, so the proof that nothing leaked rests on
+ * what the services recorded, not on what the workflows believe. For every order in a terminal
  * state, money and stock must balance; globally, stock is conserved per SKU.
  */
 import { z } from 'zod';

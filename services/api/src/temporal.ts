@@ -49,7 +49,7 @@ const unavailable = (cause: unknown): AppError =>
     cause,
   });
 
-/** Temporal client errors mapped once to the SPEC §3.1 shape; unknown errors stay 500s. */
+/** Temporal client errors mapped once to the one error body every service answers; unknown errors stay 500s. */
 export function fromTemporal(err: unknown, workflowId?: string): unknown {
   if (err instanceof AppError) return err;
   if (err instanceof WorkflowNotFoundError)

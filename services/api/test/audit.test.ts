@@ -1,4 +1,4 @@
-/** The auditor's rules (SPEC §9) over hand-made ledgers: one case per rule, each way. */
+/** The auditor's rules over hand-made ledgers: one case per rule, each way. */
 import { auditOrder, auditStock, mapLimit, runAudit } from '../src/audit.ts';
 import type { OrderLedgers } from '../src/audit.ts';
 
@@ -209,14 +209,25 @@ describe('runAudit', () => {
     });
   });
 
-  it('is ok when nothing is violated', async () => {
+  it('is ok when nothing is violated: an order of every terminal status, each with balanced ledgers', async () => {
+    const asked: string[] = [];
     const report = await runAudit({
       concurrency: 8,
-      orders: async () => [],
-      ledgers: async () => shipped(),
+      orders: async () => [
+        { orderId: 'ORD-S', status: 'shipped' },
+        { orderId: 'ORD-F', status: 'failed' },
+        { orderId: 'ORD-C', status: 'cancelled' },
+        { orderId: 'ORD-R', status: 'rejected' },
+        { orderId: 'ORD-P', status: 'capturing' },
+      ],
+      ledgers: async (orderId) => {
+        asked.push(orderId);
+        return orderId === 'ORD-S' ? shipped() : compensated();
+      },
       stock: async () => stock,
     });
-    expect(report).toMatchObject({ ok: true, checkedOrders: 0, violations: [], stuck: [] });
+    expect(asked.sort()).toEqual(['ORD-C', 'ORD-F', 'ORD-R', 'ORD-S']);
+    expect(report).toMatchObject({ ok: true, checkedOrders: 4, violations: [], stuck: [] });
   });
 });
 

@@ -39,7 +39,7 @@ const order = (overrides: Record<string, unknown> = {}) =>
 type Reply = Awaited<ReturnType<typeof getJson>>;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** A 4xx in the SPEC §3.1 shape naming `param` (when given). */
+/** A 4xx in the one error shape, naming `param` (when given). */
 function expectError(res: Reply, status: number, code: string, param?: string) {
   expect({ status: res.status, code: res.body?.error?.code, param: res.body?.error?.param }).toEqual({
     status,

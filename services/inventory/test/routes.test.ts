@@ -88,15 +88,20 @@ describe('POST /inventory/reserve', () => {
   });
 
   it.each([
-    ['a zero quantity', { orderId: 'ORD-B', items: [{ sku: 'ITEM-001', quantity: 0 }] }, 'items[0].quantity'],
-    ['a fractional quantity', { orderId: 'ORD-B', items: [{ sku: 'ITEM-001', quantity: 1.5 }] }, 'items[0].quantity'],
-    ['no items', { orderId: 'ORD-B', items: [] }, 'items'],
-    ['a missing orderId', { items: [{ sku: 'ITEM-001', quantity: 1 }] }, 'orderId'],
-  ])('refuses %s with a 400 naming %s', async (_name, body, param) => {
+    ['a zero quantity', 'items[0].quantity', { orderId: 'ORD-B1', items: [{ sku: 'ITEM-001', quantity: 0 }] }],
+    ['a fractional quantity', 'items[0].quantity', { orderId: 'ORD-B2', items: [{ sku: 'ITEM-001', quantity: 1.5 }] }],
+    ['no items', 'items', { orderId: 'ORD-B3', items: [] }],
+    ['a missing orderId', 'orderId', { items: [{ sku: 'ITEM-001', quantity: 1 }] }],
+  ])('refuses %s with a 400 naming %s, and moves no stock', async (_name, param, body) => {
+    // Every reservation takes units, so an unchanged stock list proves nothing was reserved, whatever
+    // order id (if any) a wrongly accepted request would have been recorded under.
+    const before = (await getJson(`${svc.url}/inventory/stock`)).body;
     const res = await postJson(`${svc.url}/inventory/reserve`, body, ok);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param });
-    expect((await getJson(`${svc.url}/inventory/ledger?orderId=ORD-B`)).body.reservations).toHaveLength(0);
+    expect((await getJson(`${svc.url}/inventory/stock`)).body).toEqual(before);
+    if ('orderId' in body)
+      expect((await getJson(`${svc.url}/inventory/ledger?orderId=${body.orderId}`)).body.reservations).toHaveLength(0);
   });
 
   it('never lets stock go negative under 50 concurrent reservations of the last units', async () => {

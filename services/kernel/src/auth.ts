@@ -24,7 +24,7 @@ export const unauthorized = (message: string): AppError =>
   });
 
 /**
- * A role's bearer token from configuration (SPEC §8): 403 `<role>_disabled` when the variable is
+ * A role's bearer token from configuration, so no secret is built in: 403 `<role>_disabled` when the variable is
  * unset, 401 unless the request carries that token.
  */
 export function requireToken(

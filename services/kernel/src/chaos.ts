@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from './db.ts';
 import type { AppError } from './errors.ts';
 
-/** Outcomes every operation understands (SPEC §3.2); business errors are named per operation. */
+/** Outcomes every operation understands (the ways real APIs fail); business errors are named per operation. */
 export const transportOutcomes = [
   'success',
   'timeout',
@@ -58,7 +58,7 @@ export interface OperationChaos {
 
 /** What a service declares for one chaos operation. */
 export interface OperationSpec {
-  /** The default profile (SPEC §3.1 table). */
+  /** The operation's mix in the `default` profile. */
   weights: Record<string, number>;
   latency?: Partial<OperationChaos['latency']>;
   /** Business outcomes (e.g. `insufficient_funds`) and the definitive error each answers. */
@@ -93,7 +93,7 @@ export function pickOutcome(weights: Record<string, number>, u: number): string 
 }
 
 /**
- * The pure draw of SPEC §3.2: with a seed, the outcome and latency depend only on
+ * The pure draw, so a seeded run replays exactly: with a seed, the outcome and latency depend only on
  * (seed, operation, idempotency key, attempt); without one, on Math.random.
  */
 export function draw(

@@ -162,17 +162,102 @@ export interface OrderState {
 
 export type OperatorAction = { action: 'retry' } | { action: 'resolve'; note?: string };
 
-/** `POST /api/v1/workflows/user-context` (SPEC §4.1). */
-export const userContextStrategies = ['parallel', 'sequential'] as const;
+// ---------------------------------------------------------------------------------------------------
+// User context: a user's location by IP, the weather there and a cat fact. The REST aggregator
+// (user-context) and userContextWorkflow take the same strategies and answer the same shape.
+
+/** The three sources, which are also the public-APIs stand-in's chaos operations. */
+export const userContextSources = ['location', 'weather', 'catFact'] as const;
+export type UserContextSource = (typeof userContextSources)[number];
+
+/**
+ * How the sources run. `sequential`: location, then weather, then the cat fact, each awaited
+ * before the next starts. Every other strategy runs location→weather beside the cat fact:
+ * `promise-allsettled` and `rxjs` name the REST aggregator's tool for that (Promise.allSettled or
+ * rxjs's forkJoin), `parallel` leaves the tool to the runner (Promise.allSettled in the aggregator;
+ * concurrent activities in the workflow, which runs all three the same way).
+ */
+export const userContextStrategies = ['parallel', 'promise-allsettled', 'rxjs', 'sequential'] as const;
+export type UserContextStrategy = (typeof userContextStrategies)[number];
+
+export const userContextStrategySchema = z
+  .enum(userContextStrategies)
+  .default('parallel')
+  .meta({
+    description:
+      '`sequential` runs location, weather and the cat fact one after another; the others run ' +
+      'location→weather beside the cat fact (`promise-allsettled` and `rxjs` with that tool, in the REST aggregator)',
+  });
+
+/** An IPv4 or IPv6 address; a validated one is only hex digits, dots and colons. */
+export const ipSchema = z
+  .union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' })
+  .meta({ description: "The user's IP address", example: '8.8.8.8' });
+
+export const userLocationSchema = z
+  .object({
+    city: z.string(),
+    region: z.string(),
+    country: z.string(),
+    countryCode: z.string(),
+    lat: z.number(),
+    lon: z.number(),
+    timezone: z.string(),
+  })
+  .meta({ id: 'UserLocation' });
+export type UserLocation = z.infer<typeof userLocationSchema>;
+
+export const userWeatherSchema = z
+  .object({ temperature: z.number(), windspeed: z.number(), weathercode: z.number(), time: z.string() })
+  .meta({ id: 'UserWeather' });
+export type UserWeather = z.infer<typeof userWeatherSchema>;
+
+/** Weather's reason when there is no location to ask about (it is then never called). */
+export const LOCATION_UNAVAILABLE = 'location unavailable';
+
+export const sourceOutcomeSchema = z
+  .object({
+    ok: z.boolean(),
+    ms: z.number().meta({
+      description:
+        'Time spent on this source, 0 when it was not called (the workflow: workflow time from scheduling ' +
+        'its activity to the result, retries included)',
+    }),
+    error: z.string().optional().meta({ description: 'Why the field is null' }),
+  })
+  .meta({ id: 'SourceOutcome' });
+export type SourceOutcome = z.infer<typeof sourceOutcomeSchema>;
+
+/** A failed source is `null` with an entry in `sources` saying why: never a 5xx or a failed workflow. */
+export const userContextSchema = z
+  .object({
+    ip: z.string(),
+    strategy: z.enum(userContextStrategies),
+    location: userLocationSchema.nullable(),
+    weather: userWeatherSchema.nullable(),
+    catFact: z.string().nullable(),
+    sources: z.object({ location: sourceOutcomeSchema, weather: sourceOutcomeSchema, catFact: sourceOutcomeSchema }),
+    totalMs: z.number(),
+  })
+  .meta({ id: 'UserContext' });
+export type UserContext = z.infer<typeof userContextSchema>;
+
+/** userContextWorkflow's result (and its query's partial result): the user's context and whose it is. */
+export const userContextResultSchema = userContextSchema
+  .extend({ userId: z.string() })
+  .meta({ id: 'UserContextResult' });
+export type UserContextResult = z.infer<typeof userContextResultSchema>;
+
+/** `POST /api/v1/workflows/user-context`. */
 export const userContextRequestSchema = z
   .object({
     userId: z
       .string()
       .trim()
       .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - (1–64)'),
-    strategy: z.enum(userContextStrategies).default('parallel'),
+    strategy: userContextStrategySchema,
     /** The user's IP; derived from the user id when absent (a stand-in for a session lookup). */
-    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    ip: ipSchema.optional(),
   })
   .strict()
   .meta({ id: 'UserContextRequest' });
@@ -180,41 +265,9 @@ export type UserContextRequest = z.infer<typeof userContextRequestSchema>;
 
 export interface UserContextInput {
   userId: string;
-  strategy: (typeof userContextStrategies)[number];
+  strategy: UserContextStrategy;
   ip: string;
   correlationId?: string;
-}
-
-export interface UserLocation {
-  city: string;
-  region: string;
-  country: string;
-  countryCode: string;
-  lat: number;
-  lon: number;
-  timezone: string;
-}
-export interface UserWeather {
-  temperature: number;
-  windspeed: number;
-  weathercode: number;
-  time: string;
-}
-export type UserContextSource = 'location' | 'weather' | 'catFact';
-export interface SourceOutcome {
-  ok: boolean;
-  error?: string;
-}
-
-/** A failed source is `null` with an entry in `sources` saying why; never a failed workflow. */
-export interface UserContextResult {
-  userId: string;
-  ip: string;
-  strategy: UserContextInput['strategy'];
-  location: UserLocation | null;
-  weather: UserWeather | null;
-  catFact: string | null;
-  sources: Record<UserContextSource, SourceOutcome>;
 }
 
 /** A deterministic public IPv4 for a user id (no private, loopback or multicast first octets). */

@@ -7,7 +7,7 @@ export type Db = DatabaseSync;
 /**
  * Opens (creating) a service's SQLite file in WAL mode with `synchronous=NORMAL`: a committed
  * transaction is in the WAL before the call returns, so it survives the process being killed
- * (SPEC §3.1: state is durable; the SIGKILL test proves it); only an OS crash or power cut can lose
+ * (ledgers must outlive their process; the SIGKILL test proves it); only an OS crash or power cut can lose
  * the last transactions, which is SQLite's recommended trade for WAL. `SQLITE_SYNCHRONOUS=FULL`
  * makes every commit wait for fsync (about 20× slower here, see `make bench`).
  */

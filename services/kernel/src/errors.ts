@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { correlationId } from './context.ts';
 import { logger } from './logger.ts';
 
-/** The error types of SPEC §3.1, Stripe's vocabulary. */
+/** The error types, Stripe's vocabulary, so callers classify errors as Stripe's clients do. */
 export const errorTypes = [
   'card_error',
   'invalid_request_error',
@@ -13,7 +13,7 @@ export const errorTypes = [
 ] as const;
 export type ErrorType = (typeof errorTypes)[number];
 
-/** The one error body every service answers with (SPEC §3.1). */
+/** The one error body every service answers with, whatever went wrong. */
 export const errorBodySchema = z
   .object({
     error: z.object({
@@ -41,7 +41,7 @@ export interface AppErrorOptions {
   cause?: unknown;
 }
 
-/** The one error class: thrown anywhere, turned into the SPEC §3.1 body by `errorMiddleware`. */
+/** The one error class: thrown anywhere, turned into the one error body by `errorMiddleware`. */
 export class AppError extends Error {
   readonly type: ErrorType;
   readonly code: string;
@@ -154,7 +154,7 @@ export function toAppError(err: unknown): AppError {
   });
 }
 
-/** Turns any thrown error into the SPEC §3.1 body; unknown errors are logged 500s. */
+/** Turns any thrown error into the one error body; unknown errors are logged 500s. */
 export async function errorMiddleware(ctx: Context, next: Next): Promise<void> {
   try {
     await next();

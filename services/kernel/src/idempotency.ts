@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
 import type { Db } from './db.ts';
 
-/** What `begin` found for an Idempotency-Key (SPEC §3.1, Stripe's semantics). */
+/** What `begin` found for an Idempotency-Key (Stripe's semantics: replay, mismatch, in flight). */
 export type Begin =
   | { kind: 'started' }
   | { kind: 'replay'; status: number; body: unknown }
@@ -19,10 +19,11 @@ export function fingerprint(method: string, path: string, body: unknown): string
 }
 
 /**
- * Idempotency keys (SPEC §3.1). A stored answer lives in the service's own SQLite file and is written
- * in the same transaction as the domain effect, so a crash keeps both or neither. A key that is in
- * flight lives only in memory: one process owns the file, and a request in flight when the process
- * dies never committed anything, so its key must be free after a restart anyway.
+ * Idempotency keys, so a caller's retry never applies an effect twice. A stored answer lives in the
+ * service's own SQLite file and is written in the same transaction as the domain effect, so a crash
+ * keeps both or neither. A key that is in flight lives only in memory: one process owns the file, and
+ * a request in flight when the process dies never committed anything, so its key must be free after a
+ * restart anyway.
  */
 export function createIdempotencyStore(db: Db, ttlMs: number, now: () => number = Date.now) {
   db.exec(`

@@ -4,7 +4,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** Exemplar labels carrying the active trace id (OpenMetrics exemplars, SPEC §7). */
+/** Exemplar labels carrying the active trace id, so a latency bucket links to a trace (OpenMetrics exemplars). */
 export function traceExemplar(): Record<string, string> {
   const span = trace.getActiveSpan()?.spanContext();
   return span ? { trace_id: span.traceId } : {};

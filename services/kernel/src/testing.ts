@@ -138,7 +138,7 @@ export async function getJson(url: string, headers: Record<string, string> = {})
 }
 
 /**
- * Asserts the one error shape of SPEC §3.1: only its fields, the expected ones, a message, and the
+ * Asserts the one error shape every service answers with: only its fields, the expected ones, a message, and the
  * request's correlation id. Returns the error for further checks. (Uses jest's global `expect`.)
  */
 export function expectError(
@@ -159,7 +159,7 @@ export function expectError(
   return error;
 }
 
-/** A valid `POST /api/v1/order` body (decimal amounts, SPEC §5's example); override what a test is about. */
+/** A valid `POST /api/v1/order` body (decimal amounts, the README's example); override what a test is about. */
 export function sampleOrderRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     orderId: `ORD-${randomUUID().slice(0, 8)}`,

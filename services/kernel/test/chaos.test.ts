@@ -1,5 +1,5 @@
 /**
- * The chaos engine (SPEC §3.2): the pure seeded draw, the weighted pick, and the engine's config
+ * The chaos engine: the pure seeded draw, the weighted pick, and the engine's config
  * validation, forcing and durable attempt counter, on a real SQLite file.
  */
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { openDb } from '../src/db.ts';
 import { badRequest } from '../src/errors.ts';
 import { tempDir } from '../src/testing.ts';
 
-/** The default authorize mix of SPEC §3.1. */
+/** Payment's default authorize mix. */
 const authorize: OperationChaos = {
   weights: { success: 40, insufficient_funds: 30, timeout: 20, server_error: 10 },
   latency: { baseMs: 0, jitterMs: 0, extraMs: 0 },

@@ -1,5 +1,5 @@
 /**
- * The Idempotency-Key store (SPEC §3.1) on a real SQLite file, with an injected clock for expiry.
+ * The Idempotency-Key store on a real SQLite file, with an injected clock for expiry.
  * The HTTP behaviour is tested through the payment service (services/payment/test).
  */
 import { join } from 'node:path';

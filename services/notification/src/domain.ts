@@ -1,4 +1,4 @@
-/** Notifications (SPEC §3.1): recorded with recipient, template and order id, never really sent. */
+/** Notifications: recorded with recipient, template and order id, so a send can be checked; never really sent. */
 export type Channel = 'email' | 'sms';
 
 export interface Notification {

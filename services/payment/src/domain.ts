@@ -1,6 +1,6 @@
 import { conflict, notFound, badRequest } from '@fake-stripe/kernel';
 
-/** The payment ledger's rules (SPEC §3.1), in integer minor units. */
+/** The payment ledger's rules, in integer minor units (no float rounding in money). */
 export type HoldStatus = 'authorized' | 'captured' | 'released';
 
 export interface Hold {

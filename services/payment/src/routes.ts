@@ -14,7 +14,7 @@ import {
 import type { PaymentStore } from './store.ts';
 import { conflict } from '@fake-stripe/kernel';
 
-/** The default chaos profile of SPEC §3.1 and the answer of each business outcome. */
+/** Payment's default chaos mix per operation and the answer of each business outcome. */
 export const paymentChaos: Record<string, OperationSpec> = {
   authorize: {
     weights: { success: 40, insufficient_funds: 30, timeout: 20, server_error: 10 },

@@ -1,5 +1,5 @@
 /**
- * Bad input (SPEC §8): every case answers 4xx in the one error shape naming the bad field, and
+ * Bad input: every case answers 4xx in the one error shape naming the bad field, and
  * changes no state (row counts read from the SQLite file itself).
  */
 import { expectError, forceSuccess, startPayment } from './support.ts';

@@ -1,5 +1,5 @@
 /**
- * The chaos model over HTTP (SPEC §3.2): seeded determinism end to end, attempts, timeouts that
+ * The chaos model over HTTP: seeded determinism end to end, attempts, timeouts that
  * look like timeouts, live tuning through the watched file and PUT /payment/chaos, forcing, stats.
  */
 import { draw } from '@fake-stripe/kernel';
@@ -25,7 +25,7 @@ async function distribution(svc: Payment) {
 }
 
 describe('GET /payment/chaos/distribution', () => {
-  it('shows the default profile of SPEC §3.1 in percent', async () => {
+  it('shows the default profile in percent', async () => {
     const svc = await startPayment();
     try {
       const dist = await distribution(svc);

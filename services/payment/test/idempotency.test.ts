@@ -1,5 +1,5 @@
 /**
- * Idempotency-Key on the payment POSTs (SPEC §3.1, Stripe's semantics), over real HTTP against a
+ * Idempotency-Key on the payment POSTs (Stripe's semantics), over real HTTP against a
  * real SQLite file. Outcomes are forced with X-Chaos-Outcome; the chaos file keeps the waits short.
  */
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -73,32 +73,31 @@ interface OtlpSpan {
 }
 interface Export {
   contentType: string;
-  raw: Buffer;
   spans: Array<OtlpSpan & { scope: string }>;
 }
 
-/** A minimal OTLP/HTTP trace receiver: keeps every export (JSON parsed; protobuf kept raw). */
+/**
+ * A minimal OTLP/HTTP trace receiver. The kernel's exporter (`@opentelemetry/exporter-trace-otlp-http`)
+ * always sends JSON; every export is kept with its content type, so a test can require JSON.
+ */
 async function startReceiver(): Promise<{ url: string; exports: Export[]; server: Server }> {
   const exports: Export[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const raw = Buffer.concat(chunks);
       const contentType = req.headers['content-type'] ?? '';
       const spans: Export['spans'] = [];
-      if (req.url === '/v1/traces' && contentType.includes('json')) {
-        const doc = JSON.parse(raw.toString('utf8')) as {
+      if (req.url === '/v1/traces' && contentType.includes('application/json')) {
+        const doc = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
           resourceSpans: Array<{ scopeSpans: Array<{ scope: { name: string }; spans: OtlpSpan[] }> }>;
         };
         for (const rs of doc.resourceSpans)
           for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, scope: ss.scope.name });
       }
-      if (req.url === '/v1/traces') exports.push({ contentType, raw, spans });
-      res.writeHead(200, {
-        'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf',
-      });
-      res.end(contentType.includes('json') ? '{}' : undefined);
+      if (req.url === '/v1/traces') exports.push({ contentType, spans });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -134,37 +133,28 @@ describe('payment telemetry', () => {
     );
     expect(res.status).toBe(201);
 
-    const isJson = () => receiver.exports.some((e) => e.contentType.includes('json'));
-    const found = await eventually(
+    const spans = await eventually(
       () => {
-        if (isJson()) {
-          const spans = receiver.exports.flatMap((e) => e.spans).filter((s) => s.traceId === traceId);
-          const koa = spans.find((s) => s.scope.includes('koa') && s.name.includes('/payment/authorize'));
-          return koa && spans;
-        }
-        // Protobuf: the span name and the raw trace id bytes must appear in the payload.
-        const raw = Buffer.concat(receiver.exports.map((e) => e.raw));
-        return raw.includes('/payment/authorize') && raw.includes(Buffer.from(traceId, 'hex')) && [];
+        const ours = receiver.exports.flatMap((e) => e.spans).filter((s) => s.traceId === traceId);
+        return ours.some((s) => s.scope.includes('koa') && s.name.includes('/payment/authorize')) && ours;
       },
       'the koa span of /payment/authorize at the OTLP receiver',
       10_000,
     );
+    expect(receiver.exports.filter((e) => !e.contentType.includes('application/json'))).toEqual([]);
 
-    if (isJson()) {
-      const koa = found.find((s) => s.scope.includes('koa') && s.name === 'router - /payment/authorize')!;
-      expect(koa).toBeDefined();
-      const attrs = Object.fromEntries(koa.attributes.map((a) => [a.key, Object.values(a.value)[0]]));
-      expect(attrs).toMatchObject({
-        'http.route': '/payment/authorize',
-        'chaos.operation': 'authorize',
-        'chaos.outcome': 'success',
-        'chaos.forced': true,
-      });
-      // The incoming HTTP server span is the child of the caller's span: W3C propagation.
-      const server = found.find((s) => s.scope.includes('http') && s.kind === 2)!;
-      expect(server).toBeDefined();
-      expect(server.parentSpanId).toBe(parentId);
-    }
+    const koa = spans.find((s) => s.scope.includes('koa') && s.name === 'router - /payment/authorize');
+    expect(koa).toBeDefined();
+    const attrs = Object.fromEntries((koa?.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
+    expect(attrs).toMatchObject({
+      'http.route': '/payment/authorize',
+      'chaos.operation': 'authorize',
+      'chaos.outcome': 'success',
+      'chaos.forced': true,
+    });
+    // The incoming HTTP server span is the child of the caller's span: W3C propagation.
+    const server = spans.find((s) => s.scope.includes('http') && s.kind === 2);
+    expect(server).toMatchObject({ traceId, parentSpanId: parentId });
 
     // The request's pino line carries the same trace id and the correlation id.
     const line = await eventually(

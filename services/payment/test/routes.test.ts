@@ -1,5 +1,5 @@
 /**
- * The payment ledger's rules (SPEC §3.1) over real HTTP, against a real SQLite file. Chaos is forced
+ * The payment ledger's rules over real HTTP, against a real SQLite file. Chaos is forced
  * to `success` on every request, so the answers below come from the ledger, not from chaos.
  */
 import { expectError, forceSuccess, startPayment } from './support.ts';

@@ -1,5 +1,5 @@
 /**
- * The endpoints every service serves (SPEC §3): liveness, readiness, Prometheus metrics, the
+ * The endpoints every service serves: liveness, readiness, Prometheus metrics, the
  * OpenAPI 3.1 document generated from the validating schemas, and Swagger UI.
  */
 import { forceSuccess, startPayment } from './support.ts';

@@ -56,7 +56,7 @@ export interface Rows {
 
 /**
  * Starts payment in this process. `chaos` is written to the CHAOS_FILE before start (the default is
- * the SPEC profile with a 50 ms timeout, so forced timeouts stay fast).
+ * the default profile with a 50 ms timeout, so forced timeouts stay fast).
  */
 export async function startPayment(
   options: { chaos?: ChaosConfigInput | string; env?: Record<string, string> } = {},

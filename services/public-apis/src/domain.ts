@@ -4,6 +4,7 @@
  * the same data for the same request.
  */
 import { createHash } from 'node:crypto';
+import type { CatFact, CurrentWeather, Forecast, IpApiAnswer } from './schemas.ts';
 
 /** Uniform numbers in [0,1) from a hash of `text` (up to five). */
 function uniforms(text: string): [number, number, number, number, number] {
@@ -20,17 +21,8 @@ const round = (n: number, decimals: number): number => {
 // ---------------------------------------------------------------------------------------------------
 // IP geolocation (ip-api.com's /json/{query})
 
-interface City {
-  city: string;
-  region: string;
-  regionName: string;
-  country: string;
-  countryCode: string;
-  zip: string;
-  lat: number;
-  lon: number;
-  timezone: string;
-}
+/** What ip-api says about a place; the rest of its answer is about the IP and its network. */
+type City = Omit<Extract<IpApiAnswer, { status: 'success' }>, 'status' | 'query' | 'isp' | 'org' | 'as'>;
 
 /** Real cities with their coordinates and time zones; an IP hashes to one of them. */
 export const cities: readonly City[] = [
@@ -97,10 +89,6 @@ export function specialRange(ip: string): 'private range' | 'reserved range' | u
   return undefined;
 }
 
-export type IpApiAnswer =
-  | ({ status: 'success'; query: string; isp: string; org: string; as: string } & City)
-  | { status: 'fail'; message: string; query: string };
-
 /** ip-api's answer for a (valid) IP: a city chosen by the IP's hash, or `fail` for special ranges. */
 export function locate(ip: string): IpApiAnswer {
   const range = specialRange(ip);
@@ -119,28 +107,6 @@ export function locate(ip: string): IpApiAnswer {
 const weatherCodes = [0, 0, 0, 1, 1, 2, 2, 3, 3, 45, 51, 61, 63, 80, 95];
 /** Rain and drizzle codes and the snow code that replaces each below freezing. */
 const snowFor: Record<number, number> = { 51: 71, 61: 73, 63: 75, 80: 85 };
-
-export interface CurrentWeather {
-  time: string;
-  interval: number;
-  temperature: number;
-  windspeed: number;
-  winddirection: number;
-  is_day: 0 | 1;
-  weathercode: number;
-}
-
-export interface Forecast {
-  latitude: number;
-  longitude: number;
-  generationtime_ms: number;
-  utc_offset_seconds: number;
-  timezone: 'GMT';
-  timezone_abbreviation: 'GMT';
-  elevation: number;
-  current_weather_units?: Record<keyof CurrentWeather, string>;
-  current_weather?: CurrentWeather;
-}
 
 const units: Record<keyof CurrentWeather, string> = {
   time: 'iso8601',
@@ -220,7 +186,7 @@ export const catFacts: readonly string[] = [
 ];
 
 /** catfact.ninja's answer: the fact for a seed (its hash) or for a number (round robin). */
-export function catFact(seed: string | number): { fact: string; length: number } {
+export function catFact(seed: string | number): CatFact {
   const index =
     typeof seed === 'number' ? seed % catFacts.length : Math.floor(uniforms(`fact\u0000${seed}`)[0] * catFacts.length);
   const fact = catFacts[index]!;

@@ -11,15 +11,16 @@ export const envSchema = serviceEnvSchema.extend({
 
 /**
  * Wiring: the stand-ins of ip-api, Open-Meteo and catfact.ninja, each with its own chaos operation,
- * and the recorder of every request they serve. No store: the data is a function of the input.
+ * and the recorder of every request they serve. No store: the data is a function of the input (and,
+ * for the weather, of `now`'s hour: a test fixes the clock to compare answers).
  */
-export function createPublicApisService(env = loadEnv(envSchema)): Service {
+export function createPublicApisService(env = loadEnv(envSchema), options: { now?: () => Date } = {}): Service {
   const log = createRequestLog(env.REQUEST_LOG_SIZE);
   return createService({
     name: 'public-apis',
     prefix: '/public-apis',
     env,
-    routes: publicApisRoutes(log),
+    routes: publicApisRoutes(log, options.now),
     chaos: publicApisChaos,
     middleware: [recordRequests(log)],
   });

@@ -2,12 +2,10 @@
  * Every request the stand-in served, with high-resolution start and end times: the evidence that a
  * caller ran its calls concurrently or one after another. In memory, a bounded ring buffer.
  */
-
-export const publicApiNames = ['location', 'weather', 'catFact'] as const;
-export type PublicApiName = (typeof publicApiNames)[number];
+import type { UserContextSource } from '@fake-stripe/kernel';
 
 export interface RequestRecord {
-  api: PublicApiName;
+  api: UserContextSource;
   path: string;
   correlationId: string;
   /** Epoch milliseconds with fractions (`performance.timeOrigin + performance.now()`). */
@@ -43,7 +41,7 @@ export function createRequestLog(capacity = 10_000, now: () => number = preciseN
       if (outcome !== undefined) record.outcome = outcome;
     },
     /** The most recent `limit` records that match, oldest first. */
-    list(filter: { correlationId?: string | undefined; api?: PublicApiName | undefined; limit: number }) {
+    list(filter: { correlationId?: string | undefined; api?: UserContextSource | undefined; limit: number }) {
       const ordered = ring.length < capacity ? ring : [...ring.slice(next), ...ring.slice(0, next)];
       const matching = ordered.filter(
         (r) =>

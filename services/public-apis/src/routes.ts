@@ -1,7 +1,7 @@
 import { correlationId, defineRoute } from '@fake-stripe/kernel';
-import type { OperationSpec, Route, ServiceOptions } from '@fake-stripe/kernel';
+import type { OperationSpec, Route, ServiceOptions, UserContextSource } from '@fake-stripe/kernel';
 import { catFact, forecast, locate } from './domain.ts';
-import type { PublicApiName, RequestLog } from './request-log.ts';
+import type { RequestLog } from './request-log.ts';
 import {
   catFactQuery,
   catFactSchema,
@@ -18,14 +18,14 @@ const flakyPublicApi: OperationSpec = {
   weights: { success: 85, timeout: 5, server_error: 5, rate_limited: 5 },
   latency: { baseMs: 50, jitterMs: 150 },
 };
-export const publicApisChaos: Record<PublicApiName, OperationSpec> = {
+export const publicApisChaos: Record<UserContextSource, OperationSpec> = {
   location: flakyPublicApi,
   weather: flakyPublicApi,
   catFact: flakyPublicApi,
 };
 
 /** Which stand-in a path belongs to (its URL prefix is the real API's base URL). */
-const apiPrefixes: Array<[string, PublicApiName]> = [
+const apiPrefixes: Array<[string, UserContextSource]> = [
   ['/ipapi/', 'location'],
   ['/open-meteo/', 'weather'],
   ['/catfact/', 'catFact'],

@@ -1,40 +1,42 @@
+/**
+ * The three public APIs' shapes, declared once: the stand-in answers them (and documents them in
+ * OpenAPI), the client (client.ts) reads its fields from them.
+ */
+import { ipSchema, userContextSources } from '@fake-stripe/kernel';
 import { z } from 'zod';
-import { publicApiNames } from './request-log.ts';
 
 // The real APIs ignore query parameters they do not know; so do these stand-ins (no `.strict()`).
 
 export const ipParams = z.object({
-  ip: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' }).meta({
-    description: 'The IP address to locate',
-    example: '8.8.8.8',
-  }),
+  ip: ipSchema.meta({ description: 'The IP address to locate', example: '8.8.8.8' }),
 });
 
+export const ipApiSuccessSchema = z.object({
+  status: z.literal('success'),
+  country: z.string(),
+  countryCode: z.string(),
+  region: z.string(),
+  regionName: z.string(),
+  city: z.string(),
+  zip: z.string(),
+  lat: z.number(),
+  lon: z.number(),
+  timezone: z.string(),
+  isp: z.string(),
+  org: z.string(),
+  as: z.string(),
+  query: z.string(),
+});
+/** ip-api answers 200 with this for private, reserved or unknown addresses. */
+export const ipApiFailSchema = z.object({
+  status: z.literal('fail'),
+  message: z.string().meta({ description: '`private range` or `reserved range`' }),
+  query: z.string(),
+});
 export const ipApiAnswerSchema = z
-  .union([
-    z.object({
-      status: z.literal('success'),
-      country: z.string(),
-      countryCode: z.string(),
-      region: z.string(),
-      regionName: z.string(),
-      city: z.string(),
-      zip: z.string(),
-      lat: z.number(),
-      lon: z.number(),
-      timezone: z.string(),
-      isp: z.string(),
-      org: z.string(),
-      as: z.string(),
-      query: z.string(),
-    }),
-    z.object({
-      status: z.literal('fail'),
-      message: z.string().meta({ description: '`private range` or `reserved range`' }),
-      query: z.string(),
-    }),
-  ])
+  .discriminatedUnion('status', [ipApiSuccessSchema, ipApiFailSchema])
   .meta({ id: 'IpApiAnswer', description: 'ip-api.com /json/{query} shape' });
+export type IpApiAnswer = z.infer<typeof ipApiAnswerSchema>;
 
 /** A decimal number in a query string, within ±limit. */
 const coordinate = (limit: number) =>
@@ -51,7 +53,7 @@ export const forecastQuery = z.object({
   current_weather: z.enum(['true', 'false']).default('false').meta({ description: 'Include `current_weather`' }),
 });
 
-const currentWeather = z.object({
+export const currentWeatherSchema = z.object({
   time: z.string(),
   interval: z.number(),
   temperature: z.number(),
@@ -70,9 +72,11 @@ export const forecastSchema = z
     timezone_abbreviation: z.literal('GMT'),
     elevation: z.number(),
     current_weather_units: z.record(z.string(), z.string()).optional(),
-    current_weather: currentWeather.optional(),
+    current_weather: currentWeatherSchema.optional(),
   })
   .meta({ id: 'OpenMeteoForecast', description: 'api.open-meteo.com /v1/forecast shape' });
+export type Forecast = z.infer<typeof forecastSchema>;
+export type CurrentWeather = z.infer<typeof currentWeatherSchema>;
 
 export const catFactQuery = z.object({
   seed: z
@@ -85,11 +89,12 @@ export const catFactQuery = z.object({
 export const catFactSchema = z
   .object({ fact: z.string(), length: z.number().int() })
   .meta({ id: 'CatFact', description: 'catfact.ninja /fact shape' });
+export type CatFact = z.infer<typeof catFactSchema>;
 
 export const requestsQuery = z
   .object({
     correlationId: z.string().min(1).max(200).optional(),
-    api: z.enum(publicApiNames).optional(),
+    api: z.enum(userContextSources).optional(),
     limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
   })
   .strict();
@@ -97,7 +102,7 @@ export const requestsSchema = z
   .object({
     requests: z.array(
       z.object({
-        api: z.enum(publicApiNames),
+        api: z.enum(userContextSources),
         path: z.string(),
         correlationId: z.string(),
         startedAt: z.number().meta({ description: 'Epoch ms with fractions' }),

@@ -7,8 +7,10 @@ import { expectError, startPublicApis } from './support.ts';
 import type { StandIn } from './support.ts';
 
 let api: StandIn;
+/** The stand-in's clock (its weather is a function of the hour); a test moves it. */
+let now = new Date('2026-06-01T12:00:00Z');
 beforeAll(async () => {
-  api = await startPublicApis({ chaos: { profile: 'off', timeoutMs: 300 } });
+  api = await startPublicApis({ chaos: { profile: 'off', timeoutMs: 300 }, now: () => now });
 });
 afterAll(() => api.close());
 
@@ -60,7 +62,10 @@ describe('GET /ipapi/json/:ip', () => {
 describe('GET /open-meteo/v1/forecast', () => {
   const path = '/open-meteo/v1/forecast?latitude=52.52&longitude=13.41&current_weather=true';
 
+  const nearby = '/open-meteo/v1/forecast?latitude=52.5201&longitude=13.4099&current_weather=true';
+
   it('answers the Open-Meteo shape, the same for the same place and hour', async () => {
+    now = new Date('2026-06-01T12:00:00Z');
     const first = await get(path);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({
@@ -68,17 +73,26 @@ describe('GET /open-meteo/v1/forecast', () => {
       longitude: 13.41,
       timezone: 'GMT',
       current_weather: {
-        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:00$/),
+        time: '2026-06-01T12:00',
         temperature: expect.any(Number),
         windspeed: expect.any(Number),
         winddirection: expect.any(Number),
         weathercode: expect.any(Number),
-        is_day: expect.any(Number),
+        is_day: 1,
       },
     });
-    const again = await get('/open-meteo/v1/forecast?latitude=52.5201&longitude=13.4099&current_weather=true');
-    // Same rounded place; the same hour unless the clock just turned one.
-    if (again.body.current_weather.time === first.body.current_weather.time) expect(again.body).toEqual(first.body);
+    // The same place once rounded to two decimals, later in the same hour: the same answer.
+    now = new Date('2026-06-01T12:59:59.999Z');
+    expect((await get(nearby)).body).toEqual(first.body);
+  });
+
+  it('answers the next hour with that hour’s weather', async () => {
+    now = new Date('2026-06-01T12:30:00Z');
+    const noon = (await get(path)).body.current_weather;
+    now = new Date('2026-06-01T13:00:00Z');
+    const one = (await get(path)).body.current_weather;
+    expect(one.time).toBe('2026-06-01T13:00');
+    expect(one).not.toEqual({ ...noon, time: one.time });
   });
 
   it.each([

@@ -1,6 +1,7 @@
 /**
  * Test support: a real public-apis stand-in on an ephemeral port, its chaos file in a temp directory
- * (chaos off unless a test asks for more), and a check of the one error shape.
+ * (chaos off unless a test asks for more), its clock when a test sets one, and a check of the one
+ * error shape.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,14 +17,14 @@ export interface StandIn {
 }
 
 export async function startPublicApis(
-  options: { chaos?: ChaosConfigInput; env?: Record<string, string> } = {},
+  options: { chaos?: ChaosConfigInput; env?: Record<string, string>; now?: () => Date } = {},
 ): Promise<StandIn> {
   const tmp = tempDir('fake-stripe-public-apis-');
   const chaosFile = join(tmp.dir, 'chaos', 'chaos.json');
   mkdirSync(join(tmp.dir, 'chaos'));
   writeFileSync(chaosFile, JSON.stringify(options.chaos ?? { profile: 'off' }));
   const running = await startInProcess(
-    createPublicApisService,
+    (env) => createPublicApisService(env, { now: options.now }),
     { DATA_DIR: tmp.dir, CHAOS_FILE: chaosFile, ...options.env },
     envSchema,
   );

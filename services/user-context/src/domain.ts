@@ -2,7 +2,7 @@
  * The aggregation: run a strategy over timed sources and shape what came back into the answer. A
  * failed source is a `null` field and a `sources` entry saying why; nothing here throws for one.
  */
-import type { SourceName, SourceOutcome, Strategy, UserContext } from './schemas.ts';
+import type { SourceOutcome, UserContext, UserContextSource, UserContextStrategy } from '@fake-stripe/kernel';
 import { runners } from './strategies.ts';
 import type { Sources } from './strategies.ts';
 
@@ -22,12 +22,12 @@ function outcome<T>(result: PromiseSettledResult<T>, took: number): [T | null, S
 /** Gathers a user's context with `strategy`; each source's time is measured around its own call. */
 export async function aggregate(
   ip: string,
-  strategy: Strategy,
+  strategy: UserContextStrategy,
   sources: Sources,
   now: () => number = () => performance.now(),
 ): Promise<UserContext> {
-  const took: Record<SourceName, number> = { location: 0, weather: 0, catFact: 0 };
-  const time = async <T>(name: SourceName, call: () => Promise<T>): Promise<T> => {
+  const took: Record<UserContextSource, number> = { location: 0, weather: 0, catFact: 0 };
+  const time = async <T>(name: UserContextSource, call: () => Promise<T>): Promise<T> => {
     const started = now();
     try {
       return await call();

@@ -1,14 +1,14 @@
 import { createService, loadEnv, runService } from '@fake-stripe/kernel';
 import type { Service } from '@fake-stripe/kernel';
+import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import { envSchema } from './config.ts';
 import type { UserContextEnv } from './config.ts';
-import { createPublicApisClient } from './public-apis-client.ts';
 import { userContextRoutes } from './routes.ts';
 
 export { envSchema };
 
 /**
- * Wiring: config → a ky client per public API → koa app. No store and no chaos of its own; readiness
+ * Wiring: config → the public-APIs client (one timeout per source) → koa app. No store and no chaos of its own; readiness
  * does not depend on the upstreams, because answering with null fields when they fail is the point.
  */
 export function createUserContextService(env: UserContextEnv = loadEnv(envSchema)): Service {

@@ -1,9 +1,9 @@
-import { badRequest, correlationId, defineRoute } from '@fake-stripe/kernel';
+import { badRequest, correlationId, defineRoute, userContextSchema } from '@fake-stripe/kernel';
 import type { Route } from '@fake-stripe/kernel';
+import type { PublicApisClient } from '@fake-stripe/public-apis/client';
 import type { UserContextEnv } from './config.ts';
 import { aggregate } from './domain.ts';
-import type { PublicApisClient } from './public-apis-client.ts';
-import { forcingHeaders, userContextQuery, userContextSchema } from './schemas.ts';
+import { forcingHeaders, userContextQuery } from './schemas.ts';
 
 const forcingHeaderNames = {
   location: 'X-Chaos-Outcome-Location',
@@ -20,7 +20,8 @@ export function userContextRoutes(env: UserContextEnv, client: PublicApisClient)
       summary: "A user's location by IP, the weather there and a cat fact",
       description:
         'A failed or timed-out source is `null` with an entry in `sources` saying why; an upstream ' +
-        'failure never makes this a 5xx. Weather needs the location, so it is null when location is.',
+        'failure never makes this a 5xx. Weather needs the location, so it is null when location is. ' +
+        'The same strategies and answer as userContextWorkflow (`POST /api/v1/workflows/user-context` on the API).',
       tags: ['user-context'],
       query: userContextQuery,
       headers: forcingHeaders,
@@ -41,8 +42,12 @@ export function userContextRoutes(env: UserContextEnv, client: PublicApisClient)
               forcingHeaderNames[source],
             );
         }
-        const sources = client.sources(query.ip, { correlationId: correlationId(), forced });
-        return aggregate(query.ip, query.strategy, sources);
+        const id = correlationId();
+        return aggregate(query.ip, query.strategy, {
+          location: () => client.location(query.ip, { correlationId: id, chaosOutcome: forced.location }),
+          weather: (at) => client.weather(at, { correlationId: id, chaosOutcome: forced.weather }),
+          catFact: () => client.catFact({ correlationId: id, chaosOutcome: forced.catFact }),
+        });
       },
     }),
   ];

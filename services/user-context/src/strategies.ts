@@ -1,26 +1,27 @@
 /**
- * The three ways to gather a user's context. Each returns every source settled (a value or the reason
- * it failed), never throws for a source, and calls weather only once location has answered.
+ * The aggregator's ways to run the sources, one per strategy of the shared vocabulary. Each returns
+ * every source settled (a value or the reason it failed), never throws for a source, and calls
+ * weather only once location has answered.
  */
+import { LOCATION_UNAVAILABLE } from '@fake-stripe/kernel';
+import type { UserContextStrategy, UserLocation, UserWeather } from '@fake-stripe/kernel';
 import { catchError, defer, firstValueFrom, forkJoin, map, of, switchMap } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { Location, Strategy, Weather } from './schemas.ts';
 
 /** The three upstream calls of one request (bound to its IP, headers and timeouts). */
 export interface Sources {
-  location(): Promise<Location>;
-  weather(at: Location): Promise<Weather>;
+  location(): Promise<UserLocation>;
+  weather(at: UserLocation): Promise<UserWeather>;
   catFact(): Promise<string>;
 }
 
 export interface Gathered {
-  location: PromiseSettledResult<Location>;
-  weather: PromiseSettledResult<Weather>;
+  location: PromiseSettledResult<UserLocation>;
+  weather: PromiseSettledResult<UserWeather>;
   catFact: PromiseSettledResult<string>;
 }
 
 /** Weather's result when there is no location to ask about. */
-export const LOCATION_UNAVAILABLE = 'location unavailable';
 const unavailable: PromiseRejectedResult = { status: 'rejected', reason: new Error(LOCATION_UNAVAILABLE) };
 
 /** location→weather and the cat fact at the same time; Promise.allSettled collects every outcome. */
@@ -73,8 +74,10 @@ function rxjs(s: Sources): Promise<Gathered> {
   );
 }
 
-export const runners: Record<Strategy, (s: Sources) => Promise<Gathered>> = {
+/** `parallel` leaves the tool to the runner: here it is Promise.allSettled. */
+export const runners: Record<UserContextStrategy, (s: Sources) => Promise<Gathered>> = {
+  parallel: promiseAllSettled,
   'promise-allsettled': promiseAllSettled,
-  sequential,
   rxjs,
+  sequential,
 };

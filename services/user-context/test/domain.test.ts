@@ -2,13 +2,13 @@
  * The strategies and the shaping, with in-memory sources whose answers the test releases one at a
  * time: which calls have started at each point is the proof of concurrent versus sequential.
  */
-import { loadEnv } from '@fake-stripe/kernel';
+import { loadEnv, userContextStrategies } from '@fake-stripe/kernel';
+import type { UserContextSource, UserContextStrategy, UserLocation, UserWeather } from '@fake-stripe/kernel';
 import { envSchema } from '../src/config.ts';
 import { aggregate } from '../src/domain.ts';
-import type { Location, SourceName, Strategy, Weather } from '../src/schemas.ts';
 import type { Sources } from '../src/strategies.ts';
 
-const here: Location = {
+const here: UserLocation = {
   city: 'Berlin',
   region: 'Land Berlin',
   country: 'Germany',
@@ -17,13 +17,13 @@ const here: Location = {
   lon: 13.405,
   timezone: 'Europe/Berlin',
 };
-const sunny: Weather = { temperature: 21, windspeed: 5, weathercode: 0, time: '2026-06-01T12:00' };
+const sunny: UserWeather = { temperature: 21, windspeed: 5, weathercode: 0, time: '2026-06-01T12:00' };
 
 /** Sources that answer only when the test settles them; `started` lists the calls made so far. */
 function controlled() {
-  const started: SourceName[] = [];
-  const pending = new Map<SourceName, { resolve: (v: never) => void; reject: (e: unknown) => void }>();
-  const call = <T>(name: SourceName): Promise<T> => {
+  const started: UserContextSource[] = [];
+  const pending = new Map<UserContextSource, { resolve: (v: never) => void; reject: (e: unknown) => void }>();
+  const call = <T>(name: UserContextSource): Promise<T> => {
     started.push(name);
     return new Promise<T>((resolve, reject) => pending.set(name, { resolve: resolve as (v: never) => void, reject }));
   };
@@ -36,7 +36,7 @@ function controlled() {
   return {
     sources,
     started,
-    async settle(name: SourceName, value: unknown, fail = false) {
+    async settle(name: UserContextSource, value: unknown, fail = false) {
       const p = pending.get(name)!;
       if (fail) p.reject(value);
       else p.resolve(value as never);
@@ -46,7 +46,7 @@ function controlled() {
   };
 }
 
-describe.each(['promise-allsettled', 'rxjs'] as const)('%s', (strategy: Strategy) => {
+describe.each(['parallel', 'promise-allsettled', 'rxjs'] as const)('%s', (strategy: UserContextStrategy) => {
   it('starts the cat fact before location answers, and weather only after it', async () => {
     const c = controlled();
     const result = aggregate('1.1.1.1', strategy, c.sources);
@@ -78,7 +78,7 @@ describe('sequential', () => {
   });
 });
 
-describe.each(['promise-allsettled', 'sequential', 'rxjs'] as const)('%s when location fails', (strategy) => {
+describe.each(userContextStrategies)('%s when location fails', (strategy) => {
   it('never asks for the weather, and says why each field is null', async () => {
     const c = controlled();
     const result = aggregate('1.1.1.1', strategy, c.sources);

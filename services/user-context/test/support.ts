@@ -24,6 +24,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** The stand-in's clock in these tests. */
+export const STAND_IN_NOW = new Date('2026-06-01T12:34:56Z');
+
 /** Per-source client timeout of user-context unless a test sets it (short ones for forced timeouts). */
 export const SOURCE_TIMEOUT_MS = 2_000;
 
@@ -34,8 +37,9 @@ export async function startStack(
   const chaosFile = join(tmp.dir, 'chaos', 'chaos.json');
   mkdirSync(join(tmp.dir, 'chaos'));
   writeFileSync(chaosFile, JSON.stringify(options.chaos ?? { profile: 'off' }));
+  // A fixed clock: the stand-in's weather changes with the hour, and a test compares answers.
   const publicApis = await startInProcess(
-    createPublicApisService,
+    (env) => createPublicApisService(env, { now: () => STAND_IN_NOW }),
     { DATA_DIR: tmp.dir, CHAOS_FILE: chaosFile },
     publicApisEnv,
   );

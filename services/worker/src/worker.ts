@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { logger } from '@fake-stripe/kernel';
+import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
@@ -51,11 +52,13 @@ export function workerOptions(env: WorkerEnv, connection: NativeConnection): Wor
     workflowsPath,
     activities: {
       ...createActivities(activityDeps(env)),
-      ...createUserContextActivities({
-        location: createDomainClient(env.LOCATION_API_URL, env.PUBLIC_API_TIMEOUT_MS),
-        weather: createDomainClient(env.WEATHER_API_URL, env.PUBLIC_API_TIMEOUT_MS),
-        catFact: createDomainClient(env.CATFACT_API_URL, env.PUBLIC_API_TIMEOUT_MS),
-      }),
+      ...createUserContextActivities(
+        createPublicApisClient({
+          location: { url: env.LOCATION_API_URL, timeoutMs: env.PUBLIC_API_TIMEOUT_MS },
+          weather: { url: env.WEATHER_API_URL, timeoutMs: env.PUBLIC_API_TIMEOUT_MS },
+          catFact: { url: env.CATFACT_API_URL, timeoutMs: env.PUBLIC_API_TIMEOUT_MS },
+        }),
+      ),
     },
     // Heartbeats (and so activity cancellation) reach the server at least every second, not every
     // 0.8 × heartbeatTimeout: a cancelled label request stops promptly.

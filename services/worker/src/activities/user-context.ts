@@ -1,63 +1,32 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { AppError } from '@fake-stripe/kernel';
 import type { UserLocation, UserWeather } from '@fake-stripe/kernel';
-import type { DomainClient } from '../domain-client.ts';
-
-export interface PublicApis {
-  location: DomainClient;
-  weather: DomainClient;
-  catFact: DomainClient;
-}
-
-interface IpApiAnswer {
-  status: 'success' | 'fail';
-  message?: string;
-  city: string;
-  regionName: string;
-  country: string;
-  countryCode: string;
-  lat: number;
-  lon: number;
-  timezone: string;
-}
-
-interface OpenMeteoAnswer {
-  current_weather: { temperature: number; windspeed: number; weathercode: number; time: string };
-}
+import { LOCATION_FAILED } from '@fake-stripe/public-apis/client';
+import type { PublicApisClient } from '@fake-stripe/public-apis/client';
 
 /**
- * userContextWorkflow's activities: the three public APIs (ip-api, Open-Meteo and catfact.ninja
- * shapes; the public-apis stand-in locally). Upstream base URLs are configuration.
+ * userContextWorkflow's activities: the public-APIs client the REST aggregator uses too (validated
+ * answers, one timeout per call, errors phrased in a few words). A cancelled activity aborts its call.
  */
-export function createUserContextActivities(apis: PublicApis) {
-  const options = (correlationId?: string) => ({
-    ...(correlationId && { correlationId }),
-    signal: Context.current().cancellationSignal,
-  });
+export function createUserContextActivities(apis: PublicApisClient) {
+  const call = (correlationId?: string) => ({ correlationId, signal: Context.current().cancellationSignal });
   return {
     async getCurrentLocation(c: { ip: string; correlationId?: string }): Promise<UserLocation> {
-      const a = await apis.location.get<IpApiAnswer>(`/json/${encodeURIComponent(c.ip)}`, options(c.correlationId));
-      // ip-api answers 200 with status "fail" for private or unknown addresses: final, not retried.
-      if (a.status !== 'success')
-        throw ApplicationFailure.nonRetryable(a.message ?? 'location lookup failed', 'location_failed');
-      return {
-        city: a.city,
-        region: a.regionName,
-        country: a.country,
-        countryCode: a.countryCode,
-        lat: a.lat,
-        lon: a.lon,
-        timezone: a.timezone,
-      };
+      try {
+        return await apis.location(c.ip, call(c.correlationId));
+      } catch (err) {
+        // ip-api's "fail" (a private or unknown address) is its answer, not a fault: not retried.
+        if (err instanceof AppError && err.code === LOCATION_FAILED)
+          throw ApplicationFailure.nonRetryable(err.message, LOCATION_FAILED);
+        throw err;
+      }
     },
     async getWeather(c: { lat: number; lon: number; correlationId?: string }): Promise<UserWeather> {
-      const q = new URLSearchParams({ latitude: String(c.lat), longitude: String(c.lon), current_weather: 'true' });
-      const a = await apis.weather.get<OpenMeteoAnswer>(`/v1/forecast?${q}`, options(c.correlationId));
-      const { temperature, windspeed, weathercode, time } = a.current_weather;
-      return { temperature, windspeed, weathercode, time };
+      return apis.weather({ lat: c.lat, lon: c.lon }, call(c.correlationId));
     },
     async getCatFact(c: { correlationId?: string }): Promise<string> {
-      return (await apis.catFact.get<{ fact: string }>('/fact', options(c.correlationId))).fact;
+      return apis.catFact(call(c.correlationId));
     },
   };
 }
