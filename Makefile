@@ -23,22 +23,28 @@ ID ?=
 # DETACH=1: `make up` returns once the stack is ready. service=a,b: only those services.
 DETACH ?=
 service ?=
+# PHASES=lint,unit: only those phases of `make test` (type-check, lint, unit, cross-service, collections).
+PHASES ?=
+# collection=order|workflows|domain: one request collection for `make requests`; env= its environment.
+collection ?=
+env ?= local
 
 STACK := node tools/stack.ts
 ONLY = $(if $(service),--service $(service))
 SCENARIO := node tools/scenarios.ts
 
-.PHONY: help setup up down status logs test lint bench clean-data scenarios scenario-happy \
+.PHONY: help setup up down status logs test lint requests bench clean-data scenarios scenario-happy \
 	scenario-approval scenario-reject scenario-cancel scenario-timeout scenario-compensation \
 	scenario-chaos scenario-custom
 
 help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo '  Variables: DETACH=1 (up), service=<name>[,<name>] (up/down/status/logs), N= (scenario-chaos),'
-	@echo '    ID= (scenario-custom), API_URL, LOG_LEVEL, ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
+	@echo '    ID= (scenario-custom), PHASES=<phase>[,<phase>] (test), collection=order|workflows|domain and'
+	@echo '    env= (requests), API_URL, LOG_LEVEL, ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
 
-setup: ## Install what is missing: Node 24, the Temporal CLI, node_modules
-	bash tools/bootstrap.sh
+setup: ## Install what is missing (Node 24, Temporal CLI, schemathesis, node_modules), showing each tool and its time
+	@bash tools/bootstrap.sh
 
 up: setup ## Start the local stack, print the URLs, stream logs (DETACH=1: return once ready)
 	@$(STACK) up $(ONLY) $(if $(filter-out 0 false no,$(DETACH)),--detach)
@@ -52,14 +58,17 @@ status: ## Show each service's process, readiness and URL
 logs: ## Follow the services' logs (service=<name> for one)
 	@$(STACK) logs $(ONLY)
 
-test: setup ## Type-check, lint and run every test
-	npm run typecheck
-	npm run lint
-	npm test
+# Tests log at warn (tests/jest.setup.js) unless LOG_LEVEL is given on the command line or in the environment.
+test: setup ## Type-check, lint, unit, cross-service and collection tests, then a summary of the phases (PHASES=)
+	@LOG_LEVEL=$(if $(filter command line environment,$(origin LOG_LEVEL)),$(LOG_LEVEL),warn) \
+		node tools/test-phases.ts $(if $(PHASES),--only '$(PHASES)')
 
 lint: setup ## Type-check and lint
 	npm run typecheck
 	npm run lint
+
+requests: setup ## Run the request collections (tools/requests/*.http) against the running stack (collection=, env=)
+	@npx httpyac send $(if $(collection),tools/requests/requests$(if $(filter-out workflows,$(collection)),-$(collection)).http,'tools/requests/*.http') --all --env '$(env)' -o short
 
 bench: setup ## Run the benchmarks: foundation (HTTP) and orders (Temporal sagas) (tools/bench.ts)
 	node tools/bench.ts

@@ -1,0 +1,127 @@
+/**
+ * `make test`: runs the test phases one after another, each with its output as it comes (jest's own
+ * closing lines included), then a summary of every phase with its time and test counts, so a slow or
+ * failing phase is visible. A failed phase does not stop the next ones: the summary shows them all,
+ * and the exit code is 1 when any failed.
+ *
+ *   node tools/test-phases.ts [--only id,id]     (make test PHASES=id,id)
+ *
+ * Adding a phase is one line in `phases` below.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+
+type Phase = { id: string; what: string; command: string[]; jest?: boolean };
+
+const jest = (...args: string[]): string[] => ['npm', 'test', '--', ...args];
+/** A jest path pattern (a regex over absolute paths) for a folder of this repository. */
+const root = resolve(import.meta.dirname, '..');
+const under = (folder: string): string => `^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/${folder}`;
+
+// prettier-ignore
+const phases: Phase[] = [
+  { id: 'type-check', what: 'tsc --noEmit', command: ['npm', 'run', 'typecheck'] },
+  { id: 'lint', what: 'eslint, prettier', command: ['npm', 'run', 'lint'] },
+  { id: 'unit', what: 'services/*/test', command: jest(under('services/[^/]+/test/')), jest: true },
+  { id: 'cross-service', what: 'tests/: real Temporal, services, worker', command: jest(under('tests/'), '--testPathIgnorePatterns', under('tests/http-collections')), jest: true },
+  { id: 'collections', what: 'tools/requests/*.http with httpyac', command: jest(under('tests/http-collections')), jest: true },
+];
+
+type Outcome = { phase: Phase; ok: boolean; ms: number; tests?: { passed: number; failed: number; skipped: number } };
+
+/** The counts of jest's `--json` report, when it wrote one. */
+function jestCounts(file: string): Outcome['tests'] {
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    return { passed: r.numPassedTests ?? 0, failed: r.numFailedTests ?? 0, skipped: r.numPendingTests ?? 0 };
+  } catch {
+    return undefined; // jest did not get as far as a report
+  }
+}
+
+function runPhase(phase: Phase, index: number, total: number, dir: string): Promise<Outcome> {
+  const report = join(dir, `${phase.id}.json`);
+  const command = phase.jest ? [...phase.command, '--json', `--outputFile=${report}`] : phase.command;
+  console.log(pc.bold(`\n▶ phase ${index + 1}/${total}: ${phase.id} (${phase.what})`));
+  console.log(pc.dim(`  $ ${phase.command.join(' ')}`));
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
+    const done = (ok: boolean): void =>
+      resolve({ phase, ok, ms: performance.now() - t0, ...(phase.jest && { tests: jestCounts(report) }) });
+    child.once('error', (err) => {
+      console.error(pc.red(`  could not start ${command[0]}: ${err.message}`));
+      done(false);
+    });
+    child.once('exit', (code) => done(code === 0));
+  });
+}
+
+const seconds = (ms: number): string =>
+  ms < 60_000
+    ? `${(ms / 1000).toFixed(1)} s`
+    : `${Math.floor(ms / 60_000)} min ${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')} s`;
+
+function summary(outcomes: Outcome[], totalMs: number): void {
+  const slowest = outcomes.reduce((a, b) => (b.ms > a.ms ? b : a));
+  const width = Math.max(...outcomes.map((o) => o.phase.id.length));
+  console.log(pc.bold('\n── make test: phases ──'));
+  for (const o of outcomes) {
+    const mark = o.ok ? pc.green('✔') : pc.red('✘');
+    const t = o.tests;
+    const counts = t
+      ? `${t.passed} passed${t.failed ? pc.red(`, ${t.failed} failed`) : ''}${t.skipped ? `, ${t.skipped} skipped` : ''}`
+      : o.phase.jest
+        ? pc.red('no jest report')
+        : '';
+    const slow = o === slowest && outcomes.length > 1 ? pc.yellow('  ← slowest') : '';
+    console.log(`  ${mark} ${o.phase.id.padEnd(width)}  ${seconds(o.ms).padStart(10)}  ${counts}${slow}`);
+  }
+  const failed = outcomes.filter((o) => !o.ok);
+  console.log(
+    `  ${' '.repeat(width + 2)}${seconds(totalMs).padStart(10)}  total; ${failed.length === 0 ? pc.green('every phase passed') : pc.red(`failed: ${failed.map((o) => o.phase.id).join(', ')}`)}`,
+  );
+  // The plain closing line of every jest phase together: `tests: N passed, N failed[, N skipped]`.
+  const ran = outcomes.flatMap((o) => (o.tests ? [o.tests] : []));
+  if (ran.length > 0) {
+    const sum = (k: 'passed' | 'failed' | 'skipped'): number => ran.reduce((n, t) => n + t[k], 0);
+    console.log(
+      `tests: ${sum('passed')} passed, ${sum('failed')} failed${sum('skipped') ? `, ${sum('skipped')} skipped` : ''}`,
+    );
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const only = (values.only ?? '')
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = only.filter((id) => !phases.some((p) => p.id === id));
+  if (unknown.length > 0) {
+    console.error(`unknown phase ${unknown.join(', ')}; phases: ${phases.map((p) => p.id).join(', ')}`);
+    return 2;
+  }
+  const selected = only.length > 0 ? phases.filter((p) => only.includes(p.id)) : phases;
+  const dir = mkdtempSync(join(tmpdir(), 'fake-stripe-phases-'));
+  const t0 = performance.now();
+  const outcomes: Outcome[] = [];
+  let interrupted = false;
+  process.once('SIGINT', () => (interrupted = true)); // the child gets it too; print what ran
+  try {
+    for (const [i, phase] of selected.entries()) {
+      outcomes.push(await runPhase(phase, i, selected.length, dir));
+      if (interrupted) break;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  summary(outcomes, performance.now() - t0);
+  return interrupted ? 130 : outcomes.every((o) => o.ok) ? 0 : 1;
+}
+
+process.exit(await main());
