@@ -82,6 +82,12 @@ export interface RouteDef<
   errors?: Record<number, string>;
   admin?: boolean;
   chaos?: string;
+  /**
+   * The route runs its drawn chaos latency itself, as a job that outlives its caller (shipping's
+   * label): the pipeline applies the effect without waiting first, and the handler reads the drawn
+   * time from `ctx.state.chaos.latencyMs`.
+   */
+  ownsLatency?: boolean;
   handler: (input: RouteInput<Out<B>, Out<Q>, Out<H>>) => z.input<R> | Promise<z.input<R>>;
 }
 
@@ -488,7 +494,7 @@ async function runDomainPost(
 
   let committed = false;
   try {
-    if (decision.latencyMs) await sleepUnlessGone(ctx, decision.latencyMs);
+    if (decision.latencyMs && !route.ownsLatency) await sleepUnlessGone(ctx, decision.latencyMs);
     if (callerGone(ctx)) {
       // The caller hung up (e.g. a cancelled activity aborted its request) before the effect: apply
       // nothing and free the key, so what the caller's compensation reads in the ledger stays true.
