@@ -29,6 +29,7 @@ const phases: Phase[] = [
   { id: 'unit', what: 'services/*/test', command: jest(under('services/[^/]+/test/')), jest: true },
   { id: 'cross-service', what: 'tests/: real Temporal, services, worker', command: jest(under('tests/'), '--testPathIgnorePatterns', under('tests/http-collections')), jest: true },
   { id: 'collections', what: 'tools/requests/*.http with httpyac', command: jest(under('tests/http-collections')), jest: true },
+  { id: 'fuzz', what: 'schemathesis over every /openapi.json', command: ['node', 'tools/fuzz.ts'] },
 ];
 
 type Outcome = { phase: Phase; ok: boolean; ms: number; tests?: { passed: number; failed: number; skipped: number } };
