@@ -15,13 +15,10 @@ export const labelSchema = z
     orderId: z.string(),
     trackingNumber: z.string(),
     carrier: z.string(),
-    status: z.enum(['pending', 'created', 'cancelled']).meta({
-      description: 'pending: the carrier is still making it (until readyAt); created; cancelled',
-    }),
+    status: z.enum(['created', 'cancelled']),
     address: addressSchema,
     items: z.array(lineItemSchema),
-    createdAt: z.string().meta({ description: 'When the label job started' }),
-    readyAt: z.string().meta({ description: 'When the label is (or was) ready' }),
+    createdAt: z.string(),
     cancelledAt: z.string().nullable(),
   })
   .meta({ id: 'Label' });
