@@ -15,7 +15,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 
-type Phase = { id: string; what: string; command: string[]; jest?: boolean };
+/**
+ * `report`: how the phase leaves its counts: `jest` (its `--json` report), or `summary` (the command
+ * takes `--summary-file F` and writes jest's `numPassedTests`/`numFailedTests` keys there).
+ */
+type Phase = { id: string; what: string; command: string[]; report?: 'jest' | 'summary' };
 
 const jest = (...args: string[]): string[] => ['npm', 'test', '--', ...args];
 /** A jest path pattern (a regex over absolute paths) for a folder of this repository. */
@@ -26,16 +30,16 @@ const under = (folder: string): string => `^${root.replace(/[.*+?^${}()|[\]\\]/g
 const phases: Phase[] = [
   { id: 'type-check', what: 'tsc --noEmit', command: ['npm', 'run', 'typecheck'] },
   { id: 'lint', what: 'eslint, prettier', command: ['npm', 'run', 'lint'] },
-  { id: 'unit', what: 'services/*/test', command: jest(under('services/[^/]+/test/')), jest: true },
-  { id: 'cross-service', what: 'tests/: real Temporal, services, worker', command: jest(under('tests/'), '--testPathIgnorePatterns', under('tests/http-collections')), jest: true },
-  { id: 'collections', what: 'tools/requests/*.http with httpyac', command: jest(under('tests/http-collections')), jest: true },
-  { id: 'fuzz', what: 'schemathesis over every /openapi.json', command: ['node', 'tools/fuzz.ts'] },
+  { id: 'unit', what: 'services/*/test', command: jest(under('services/[^/]+/test/')), report: 'jest' },
+  { id: 'cross-service', what: 'tests/: real Temporal, services, worker', command: jest(under('tests/'), '--testPathIgnorePatterns', under('tests/http-collections')), report: 'jest' },
+  { id: 'collections', what: 'tools/requests/*.http with httpyac', command: jest(under('tests/http-collections')), report: 'jest' },
+  { id: 'fuzz', what: 'schemathesis over every /openapi.json', command: ['node', 'tools/fuzz.ts'], report: 'summary' },
 ];
 
 type Outcome = { phase: Phase; ok: boolean; ms: number; tests?: { passed: number; failed: number; skipped: number } };
 
-/** The counts of jest's `--json` report, when it wrote one. */
-function jestCounts(file: string): Outcome['tests'] {
+/** The counts of a jest-shaped report, when the phase wrote one. */
+function reportCounts(file: string): Outcome['tests'] {
   try {
     const r = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
     return { passed: r.numPassedTests ?? 0, failed: r.numFailedTests ?? 0, skipped: r.numPendingTests ?? 0 };
@@ -46,14 +50,15 @@ function jestCounts(file: string): Outcome['tests'] {
 
 function runPhase(phase: Phase, index: number, total: number, dir: string): Promise<Outcome> {
   const report = join(dir, `${phase.id}.json`);
-  const command = phase.jest ? [...phase.command, '--json', `--outputFile=${report}`] : phase.command;
+  const reportArgs = { jest: ['--json', `--outputFile=${report}`], summary: ['--summary-file', report] };
+  const command = phase.report ? [...phase.command, ...reportArgs[phase.report]] : phase.command;
   console.log(pc.bold(`\n▶ phase ${index + 1}/${total}: ${phase.id} (${phase.what})`));
   console.log(pc.dim(`  $ ${phase.command.join(' ')}`));
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
     const done = (ok: boolean): void =>
-      resolve({ phase, ok, ms: performance.now() - t0, ...(phase.jest && { tests: jestCounts(report) }) });
+      resolve({ phase, ok, ms: performance.now() - t0, ...(phase.report && { tests: reportCounts(report) }) });
     child.once('error', (err) => {
       console.error(pc.red(`  could not start ${command[0]}: ${err.message}`));
       done(false);
@@ -76,8 +81,8 @@ function summary(outcomes: Outcome[], totalMs: number): void {
     const t = o.tests;
     const counts = t
       ? `${t.passed} passed${t.failed ? pc.red(`, ${t.failed} failed`) : ''}${t.skipped ? `, ${t.skipped} skipped` : ''}`
-      : o.phase.jest
-        ? pc.red('no jest report')
+      : o.phase.report
+        ? pc.red('no report')
         : '';
     const slow = o === slowest && outcomes.length > 1 ? pc.yellow('  ← slowest') : '';
     console.log(`  ${mark} ${o.phase.id.padEnd(width)}  ${seconds(o.ms).padStart(10)}  ${counts}${slow}`);
@@ -86,7 +91,7 @@ function summary(outcomes: Outcome[], totalMs: number): void {
   console.log(
     `  ${' '.repeat(width + 2)}${seconds(totalMs).padStart(10)}  total; ${failed.length === 0 ? pc.green('every phase passed') : pc.red(`failed: ${failed.map((o) => o.phase.id).join(', ')}`)}`,
   );
-  // The plain closing line of every jest phase together: `tests: N passed, N failed[, N skipped]`.
+  // The plain closing line of every counted phase together: `tests: N passed, N failed[, N skipped]`.
   const ran = outcomes.flatMap((o) => (o.tests ? [o.tests] : []));
   if (ran.length > 0) {
     const sum = (k: 'passed' | 'failed' | 'skipped'): number => ran.reduce((n, t) => n + t[k], 0);
