@@ -5,8 +5,6 @@ schemathesis hooks of `make fuzz` (loaded through SCHEMATHESIS_HOOKS by tools/fu
 case generated as valid just before it is sent. Without them a valid-looking request is refused for
 a reason the document cannot express, and the fuzzer reports the refusal as a wrong one. Cases
 generated as invalid are left untouched, but for the long-poll bound below.
-
-`filter_failure`: the one known kernel defect the run accepts until its fix is merged (PENDING).
 """
 
 import uuid
@@ -95,11 +93,3 @@ def before_call(context, case, kwargs):
     _fresh_idempotency_key(case)
     for rule in RULES.get((case.method.upper(), case.path), []):
         rule(case)
-
-
-@schemathesis.hook
-def filter_failure(context, failure, case, response):
-    # PENDING: a 405 carries no `Allow` header: koa-router puts it on the error it throws, and the
-    # kernel's error middleware (services/kernel/src/errors.ts, `fromHttpError`) drops the error's
-    # headers. The 405 status itself is still checked.
-    return getattr(failure, "failure_reason", None) != "missing_allow_header"

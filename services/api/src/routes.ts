@@ -51,6 +51,9 @@ function hangUpSignal(ctx: Context): AbortSignal {
   return hangUp.signal;
 }
 
+/** The long polls' other answer, documented beside their 200. */
+const stillRunning = { 202: 'Still running after `wait` seconds: `{status: running}`' };
+
 /** 200 with the result when the workflow closed in time; 202 `{status: running}` otherwise. */
 function reply(ctx: Context, result: WorkflowResult): WorkflowResult {
   if (result.status === 'running') ctx.status = 202;
@@ -189,6 +192,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       params: workflowParams,
       query: resultQuery,
       response: resultResponse,
+      otherSuccesses: stillRunning,
       errors: unknownWorkflow,
       handler: async ({ params, query, ctx }) =>
         reply(ctx, await orders.result(params.workflowId, query.wait, hangUpSignal(ctx))),
@@ -283,6 +287,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       params: workflowParams,
       query: resultQuery,
       response: resultResponse,
+      otherSuccesses: stillRunning,
       errors: { 404: 'No such workflow' },
       handler: async ({ params, query, ctx }) =>
         reply(ctx, await workflows.result(params.workflowId, query.wait, hangUpSignal(ctx))),

@@ -217,6 +217,12 @@ describe('standard endpoints', () => {
         }),
       ]),
     );
+    // The long polls document their 202 (still running) beside the 200.
+    for (const path of ['/api/v1/order/{workflowId}/result', '/api/v1/workflows/{workflowId}/result'])
+      expect(Object.keys(doc.paths[path].get.responses)).toEqual(expect.arrayContaining(['200', '202']));
+    // Every body is required but the signals', whose reason is optional.
+    expect(create.requestBody.required).toBe(true);
+    expect(doc.paths['/api/v1/order/{workflowId}/cancel'].post.requestBody.required).toBe(false);
     const listParams = doc.paths['/api/v1/orders'].get.parameters.map((p: { name: string }) => p.name);
     expect(listParams).toEqual(expect.arrayContaining(['status', 'customerId', 'pageToken', 'pageSize']));
   });

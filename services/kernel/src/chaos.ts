@@ -15,8 +15,15 @@ export const transportOutcomes = [
 ] as const;
 export type TransportOutcome = (typeof transportOutcomes)[number];
 
+/**
+ * A profile, operation or outcome name as a chaos document's key: a letter, then letters, digits, `_`
+ * or `-`. (Any string would let `__proto__` through, which the JSON body parser refuses.)
+ */
+const nameSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a name: a letter, then up to 63 letters, digits, _ or -');
 const weightsSchema = z
-  .record(z.string(), z.number().nonnegative().finite())
+  .record(nameSchema, z.number().nonnegative().finite())
   .refine((w) => Object.values(w).some((v) => v > 0), 'at least one weight must be positive');
 const latencySchema = z
   .object({
@@ -42,9 +49,9 @@ export const chaosConfigSchema = z
     timeoutMs: z.number().int().nonnegative().default(30_000),
     retryAfterSeconds: z.number().int().positive().default(1),
     /** Named profiles: per-operation changes to the service's default profile. */
-    profiles: z.record(z.string(), z.record(z.string(), operationOverrideSchema)).default({}),
+    profiles: z.record(nameSchema, z.record(nameSchema, operationOverrideSchema)).default({}),
     /** Per-operation changes applied on top of the active profile. */
-    overrides: z.record(z.string(), operationOverrideSchema).default({}),
+    overrides: z.record(nameSchema, operationOverrideSchema).default({}),
   })
   .strict()
   .meta({ id: 'ChaosConfig' });
@@ -129,9 +136,10 @@ export function createChaos(options: { operations: Record<string, OperationSpec>
   const keyless = new Map<string, number>();
   const served = new Map<string, Map<string, number>>();
 
+  // Own keys only: `constructor` is a valid name, and an object's prototype has one.
   const outcomesOf = (name: string): string[] => [
     ...transportOutcomes,
-    ...Object.keys(operations[name]?.businessErrors ?? {}),
+    ...Object.keys((Object.hasOwn(operations, name) && operations[name]?.businessErrors) || {}),
   ];
 
   /** Validates a raw document against the schema and this service's operations and outcomes. */
@@ -141,7 +149,12 @@ export function createChaos(options: { operations: Record<string, OperationSpec>
     const parsed = chaosConfigSchema.safeParse(raw);
     if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error) };
     const config = parsed.data;
-    const named = config.profile === 'off' || config.profile === 'default' ? {} : config.profiles[config.profile];
+    const named =
+      config.profile === 'off' || config.profile === 'default'
+        ? {}
+        : Object.hasOwn(config.profiles, config.profile)
+          ? config.profiles[config.profile]
+          : undefined;
     if (!named)
       return {
         ok: false,
@@ -156,7 +169,7 @@ export function createChaos(options: { operations: Record<string, OperationSpec>
     ];
     for (const [where, ops] of checks) {
       for (const [name, override] of Object.entries(ops)) {
-        if (!operations[name])
+        if (!Object.hasOwn(operations, name))
           return {
             ok: false,
             error: `${where}: unknown operation "${name}" (have: ${Object.keys(operations).join(', ')})`,

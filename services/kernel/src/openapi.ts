@@ -9,8 +9,14 @@ const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: errorBodySchema } },
 });
 
-/** The OpenAPI 3.1 document of a service, generated from the same zod schemas that validate its routes. */
-export function buildOpenApi(options: { name: string; version?: string }, routes: Route[]) {
+/**
+ * The OpenAPI 3.1 document of a service, generated from the same zod schemas that validate its routes.
+ * `outcomesOf` lists a chaos operation's outcomes, the values `X-Chaos-Outcome` accepts.
+ */
+export function buildOpenApi(
+  options: { name: string; version?: string; outcomesOf?: (operation: string) => string[] },
+  routes: Route[],
+) {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
@@ -24,18 +30,21 @@ export function buildOpenApi(options: { name: string; version?: string }, routes
         .max(255)
         .optional()
         .meta({ description: 'Stripe semantics: a repeat replays the first definitive answer' });
-      headers['X-Chaos-Outcome'] = z
-        .string()
+      const outcomes = options.outcomesOf?.(route.chaos) ?? [];
+      headers['X-Chaos-Outcome'] = (outcomes.length > 0 ? z.enum(outcomes as [string, ...string[]]) : z.string())
         .optional()
         .meta({ description: "Force this request's chaos outcome (when forcing is allowed)" });
     }
+    const success = (description: string): ZodOpenApiResponseObject => ({
+      description,
+      content: { 'application/json': { schema: route.response } },
+    });
     const responses: Record<string, ZodOpenApiResponseObject> = {
-      [String(route.status ?? 200)]: {
-        description: 'Success',
-        content: { 'application/json': { schema: route.response } },
-      },
+      [String(route.status ?? 200)]: success('Success'),
       400: errorResponse('Invalid request'),
     };
+    for (const [status, description] of Object.entries(route.otherSuccesses ?? {}))
+      responses[status] = success(description);
     for (const [status, description] of Object.entries(route.errors ?? {}))
       responses[status] = errorResponse(description);
     if (route.chaos) {
@@ -57,7 +66,13 @@ export function buildOpenApi(options: { name: string; version?: string }, routes
           path: route.params ?? z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))),
         }),
       },
-      ...(route.body && { requestBody: { content: { 'application/json': { schema: route.body } } } }),
+      // A body is required unless its schema accepts none (the parser reads a missing body as `{}`).
+      ...(route.body && {
+        requestBody: {
+          required: !route.body.safeParse(undefined).success,
+          content: { 'application/json': { schema: route.body } },
+        },
+      }),
       responses,
     };
     paths[path] = { ...paths[path], [route.method]: operation };

@@ -46,6 +46,8 @@ export interface RouteDef<
   response: R;
   /** Success status (200 unless given). */
   status?: number;
+  /** Other success statuses the handler may set, with the same response schema, and when. */
+  otherSuccesses?: Record<number, string>;
   /** Documented error statuses and what they mean. */
   errors?: Record<number, string>;
   admin?: boolean;

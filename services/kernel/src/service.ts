@@ -72,7 +72,7 @@ export function createService(options: ServiceOptions): Service {
 
   const router = new Router();
   for (const route of routes) router[route.method](route.path, routeHandler(route, env, pipeline));
-  const openapi = buildOpenApi(options, routes);
+  const openapi = buildOpenApi({ ...options, outcomesOf: wired?.chaos.outcomesOf }, routes);
   const standard = standardRoutes({ name, db, metrics, openapi, ready: options.ready });
   const app = assembleApp({ env, metrics, middleware: options.middleware ?? [], standard, router });
 

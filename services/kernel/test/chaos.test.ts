@@ -165,6 +165,11 @@ describe('createChaos', () => {
       [{ overrides: { release: { weights: { insufficient_funds: 1 } } } }, /unknown outcome "insufficient_funds"/],
       [{ profile: 'mystery' }, /unknown profile "mystery"/],
       [{ profiles: { calm: { nope: {} } }, profile: 'calm' }, /unknown operation "nope"/],
+      // Names an object's prototype has are not operations or profiles.
+      [{ overrides: { constructor: { weights: { success: 1 } } } }, /unknown operation "constructor"/],
+      [{ overrides: { toString: {} } }, /unknown operation "toString"/],
+      [{ profile: 'constructor' }, /unknown profile "constructor"/],
+      [{ overrides: { ' capture': {} } }, /Invalid key in record[\s\S]*overrides/],
       [{ timeoutMs: -1 }, /timeoutMs/],
       [{ overrides: { release: { weights: { success: 0 } } } }, /at least one weight must be positive/],
       [{ surprise: true }, /surprise/],

@@ -26,8 +26,8 @@ interface OpenApi {
     Record<
       string,
       {
-        requestBody?: { content: Record<string, { schema: Schema }> };
-        parameters?: Array<{ in: string; name: string; required?: boolean }>;
+        requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
+        parameters?: Array<{ in: string; name: string; required?: boolean; schema?: Schema & { enum?: string[] } }>;
         responses: Record<string, unknown>;
       }
     >
@@ -132,6 +132,28 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/payment/authorize']!.post!.responses).toHaveProperty('201');
     expect(doc.paths['/payment/authorize']!.post!.responses).toHaveProperty('402');
     expect(doc.components.schemas.Error).toBeDefined();
+  });
+
+  it('marks every request body required, and X-Chaos-Outcome as the operation outcomes', () => {
+    for (const path of ['/payment/authorize', '/payment/capture', '/payment/release', '/payment/refund'])
+      expect(doc.paths[path]!.post!.requestBody!.required).toBe(true);
+    expect(doc.paths['/payment/chaos']!.put!.requestBody!.required).toBe(true);
+    const forced = (path: string) =>
+      doc.paths[path]!.post!.parameters!.find((p) => p.name === 'X-Chaos-Outcome')!.schema!.enum;
+    expect(forced('/payment/authorize')).toEqual(
+      expect.arrayContaining(['success', 'timeout', 'commit_then_timeout', 'insufficient_funds']),
+    );
+    expect(forced('/payment/refund')).toContain('already_refunded');
+    expect(forced('/payment/refund')).not.toContain('insufficient_funds');
+  });
+
+  it('documents chaos config keys as names, which `__proto__` is not', async () => {
+    const config = resolve(doc.paths['/payment/chaos']!.put!.requestBody!.content['application/json']!.schema);
+    const keyPattern = new RegExp(
+      (config.properties!.overrides as { propertyNames: { pattern: string } }).propertyNames.pattern,
+    );
+    expect(keyPattern.test('capture')).toBe(true);
+    expect(keyPattern.test('__proto__')).toBe(false);
   });
 
   it('is generated from the schemas that validate: each documented required field is enforced', async () => {
