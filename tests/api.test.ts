@@ -4,7 +4,7 @@
  * test starts the orders it reads, so each one also runs alone (`npm test -- tests/api.test.ts -t …`).
  */
 import { randomUUID } from 'node:crypto';
-import { getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { customerToken } from '@fake-stripe/api';
 import { CustomerIdKey, OrderIdKey, orderWorkflowId } from '@fake-stripe/worker/definitions';
@@ -41,16 +41,8 @@ const orderPath = (orderId: string, what: string) =>
   `/api/v1/order/${encodeURIComponent(orderWorkflowId(orderId))}/${what}`;
 
 /** Polls `read` until `ok` holds (bounded); search attributes and visibility are eventually consistent. */
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not reached in ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> =>
+  eventually(read, String(ok), { until: ok, timeoutMs, intervalMs: 100 });
 
 const statusOf = (orderId: string) => get(orderPath(orderId, 'status'));
 const awaitingApproval = (orderId: string) =>

@@ -1,4 +1,4 @@
-import { getJson, postJson } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, postJson } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
@@ -51,12 +51,11 @@ describe('a seeded chaos batch of 100 orders', () => {
     expect(results.filter((r) => r.status === 'failed' && r.compensations.length > 0).length).toBeGreaterThan(0);
 
     // Visibility is eventually consistent: poll the audit until it has seen every order.
-    const deadline = Date.now() + 30_000;
-    let audit = (await getJson(`${api.url}/api/v1/audit`)).body;
-    while (audit.checkedOrders < ORDERS && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      audit = (await getJson(`${api.url}/api/v1/audit`)).body;
-    }
+    const audit = await eventually(
+      async () => (await getJson(`${api.url}/api/v1/audit`)).body,
+      `the audit to check all ${ORDERS} orders`,
+      { until: (body) => body.checkedOrders >= ORDERS, timeoutMs: 30_000, intervalMs: 250 },
+    );
     expect(audit.checkedOrders).toBe(ORDERS);
     expect(audit.stuck).toEqual([]);
     expect(audit.violations).toEqual([]);

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { getJson, repoRoot } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, repoRoot } from '@fake-stripe/kernel/testing';
 import type { OrderInput, OrderState } from '@fake-stripe/kernel';
 import {
   approveSignal,
@@ -39,19 +39,8 @@ async function run(input: OrderInput): Promise<OrderState> {
 }
 
 /** Polls the status query until `pred` holds (bounded). */
-async function until(
-  handle: WorkflowHandle,
-  pred: (s: OrderState) => boolean,
-  timeoutMs = 15_000,
-): Promise<OrderState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await handle.query(statusQuery);
-    if (pred(s)) return s;
-    if (Date.now() > deadline) throw new Error(`condition not reached; last status ${s.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (handle: WorkflowHandle, pred: (s: OrderState) => boolean, timeoutMs = 15_000): Promise<OrderState> =>
+  eventually(() => handle.query(statusQuery), String(pred), { until: pred, timeoutMs, intervalMs: 50 });
 
 /**
  * With RECORD_HISTORIES=1, saves a finished run's history as a replay fixture

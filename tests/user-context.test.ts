@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { userContextResultSchema, userContextStrategies } from '@fake-stripe/kernel';
 import type { UserContextResult, UserContextStrategy } from '@fake-stripe/kernel';
-import { getJson, postJson, repoRoot, startInProcess } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, postJson, repoRoot, startInProcess } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { createUserContextService, envSchema as userContextEnv } from '@fake-stripe/user-context';
 import { startPlatform } from './harness.ts';
@@ -63,13 +63,12 @@ async function runUserContext(userId: string, body: Record<string, unknown> = {}
 }
 
 /** How many userContextWorkflow runs the server lists, once it lists at least the ones started here. */
-async function listedRuns(): Promise<number> {
-  for (let i = 0; ; i++) {
-    const { count } = await p.env.client.workflow.count('WorkflowType = "userContextWorkflow"');
-    if (count >= started || i >= 100) return count;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const listedRuns = (): Promise<number> =>
+  eventually(
+    async () => (await p.env.client.workflow.count('WorkflowType = "userContextWorkflow"')).count,
+    `the server to list the ${started} userContextWorkflow runs started here`,
+    { until: (count) => count >= started, timeoutMs: 5_000, intervalMs: 50 },
+  );
 
 /**
  * With RECORD_HISTORIES=1, saves a finished run's history as a replay fixture

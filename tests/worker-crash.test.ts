@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
-import { getJson, repoRoot } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, repoRoot } from '@fake-stripe/kernel/testing';
 import type { OrderState } from '@fake-stripe/kernel';
 import { orderWorkflowId } from '@fake-stripe/worker/definitions';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -65,16 +65,16 @@ describe('worker crash during label creation', () => {
     });
 
     // Wait until the label activity has heartbeated real progress, then kill the worker hard.
-    let progress = 0;
-    const deadline = Date.now() + 20_000;
-    while (progress < 25) {
-      if (Date.now() > deadline) throw new Error('no label heartbeat seen');
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      const label = pending.find((a) => a.activityType?.name === 'createShippingLabel');
-      const payload = label?.heartbeatDetails?.payloads?.[0];
-      if (payload) progress = (defaultPayloadConverter.fromPayload(payload) as { progress: number }).progress;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const progress = await eventually(
+      async () => {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        const label = pending.find((a) => a.activityType?.name === 'createShippingLabel');
+        const payload = label?.heartbeatDetails?.payloads?.[0];
+        return payload ? (defaultPayloadConverter.fromPayload(payload) as { progress: number }).progress : 0;
+      },
+      'a label heartbeat with progress of at least 25',
+      { until: (progress) => progress >= 25, timeoutMs: 20_000, intervalMs: 100 },
+    );
     worker.kill('SIGKILL');
     await new Promise((r) => worker.once('exit', r));
 

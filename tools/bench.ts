@@ -70,20 +70,26 @@ let seq = 0;
 const runId = randomUUID().slice(0, 8);
 const nextKey = (): string => `bench-${runId}-${++seq}`;
 async function load(url: string, seconds: number, progress: boolean): Promise<Result> {
-  const instance = autocannon({
-    url: `${url}/payment/authorize`,
-    method: 'POST',
-    connections: CONNECTIONS,
-    pipelining: 1,
-    duration: seconds,
-    headers: { 'content-type': 'application/json' },
-    body: BODY,
-    requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': nextKey() } }) }],
+  let instance!: Instance;
+  const result = new Promise<Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: `${url}/payment/authorize`,
+        method: 'POST',
+        connections: CONNECTIONS,
+        pipelining: 1,
+        duration: seconds,
+        headers: { 'content-type': 'application/json' },
+        body: BODY,
+        requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': nextKey() } }) }],
+      },
+      (err, r) => (err ? reject(err as Error) : resolve(r)),
+    );
   });
   current = instance;
   if (progress && process.stderr.isTTY) autocannon.track(instance, { renderResultsTable: false });
   try {
-    return await instance;
+    return await result;
   } finally {
     current = undefined;
   }
@@ -108,20 +114,22 @@ interface Measured {
 async function measure(name: string, start: () => Promise<Server>): Promise<Measured> {
   let t = Date.now();
   const server = await start();
-  const idle = rssMb(server.pid);
+  const idle = await rssMb(server.pid);
   say(`${name}: pid ${server.pid} listening at ${server.url} (${Date.now() - t} ms), RSS ${mb(idle)} MB`);
   try {
     t = Date.now();
     const warm = await load(server.url, WARMUP_S, false);
     say(`${name}: warm-up ${WARMUP_S} s done (${warm.requests.total} requests, ${Date.now() - t} ms)`);
     say(`${name}: measuring ${DURATION_S} s, ${CONNECTIONS} connections, pipelining 1`);
-    const [peak, cpu0] = [samplePeakRss(server.pid), cpuSeconds(server.pid)];
+    const [peak, cpu0] = [samplePeakRss(server.pid), await cpuSeconds(server.pid)];
     const r = await load(server.url, DURATION_S, true);
-    const rss = { idle, peak: peak() };
-    const cpu = cpuSeconds(server.pid) - cpu0;
+    const rss = { idle, peak: await peak() };
+    const cpu = (await cpuSeconds(server.pid)) - cpu0;
     const cpuPercent = Math.round((cpu / r.duration) * 100);
     say(`${name}: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, CPU ${cpuPercent} %`);
-    const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]));
+    const statusCodes = Object.fromEntries(
+      Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]),
+    );
     return {
       reqPerSec: r.requests.average,
       requests: r.requests.total,

@@ -117,31 +117,30 @@ async function historyOf(client: Client, workflowId: string): Promise<Phase['his
 
 /** CPU seconds of each process (and this one) at the window's edges. */
 function cpuMeter(pids: () => Record<string, number>) {
-  const read = (): Record<string, number> => {
-    const out: Record<string, number> = {};
-    for (const [name, pid] of Object.entries(pids())) {
-      try {
-        out[name] = cpuSeconds(pid);
-      } catch {
-        // gone: left out
-      }
-    }
+  const read = async (): Promise<Record<string, number>> => {
     const self = process.cpuUsage();
+    const reads = Object.entries(pids()).map(
+      async ([name, pid]) => [name, await cpuSeconds(pid).catch(() => NaN)] as const,
+    );
+    const out: Record<string, number> = {};
+    for (const [name, s] of await Promise.all(reads)) if (!Number.isNaN(s)) out[name] = s; // NaN: gone, left out
     out['bench (load generator)'] = (self.user + self.system) / 1e6;
     return out;
   };
-  let start: Record<string, number> = {};
-  let end: Record<string, number> = {};
+  let start: Promise<Record<string, number>> | undefined;
+  let end: Promise<Record<string, number>> | undefined;
   return {
     onWindow: (edge: 'start' | 'end'): void => {
       if (edge === 'start') start = read();
       else end = read();
     },
-    result(windowS: number, completed: number): Phase['cpu'] {
+    async result(windowS: number, completed: number): Promise<Phase['cpu']> {
+      const none: Record<string, number> = {};
+      const [a, b] = await Promise.all([start ?? none, end ?? none]);
       const cpu: Phase['cpu'] = {};
       let total = 0;
-      for (const [name, s] of Object.entries(end)) {
-        const used = s - (start[name] ?? s);
+      for (const [name, s] of Object.entries(b)) {
+        const used = s - (a[name] ?? s);
         total += used;
         cpu[name] = {
           percent: Math.round((used / windowS) * 100),
@@ -194,7 +193,7 @@ async function measure(
     .map(([type, n]) => `${type} ${n}`)
     .join(', ');
   say(`${name}: history of ${history.workflowId}: ${history.events} events (${top})`);
-  return { ...r, cpu: meter.result(r.windowS, r.completed), history, server: await counters.result(r.completed) };
+  return { ...r, cpu: await meter.result(r.windowS, r.completed), history, server: await counters.result(r.completed) };
 }
 
 /** An order whose items add up to its total: 1 × 19.99 + 2 × 5.25 = 30.49, SKUs rotating over the catalog. */

@@ -1,15 +1,15 @@
 /**
  * Server processes for tools/bench.ts: each writes its output to a log file (as `make up` does, so
  * the benchmark process never reads log lines), is ready when GET /ready answers 200 (whatever the
- * log level), and is sampled for RSS through /proc.
+ * log level), and is sampled for RSS and CPU time with pidusage.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import getPort from 'get-port';
+import pidusage from 'pidusage';
 
 export interface Child {
   name: string;
@@ -32,15 +32,7 @@ export function killAll(): void {
 }
 
 /** A free TCP port on 127.0.0.1 (a server gets it through PORT, so readiness needs no log line). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = (): Promise<number> => getPort({ host: '127.0.0.1' });
 
 const tail = (logFile: string): string => {
   try {
@@ -117,30 +109,29 @@ export async function startServer(
   return { ...child, url };
 }
 
-/** Resident set size of a process in MB (VmRSS of /proc/<pid>/status). */
-export function rssMb(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return kb ? Number(kb) / 1024 : NaN;
+/** Resident set size of a process in MB. */
+export async function rssMb(pid: number): Promise<number> {
+  return (await pidusage(pid)).memory / 1024 / 1024;
 }
 
-/** CPU seconds (user + system) a process has used so far (/proc/<pid>/stat, at 100 ticks a second). */
-export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** CPU seconds (user + system) a process has used so far. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  return (await pidusage(pid)).ctime / 1000;
 }
 
-/** Samples a process's RSS every `everyMs` until the returned function is called; it returns the peak. */
-export function samplePeakRss(pid: number, everyMs = 200): () => number {
-  let peak = rssMb(pid);
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssMb(pid));
-    } catch {
-      // the process is gone: keep the peak so far
-    }
-  }, everyMs);
-  return () => {
+/** Samples a process's RSS every `everyMs` until the returned function is called; it resolves with the peak. */
+export function samplePeakRss(pid: number, everyMs = 200): () => Promise<number> {
+  let peak = 0;
+  const sample = (): Promise<void> =>
+    rssMb(pid).then(
+      (mb) => void (peak = Math.max(peak, mb)),
+      () => undefined, // the process is gone: keep the peak so far
+    );
+  let last = sample();
+  const timer = setInterval(() => (last = sample()), everyMs);
+  return async () => {
     clearInterval(timer);
+    await last;
     return peak;
   };
 }

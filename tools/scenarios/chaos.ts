@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { MultiBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
+import pMap from 'p-map';
 import pc from 'picocolors';
 import { api, describeError, env, ScenarioError } from './api.ts';
 import type { OrderBody, OrderView } from './api.ts';
@@ -43,14 +44,6 @@ function randomOrder(orderId: string, i: number): OrderBody {
   }));
   const cents = items.reduce((sum, it) => sum + Math.round(it.price * 100) * it.quantity, 0);
   return { ...sampleOrder(orderId, `CUST-CHAOS-${String(i % 5).padStart(2, '0')}`), items, totalAmount: cents / 100 };
-}
-
-async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
 
 /** Waits for one order: long-polls its result, and looks at its status to notice compensation_stuck. */
@@ -120,9 +113,8 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
   console.log(pc.dim(`  API ${env.apiUrl}, orders ORD-CHAOS-${run}-1…${count}, waiting up to ${opts.waitSeconds} s`));
   const t0 = Date.now();
   const orders: Tracked[] = [];
-  await pool(
+  await pMap(
     Array.from({ length: count }, (_, i) => i + 1),
-    CREATE_CONCURRENCY,
     async (i) => {
       const orderId = `ORD-CHAOS-${run}-${i}`;
       const created = await api.createOrder(randomOrder(orderId, i));
@@ -130,6 +122,7 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
         throw new ScenarioError(`POST /api/v1/order (${orderId}): ${created.status} ${describeError(created.body)}`);
       orders.push({ orderId, workflowId: (created.body as { workflowId: string }).workflowId, startedAt: Date.now() });
     },
+    { concurrency: CREATE_CONCURRENCY },
   );
   console.log(`  ${pc.dim('started')}  ${count} workflows in ${seconds(Date.now() - t0)}`);
 
@@ -164,12 +157,12 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
   try {
     const connection = await Connection.connect({ address: env.temporalAddress, connectTimeout: 3000 });
     const client = new Client({ connection, namespace: env.temporalNamespace });
-    await pool(
+    await pMap(
       orders.filter((o) => o.end),
-      HISTORY_CONCURRENCY,
       async (o) => {
         histories.set(o.orderId, await readHistory(client, o.workflowId));
       },
+      { concurrency: HISTORY_CONCURRENCY },
     );
     await connection.close();
   } catch (err) {

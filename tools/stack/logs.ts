@@ -2,22 +2,20 @@
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import pc from 'picocolors';
+import { prettyFactory } from 'pino-pretty';
 
 const palette = [pc.cyan, pc.magenta, pc.blue, pc.yellow, pc.green, pc.red];
-/** pino levels, by label (formatters.level) and by number (pino's default). */
-const levels: Record<string, string> = {
-  trace: pc.gray('TRACE'),
-  debug: pc.blue('DEBUG'),
-  info: pc.green('INFO '),
-  warn: pc.yellow('WARN '),
-  error: pc.red('ERROR'),
-  fatal: pc.bgRed('FATAL'),
-};
-const labels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-/** Fields shown elsewhere on the line, the same on every line, or too long to be worth it. */
-const hidden = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'service', 'v']);
-const noisy = new Set(['trace_id', 'span_id']); // still in the file, for finding the trace
-const MAX_FIELDS = 8;
+/**
+ * One line per record: local time, level, message and the other fields as JSON (an `err` adds its
+ * stack below). Hidden: fields the prefix already shows or that are the same on every line, and the
+ * trace ids (still in the file, for finding the trace). A line that is not JSON is printed as is.
+ */
+const pretty = prettyFactory({
+  colorize: pc.isColorSupported,
+  translateTime: 'SYS:HH:MM:ss.l',
+  ignore: 'pid,hostname,service,v,trace_id,span_id',
+  singleLine: true,
+});
 
 /** A function printing one raw log line of `name`, prefixed with its padded, coloured name. */
 export function printer(names: string[]): (name: string, line: string) => void {
@@ -25,38 +23,9 @@ export function printer(names: string[]): (name: string, line: string) => void {
   const prefix = new Map(names.map((n, i) => [n, palette[i % palette.length]!(n.padEnd(width)) + pc.dim(' │ ')]));
   return (name, line) => {
     const head = prefix.get(name) ?? `${name} │ `;
-    console.log(pretty(line).replace(/^/gm, head));
+    console.log(pretty(line).trimEnd().replace(/^/gm, head));
   };
 }
-
-function pretty(line: string): string {
-  let rec: Record<string, unknown>;
-  try {
-    rec = JSON.parse(line) as Record<string, unknown>;
-    if (typeof rec !== 'object' || rec === null || !('msg' in rec || 'level' in rec)) return line;
-  } catch {
-    return line;
-  }
-  const time = typeof rec.time === 'number' || typeof rec.time === 'string' ? rec.time : null;
-  const d = new Date(time ?? NaN);
-  const ms = String(d.getMilliseconds()).padStart(3, '0');
-  const clock = Number.isNaN(d.getTime()) ? '' : `${d.toTimeString().slice(0, 8)}.${ms}`;
-  const label = (typeof rec.level === 'number' && labels[rec.level / 10 - 1]) || text(rec.level);
-  const level = levels[label] ?? label;
-  type Err = { type?: string; message?: string; stack?: string };
-  const err = typeof rec.err === 'object' && rec.err !== null ? (rec.err as Err) : undefined;
-  const fields = Object.entries(rec)
-    .filter(([k]) => !hidden.has(k) && !noisy.has(k) && !(k === 'err' && err))
-    .slice(0, MAX_FIELDS)
-    .map(([k, v]) => pc.dim(`${k}=`) + clip(text(v)));
-  if (err) fields.push(pc.red(`err=${err.type ?? 'Error'}: ${err.message ?? ''}`));
-  const head = [pc.dim(clock), level, text(rec.msg), ...fields].filter(Boolean).join(' ');
-  const stack = err?.stack && (label === 'error' || label === 'fatal') ? err.stack : '';
-  return stack ? `${head}\n${pc.dim(stack.replace(/^/gm, '    '))}` : head;
-}
-
-const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? '' : (JSON.stringify(v) ?? ''));
-const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
 
 /**
  * Calls `onLine` for every complete line appended to `file` after byte `from` (or after its last

@@ -3,6 +3,7 @@
  * what the services recorded, not on what the workflows believe. For every order in a terminal
  * state, money and stock must balance; globally, stock is conserved per SKU.
  */
+import pMap from 'p-map';
 import { z } from 'zod';
 
 // Only the ledger fields the rules read; anything else a domain adds is ignored.
@@ -137,20 +138,6 @@ export function auditStock(items: StockItem[]): Violation[] {
   return violations;
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
-  return results;
-}
-
 export interface AuditDeps {
   /** Orders in a terminal state or compensation_stuck (from visibility). */
   orders: () => Promise<Array<{ orderId: string; status: string }>>;
@@ -168,9 +155,9 @@ export async function runAudit(deps: AuditDeps): Promise<AuditReport> {
   const stuck = orders.filter((o) => o.status === 'compensation_stuck').map((o) => o.orderId);
   const judged = orders.filter((o) => terminal.has(o.status));
   const [perOrder, stock] = await Promise.all([
-    mapLimit(judged, deps.concurrency, async (o) =>
-      auditOrder(o.orderId, o.status as TerminalStatus, await deps.ledgers(o.orderId)),
-    ),
+    pMap(judged, async (o) => auditOrder(o.orderId, o.status as TerminalStatus, await deps.ledgers(o.orderId)), {
+      concurrency: deps.concurrency,
+    }),
     deps.stock(),
   ]);
   const violations = [...perOrder.flat(), ...auditStock(stock)];

@@ -1,5 +1,5 @@
 /** The auditor's rules over hand-made ledgers: one case per rule, each way. */
-import { auditOrder, auditStock, mapLimit, runAudit } from '../src/audit.ts';
+import { auditOrder, auditStock, runAudit } from '../src/audit.ts';
 import type { OrderLedgers } from '../src/audit.ts';
 
 const hold = (status: string, amount = 5998, authorizationId = 'auth_1') => ({ authorizationId, amount, status });
@@ -231,18 +231,26 @@ describe('runAudit', () => {
   });
 });
 
-describe('mapLimit', () => {
-  it('keeps at most `limit` calls in flight and the results in input order', async () => {
+describe('runAudit concurrency', () => {
+  it('keeps at most `concurrency` ledger reads in flight and lists violations in the orders’ order', async () => {
     let inFlight = 0;
     let peak = 0;
-    const results = await mapLimit([5, 1, 4, 2, 3, 0, 6, 2], 3, async (ms) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, ms));
-      inFlight--;
-      return ms * 10;
+    const delays = [5, 1, 4, 2, 3, 0, 6, 2];
+    const report = await runAudit({
+      concurrency: 3,
+      orders: async () => delays.map((_, i) => ({ orderId: `ORD-${i}`, status: 'shipped' })),
+      ledgers: async (orderId) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, delays[Number(orderId.slice(4))]));
+        inFlight--;
+        const ledgers = shipped();
+        ledgers.payment.captures = []; // one violation per order, to see the order they come back in
+        return ledgers;
+      },
+      stock: async () => [],
     });
-    expect(results).toEqual([50, 10, 40, 20, 30, 0, 60, 20]);
+    expect(report.violations.map((v) => v.orderId)).toEqual(delays.map((_, i) => `ORD-${i}`));
     expect(peak).toBe(3);
   });
 });

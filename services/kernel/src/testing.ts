@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { inspect } from 'node:util';
+import pWaitFor from 'p-wait-for';
 import { serviceEnvSchema } from './config.ts';
 import type { z } from 'zod';
 import type { Service } from './service.ts';
@@ -171,4 +173,56 @@ export function sampleOrderRequest(overrides: Record<string, unknown> = {}): Rec
     requiresApproval: false,
     ...overrides,
   };
+}
+
+type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
+export interface PollOptions<T> {
+  /** When the value read is the one waited for; by default when it is truthy. */
+  until?: (value: T) => boolean;
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+/**
+ * Reads `read` every `intervalMs` until its value is the one waited for, and resolves with it. A read
+ * that throws counts as not yet. After `timeoutMs` it fails naming `what` and the last value read.
+ */
+export function eventually<T>(
+  read: () => T | Promise<T>,
+  what: string,
+  options?: PollOptions<T> & { until?: undefined },
+): Promise<Truthy<T>>;
+export function eventually<T>(
+  read: () => T | Promise<T>,
+  what: string,
+  options: PollOptions<T> & { until: (value: T) => boolean },
+): Promise<T>;
+export async function eventually<T>(
+  read: () => T | Promise<T>,
+  what: string,
+  { until = Boolean, timeoutMs = 5_000, intervalMs = 20 }: PollOptions<T> = {},
+): Promise<T> {
+  let last: unknown;
+  return pWaitFor<T>(
+    async () => {
+      try {
+        last = await read();
+      } catch (err) {
+        last = err;
+        return false;
+      }
+      return until(last as T) && pWaitFor.resolveWith(last as T);
+    },
+    {
+      interval: intervalMs,
+      timeout: {
+        milliseconds: timeoutMs,
+        fallback: () => {
+          const seen = inspect(last, { depth: 4, breakLength: Infinity });
+          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${seen})`);
+        },
+      },
+    },
+  );
 }

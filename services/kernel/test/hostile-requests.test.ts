@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { expectError, spawnService, tempDir } from '../src/testing.ts';
+import { eventually, expectError, spawnService, tempDir } from '../src/testing.ts';
 import type { JsonReply, Spawned } from '../src/testing.ts';
 
 interface Target {
@@ -103,22 +103,23 @@ function send(
 }
 
 /** Log lines of the requests with these correlation ids, once each one's request line is written. */
-async function logOf(service: Spawned, ids: string[]): Promise<Array<Record<string, unknown>>> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const entries = service.lines.flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-    const mine = entries.filter((e) => ids.includes(e.correlation_id as string));
-    const logged = new Set(mine.filter((e) => e.msg === 'request').map((e) => e.correlation_id));
-    if (ids.every((id) => logged.has(id))) return mine;
-    if (Date.now() > deadline) throw new Error(`no request line for ${ids.filter((id) => !logged.has(id)).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function logOf(service: Spawned, ids: string[]): Promise<Array<Record<string, unknown>>> {
+  const logged = (mine: Array<Record<string, unknown>>) =>
+    new Set(mine.filter((e) => e.msg === 'request').map((e) => e.correlation_id));
+  return eventually(
+    () =>
+      service.lines
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        })
+        .filter((e) => ids.includes(e.correlation_id as string)),
+    `a request line for each of ${ids.join(', ')}`,
+    { until: (mine) => ids.every((id) => logged(mine).has(id)), timeoutMs: 10_000, intervalMs: 25 },
+  );
 }
 
 /** Sends each request with its own correlation id; returns the replies and the service's log lines of them. */

@@ -139,7 +139,7 @@ describe('payment telemetry', () => {
         return ours.some((s) => s.scope.includes('koa') && s.name.includes('/payment/authorize')) && ours;
       },
       'the koa span of /payment/authorize at the OTLP receiver',
-      10_000,
+      { timeoutMs: 10_000 },
     );
     expect(receiver.exports.filter((e) => !e.contentType.includes('application/json'))).toEqual([]);
 

@@ -6,7 +6,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChaosConfigInput } from '@fake-stripe/kernel';
 import { getJson, postJson, startInProcess, tempDir } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
@@ -132,26 +131,4 @@ export async function startPayment(
   return payment;
 }
 
-/** Polls `probe` every 20 ms until it returns a truthy value; fails after `timeoutMs`. */
-export async function eventually<T>(
-  probe: () => Promise<T> | T,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<Exclude<T, false | 0 | '' | null | undefined>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value as Exclude<T, false | 0 | '' | null | undefined>;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
-    await sleep(20);
-  }
-}
-
-export { expectError } from '@fake-stripe/kernel/testing';
+export { eventually, expectError } from '@fake-stripe/kernel/testing';

@@ -2,7 +2,7 @@
  * The three stand-ins over real HTTP: shapes of the real APIs, the same data for the same input,
  * 400s in the one error shape, the kernel's chaos on GET routes, and the recorded requests.
  */
-import { getJson } from '@fake-stripe/kernel/testing';
+import { eventually, getJson } from '@fake-stripe/kernel/testing';
 import { expectError, startPublicApis } from './support.ts';
 import type { StandIn } from './support.ts';
 
@@ -202,11 +202,13 @@ describe('GET /public-apis/requests', () => {
         signal: AbortSignal.timeout(50),
       }),
     ).rejects.toThrow();
-    let record: { startedAt: number; endedAt: number | null; status: number | null; outcome?: string } | undefined;
-    for (let i = 0; i < 50 && !record?.endedAt; i++) {
-      record = (await get(`/public-apis/requests?correlationId=${id}`)).body.requests[0];
-      if (!record?.endedAt) await new Promise((r) => setTimeout(r, 10));
-    }
+    type Recorded = { startedAt: number; endedAt: number | null; status: number | null; outcome?: string };
+    const record = await eventually(
+      async (): Promise<Recorded | undefined> =>
+        (await get(`/public-apis/requests?correlationId=${id}`)).body.requests[0],
+      `the record of ${id} to end`,
+      { until: (r) => Boolean(r?.endedAt), timeoutMs: 1_000, intervalMs: 10 },
+    );
     expect(record).toMatchObject({ status: null, outcome: 'timeout' });
     // Ended by the hang-up (~50 ms), not by the stand-in's 300 ms timeout.
     expect(record!.endedAt! - record!.startedAt).toBeLessThan(250);

@@ -3,7 +3,7 @@
  * chaos off, exactly the forced failures as null fields (never a 5xx), concurrency proven by the
  * stand-in's recorded start and end times, and bad input as 400s in the one error shape.
  */
-import { createServer } from 'node:net';
+import getPort from 'get-port';
 import { userContextStrategies as strategies } from '@fake-stripe/kernel';
 import type { UserContextSource as SourceName, UserContextStrategy as Strategy } from '@fake-stripe/kernel';
 import { getJson } from '@fake-stripe/kernel/testing';
@@ -190,7 +190,7 @@ describe('concurrency, from the stand-in’s recorded start and end times', () =
 
 describe('upstreams that are down or wrong', () => {
   it('answers 200 with null fields when no upstream answers at all', async () => {
-    const closed = await freePort();
+    const closed = await getPort({ host: '127.0.0.1' }); // a port nothing listens on
     const stack = await startStack({
       env: {
         LOCATION_API_URL: `http://127.0.0.1:${closed}/ipapi`,
@@ -287,12 +287,3 @@ describe('bad input', () => {
     );
   });
 });
-
-/** A port nothing listens on (bound once by the OS, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ChaosConfigInput } from '@fake-stripe/kernel';
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
 import type { RequestRecord } from '@fake-stripe/public-apis';
-import { getJson, startInProcess, tempDir } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, startInProcess, tempDir } from '@fake-stripe/kernel/testing';
 import type { JsonReply } from '@fake-stripe/kernel/testing';
 import { createUserContextService, envSchema } from '../src/main.ts';
 
@@ -63,17 +63,15 @@ export async function startStack(
     publicApisUrl: publicApis.url,
     url: userContext.url,
     userContext: (query, headers = {}) => getJson(`${userContext.url}/api/v1/user-context?${query}`, headers),
-    async recorded(correlationId) {
+    recorded: (correlationId) =>
       // A call user-context gave up on ends on the stand-in when its connection closes: wait for it.
-      for (let i = 0; ; i++) {
-        const res = await getJson(
-          `${publicApis.url}/public-apis/requests?correlationId=${encodeURIComponent(correlationId)}`,
-        );
-        const records = res.body.requests as Recorded[];
-        if (records.every((r) => r.endedAt !== null) || i >= 100) return records;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
+      eventually(
+        async () =>
+          (await getJson(`${publicApis.url}/public-apis/requests?correlationId=${encodeURIComponent(correlationId)}`))
+            .body.requests as Recorded[],
+        `every recorded call of ${correlationId} to end`,
+        { until: (records) => records.every((r) => r.endedAt !== null), timeoutMs: 2_000, intervalMs: 10 },
+      ),
     async close() {
       await userContext.close();
       await publicApis.close();
