@@ -107,3 +107,7 @@ scenario-custom: ## The happy path with your order id (ID=ORD-...)
 .PHONY: fuzz
 fuzz: setup ## schemathesis over every service's /openapi.json, all checks, chaos off (SCHEMATHESIS=, FUZZ_EXAMPLES=, FUZZ_SEED=)
 	node tools/fuzz.ts
+
+.PHONY: images
+images: setup ## Build every service's image on a private Docker engine from a local base (tools/images/; as root)
+	tools/images/build.sh

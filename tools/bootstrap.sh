@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing, one step per tool: Node 24 (into .tools/node when
-# the machine's Node is older), the Temporal CLI and schemathesis (into .tools/bin), and node_modules.
+# the machine's Node is older), the Temporal CLI and schemathesis (into .tools/bin), Debian's docker.io
+# and debootstrap for the image tests (as root), and node_modules.
 # Idempotent: every step skips what is already there. Installed tools live in a per-user cache keyed
 # by tool and version (FAKE_STRIPE_CACHE, default ~/.cache/fake-stripe/<tool>-<version>) and are
 # linked into .tools/, so a fresh clone on the same machine does not rebuild them.
@@ -231,6 +232,30 @@ install_temporal() {
 
 install_schemathesis() { venv_tool schemathesis "$SCHEMATHESIS_VERSION"; }
 
+# The image tests' Docker engine and base-image maker, from Debian's packages (docker.io, debootstrap).
+# Installed as root only, with services kept from starting (policy-rc.d): the engine the tests use is
+# started by tools/images/dockerd.sh with no container network, never the package's default one.
+install_docker() {
+  STEP_VERSION="$(/usr/sbin/dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,)"
+  if [[ -x /usr/sbin/dockerd && -x /usr/bin/docker && -x /usr/sbin/debootstrap ]]; then
+    STATUS=present WHERE="/usr/sbin/dockerd, /usr/sbin/debootstrap"
+    return
+  fi
+  if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    STATUS=missing WHERE="the image tests need Debian's docker.io and debootstrap, installed as root"
+    return
+  fi
+  local policy=/usr/sbin/policy-rc.d
+  local had_policy=false
+  [[ -e $policy ]] && had_policy=true
+  if ! $had_policy; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"; fi
+  run "installing docker.io and debootstrap with apt-get" bash -c \
+    "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io debootstrap"
+  $had_policy || rm -f "$policy"
+  STEP_VERSION="$(/usr/sbin/dockerd --version | awk '{print $3}' | tr -d ,)"
+  STATUS=installed WHERE="/usr/sbin/dockerd, /usr/sbin/debootstrap"
+}
+
 install_node_modules() {
   # npm is a JavaScript program: with .tools/node/bin first on PATH it runs on Node 24.
   need npm "to install the project's packages"
@@ -253,6 +278,7 @@ say "installing what is missing; per-user cache: $(home "$CACHE")"
 step node          "$NODE_VERSION"          "~5 s"                                    install_node
 step temporal      "$TEMPORAL_VERSION"      "~170 s cold, ~20 s with a warm Go cache" install_temporal
 step schemathesis  "$SCHEMATHESIS_VERSION"  "~30 s"                                   install_schemathesis
+step docker        "docker.io"              "~40 s"                                   install_docker
 step node_modules  "npm ci"                 "~30 s"                                   install_node_modules
 
 size="$(du -sh "$CACHE" 2>/dev/null | cut -f1)"
