@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiResponseObject } from 'zod-openapi';
+import { routeSecurity, tokenSchemes } from './auth.ts';
+import type { TokenScheme } from './auth.ts';
+import type { AuthEnv } from './config.ts';
 import { errorBodySchema } from './errors.ts';
 import type { Route } from './route-definition.ts';
 
@@ -9,10 +12,16 @@ const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: errorBodySchema } },
 });
 
-/** The OpenAPI 3.1 document of a service, generated from the same zod schemas that validate its routes. */
-export function buildOpenApi(options: { name: string; version?: string }, routes: Route[]) {
+/**
+ * The OpenAPI 3.1 document of a service, generated from the same zod schemas that validate its routes;
+ * each operation's `security` lists the tokens it accepts in this auth mode.
+ */
+export function buildOpenApi(options: { name: string; version?: string; env: AuthEnv }, routes: Route[]) {
   const paths: ZodOpenApiPathsObject = {};
+  const used = new Set<TokenScheme>();
   for (const route of routes) {
+    const security = routeSecurity(route, options.env);
+    for (const scheme of security) used.add(scheme);
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     const pathParams = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
     const headers: Record<string, z.ZodType> = {
@@ -36,6 +45,10 @@ export function buildOpenApi(options: { name: string; version?: string }, routes
       },
       400: errorResponse('Invalid request'),
     };
+    if (security.length > 0) {
+      responses['401'] ??= errorResponse(`Missing or wrong bearer token (${security.join(' or ')})`);
+      if (security.includes('customer')) responses['403'] ??= errorResponse("The token is not this customer's");
+    }
     for (const [status, description] of Object.entries(route.errors ?? {}))
       responses[status] = errorResponse(description);
     if (route.chaos) {
@@ -49,7 +62,7 @@ export function buildOpenApi(options: { name: string; version?: string }, routes
       summary: route.summary,
       ...(route.description && { description: route.description }),
       tags: route.tags ?? [options.name],
-      ...(route.admin && { security: [{ bearer: [] }] }),
+      ...(security.length > 0 && { security: security.map((scheme) => ({ [scheme]: [] })) }),
       requestParams: {
         header: z.object({ ...headers, ...route.headers?.shape }),
         ...(route.query && { query: route.query as z.ZodObject }),
@@ -73,7 +86,11 @@ export function buildOpenApi(options: { name: string; version?: string }, routes
   return createDocument({
     openapi: '3.1.0',
     info: { title: `fake-stripe ${options.name}`, version: options.version ?? '0.1.0' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: {
+      securitySchemes: Object.fromEntries(
+        [...used].map((scheme) => [scheme, { type: 'http', scheme: 'bearer', description: tokenSchemes[scheme] }]),
+      ),
+    },
     paths,
   });
 }
