@@ -49,16 +49,23 @@ export const testChaos = (labelMs?: number, seed?: string) => ({
   ...(labelMs !== undefined && { overrides: { createLabel: { latency: { baseMs: labelMs, jitterMs: 0 } } } }),
 });
 
+/**
+ * `serviceToken` runs the platform under AUTH=strict: the domain services answer their writes and
+ * ledgers only to it, and the worker and the API send it.
+ */
 export async function startPlatform(
-  options: { labelMs?: number; seed?: string; publicApis?: boolean } = {},
+  options: { labelMs?: number; seed?: string; publicApis?: boolean; serviceToken?: string } = {},
 ): Promise<Platform> {
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   const labelMs = options.labelMs ?? 300;
   const data = tempDir('fake-stripe-saga-');
+  const auth: Record<string, string> = options.serviceToken
+    ? { AUTH: 'strict', SERVICE_TOKEN: options.serviceToken }
+    : {};
   const chaos = (name: string, config: object): Record<string, string> => {
     const file = join(data.dir, `${name}.chaos.json`);
     writeFileSync(file, JSON.stringify(config));
-    return { DATA_DIR: data.dir, CHAOS_FILE: file };
+    return { DATA_DIR: data.dir, CHAOS_FILE: file, ...auth };
   };
   const [env, payment, inventory, shipping, notification, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
@@ -107,6 +114,7 @@ export async function startPlatform(
     INVENTORY_URL: urls.inventory,
     SHIPPING_URL: urls.shipping,
     NOTIFICATION_URL: urls.notification,
+    ...auth,
   };
   const newWorker = ({ labelExpectedMs = labelMs }: { labelExpectedMs?: number } = {}): Promise<Worker> =>
     Worker.create({
@@ -116,10 +124,10 @@ export async function startPlatform(
       maxHeartbeatThrottleInterval: '100 milliseconds',
       activities: {
         ...createActivities({
-          payment: createDomainClient(urls.payment, 2_000),
-          inventory: createDomainClient(urls.inventory, 2_000),
-          shipping: createDomainClient(urls.shipping, 2_000),
-          notification: createDomainClient(urls.notification, 2_000),
+          payment: createDomainClient(urls.payment, 2_000, options.serviceToken),
+          inventory: createDomainClient(urls.inventory, 2_000, options.serviceToken),
+          shipping: createDomainClient(urls.shipping, 2_000, options.serviceToken),
+          notification: createDomainClient(urls.notification, 2_000, options.serviceToken),
           labelExpectedMs,
           labelTimeoutMs: labelMs + 5_000,
           heartbeatIntervalMs: 100,

@@ -3,7 +3,7 @@
  * [--service a,b]. Every service of tools/stack/services.ts runs as its own process group, its
  * output appended to $DATA_DIR/logs/<name>.log and its pid in $DATA_DIR/run/<name>.pid.
  * Env: DATA_DIR (.data), STACK_READY_TIMEOUT (seconds, 30), STACK_STOP_GRACE (seconds, 10), and
- * the services' own variables, passed through (ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET,
+ * the services' own variables, passed through (AUTH, SERVICE_TOKEN, ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET,
  * LOG_LEVEL, ALLOW_CHAOS_FORCING, ...).
  */
 import { execFile, spawn } from 'node:child_process';

@@ -33,9 +33,9 @@ export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {})
   const orders = createOrders(workflows, env.TASK_QUEUE);
 
   const domains = {
-    payment: createDomainClient(env.PAYMENT_URL, env.HTTP_TIMEOUT_MS),
-    inventory: createDomainClient(env.INVENTORY_URL, env.HTTP_TIMEOUT_MS),
-    shipping: createDomainClient(env.SHIPPING_URL, env.HTTP_TIMEOUT_MS),
+    payment: createDomainClient(env.PAYMENT_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
+    inventory: createDomainClient(env.INVENTORY_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
+    shipping: createDomainClient(env.SHIPPING_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
   };
   /** One ledger read for the auditor; an unreadable ledger fails the audit (502), it is not a violation. */
   async function read<S extends z.ZodType>(

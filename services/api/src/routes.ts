@@ -2,7 +2,15 @@ import { badRequest, defineRoute, orderRequestSchema, userContextRequestSchema }
 import { progressQuery } from '@fake-stripe/worker/definitions';
 import type { Route } from '@fake-stripe/kernel';
 import type { Context } from 'koa';
-import { requireManager, requireManagerOrCustomer, requireSomeBearer } from './auth.ts';
+import {
+  requireManager,
+  requireManagerOrCustomer,
+  requireSomeBearer,
+  requireStrictAccess,
+  requireWorkflowAccess,
+  strictManager,
+  strictReaders,
+} from './auth.ts';
 import type { AuditReport } from './audit.ts';
 import type { ApiEnv } from './config.ts';
 import { ORDER_WORKFLOW, USER_CONTEXT_WORKFLOW } from './orders.ts';
@@ -30,7 +38,7 @@ import { heartbeatProgress } from './temporal.ts';
 import type { WorkflowResult, Workflows } from './temporal.ts';
 
 export interface RouteDeps {
-  env: Pick<ApiEnv, 'MANAGER_TOKEN' | 'CUSTOMER_TOKEN_SECRET' | 'ALLOW_CHAOS_FORCING'>;
+  env: Pick<ApiEnv, 'AUTH' | 'MANAGER_TOKEN' | 'CUSTOMER_TOKEN_SECRET' | 'ALLOW_CHAOS_FORCING'>;
   orders: Orders;
   workflows: Workflows;
   audit: () => Promise<AuditReport>;
@@ -61,6 +69,9 @@ function reply(ctx: Context, result: WorkflowResult): WorkflowResult {
 }
 
 export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[] {
+  const readers = strictReaders(env);
+  /** Under AUTH=strict, a workflow's manager or customer only (401 without a token, 403 another's). */
+  const reader = (ctx: Context, workflowId: string) => requireWorkflowAccess(env, ctx, workflows, workflowId);
   const signalled = (workflowId: string, signal: 'approve' | 'reject' | 'cancel') => ({ workflowId, signal });
   return [
     defineRoute({
@@ -72,8 +83,10 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       status: 201,
       body: orderRequestSchema,
       response: startedResponse,
+      security: readers,
       errors: { 409: 'An order with this orderId exists (Location: its status URL)' },
       handler: async ({ body, ctx }) => {
+        requireStrictAccess(env, ctx, body.customerId);
         if (body.faults && !env.ALLOW_CHAOS_FORCING)
           throw badRequest(
             'chaos_forcing_disabled',
@@ -93,6 +106,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       params: workflowParams,
       body: signalBody,
       response: signalResponse,
+      security: ['manager'],
       errors: { ...manager, ...unknownWorkflow, 409: 'The order is not awaiting approval' },
       handler: async ({ params, ctx }) => {
         const by = requireManager(env, ctx);
@@ -110,6 +124,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       params: workflowParams,
       body: signalBody,
       response: signalResponse,
+      security: ['manager'],
       errors: { ...manager, ...unknownWorkflow, 409: 'The order is not awaiting approval' },
       handler: async ({ params, body, ctx }) => {
         const by = requireManager(env, ctx);
@@ -127,6 +142,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       params: workflowParams,
       body: signalBody,
       response: signalResponse,
+      security: ['manager', 'customer'],
       errors: {
         401: "Missing or wrong token (manager's or this order's customer's)",
         ...unknownWorkflow,
@@ -151,6 +167,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       params: workflowParams,
       body: operatorBody,
       response: orderStateSchema,
+      security: ['manager'],
       errors: {
         ...manager,
         ...unknownWorkflow,
@@ -169,8 +186,12 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       tags: ['orders'],
       params: workflowParams,
       response: orderStatusResponse,
+      security: readers,
       errors: unknownWorkflow,
-      handler: ({ params }) => orders.status(params.workflowId),
+      handler: async ({ params, ctx }) => {
+        await reader(ctx, params.workflowId);
+        return orders.status(params.workflowId);
+      },
     }),
     defineRoute({
       method: 'get',
@@ -180,8 +201,12 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       tags: ['orders'],
       params: workflowParams,
       response: progressResponse,
+      security: readers,
       errors: unknownWorkflow,
-      handler: async ({ params }) => ({ progress: await orders.progress(params.workflowId) }),
+      handler: async ({ params, ctx }) => {
+        await reader(ctx, params.workflowId);
+        return { progress: await orders.progress(params.workflowId) };
+      },
     }),
     defineRoute({
       method: 'get',
@@ -193,9 +218,12 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       query: resultQuery,
       response: resultResponse,
       otherSuccesses: stillRunning,
+      security: readers,
       errors: unknownWorkflow,
-      handler: async ({ params, query, ctx }) =>
-        reply(ctx, await orders.result(params.workflowId, query.wait, hangUpSignal(ctx))),
+      handler: async ({ params, query, ctx }) => {
+        await reader(ctx, params.workflowId);
+        return reply(ctx, await orders.result(params.workflowId, query.wait, hangUpSignal(ctx)));
+      },
     }),
     defineRoute({
       method: 'get',
@@ -205,7 +233,12 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       tags: ['orders'],
       query: listOrdersQuery,
       response: listOrdersResponse,
-      handler: ({ query }) => orders.list(query),
+      security: readers,
+      description: "Under AUTH=strict a customer's token lists only that customer's orders (with `customerId`).",
+      handler: ({ query, ctx }) => {
+        requireStrictAccess(env, ctx, query.customerId);
+        return orders.list(query);
+      },
     }),
     defineRoute({
       method: 'post',
@@ -216,8 +249,13 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       status: 201,
       body: paymentWorkflowBody,
       response: startedResponse,
+      security: strictManager(env),
       errors: { 409: 'A payment workflow for this orderId exists' },
-      handler: async ({ body, ctx }) => located(ctx, await orders.startPayment(body)),
+      handler: async ({ body, ctx }) => {
+        // It charges any customerId it is given: under AUTH=strict, a manager's decision.
+        if (env.AUTH === 'strict') requireManager(env, ctx);
+        return located(ctx, await orders.startPayment(body));
+      },
     }),
     defineRoute({
       method: 'post',
@@ -240,8 +278,10 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       tags: ['workflows'],
       params: workflowParams,
       response: workflowStatusResponse,
+      security: readers,
       errors: { 404: 'No such workflow' },
-      handler: async ({ params }) => {
+      handler: async ({ params, ctx }) => {
+        await reader(ctx, params.workflowId);
         const d = await workflows.describe(params.workflowId);
         return {
           workflowId: d.workflowId,
@@ -265,8 +305,10 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       tags: ['workflows'],
       params: workflowParams,
       response: progressResponse,
+      security: readers,
       errors: { 404: 'No such workflow' },
-      handler: async ({ params }) => {
+      handler: async ({ params, ctx }) => {
+        await reader(ctx, params.workflowId);
         const d = await workflows.describe(params.workflowId);
         if (d.type === ORDER_WORKFLOW) return { progress: orders.view(d, await orders.stateOf(d)).progress };
         if (d.type === USER_CONTEXT_WORKFLOW && d.status.name === 'RUNNING')
@@ -288,9 +330,12 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       query: resultQuery,
       response: resultResponse,
       otherSuccesses: stillRunning,
+      security: readers,
       errors: { 404: 'No such workflow' },
-      handler: async ({ params, query, ctx }) =>
-        reply(ctx, await workflows.result(params.workflowId, query.wait, hangUpSignal(ctx))),
+      handler: async ({ params, query, ctx }) => {
+        await reader(ctx, params.workflowId);
+        return reply(ctx, await workflows.result(params.workflowId, query.wait, hangUpSignal(ctx)));
+      },
     }),
     defineRoute({
       method: 'get',
@@ -300,11 +345,12 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       tags: ['workflows'],
       params: workflowParams,
       response: historyResponse,
+      security: readers,
       errors: { 404: 'No such workflow' },
-      handler: async ({ params }) => ({
-        workflowId: params.workflowId,
-        events: await workflows.history(params.workflowId),
-      }),
+      handler: async ({ params, ctx }) => {
+        await reader(ctx, params.workflowId);
+        return { workflowId: params.workflowId, events: await workflows.history(params.workflowId) };
+      },
     }),
     defineRoute({
       method: 'post',
@@ -315,6 +361,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       status: 202,
       params: workflowParams,
       response: cancelResponse,
+      security: ['manager'],
       errors: { ...manager, 404: 'No such workflow', 409: 'The workflow is closed' },
       handler: async ({ params, ctx }) => {
         requireManager(env, ctx);
@@ -329,8 +376,12 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       summary: 'The invariant report (SPEC §9): money and stock balance for every terminal order',
       tags: ['audit'],
       response: auditResponse,
+      security: strictManager(env),
       errors: { 502: 'A domain ledger could not be read' },
-      handler: () => audit(),
+      handler: ({ ctx }) => {
+        requireStrictAccess(env, ctx, undefined);
+        return audit();
+      },
     }),
   ];
 }

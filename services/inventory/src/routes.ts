@@ -74,6 +74,7 @@ export function inventoryRoutes(store: InventoryStore): Route[] {
       operationId: 'getInventoryLedger',
       summary: 'Every reservation of an order (for the auditor)',
       query: orderQuerySchema,
+      service: true,
       response: ledgerSchema,
       handler: ({ query }) => store.ledger(query.orderId),
     }),

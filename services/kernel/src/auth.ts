@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import type { AuthEnv, ServiceEnv } from './config.ts';
 import { AppError } from './errors.ts';
+import type { Route } from './route-definition.ts';
 
 const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -43,4 +45,43 @@ export function requireToken(
     });
   const token = bearerToken(ctx);
   if (!token || !sameSecret(token, configured)) throw unauthorized(`A valid ${role} bearer token is required.`);
+}
+
+export const forbidden = (message: string): AppError =>
+  new AppError({ type: 'invalid_request_error', code: 'forbidden', status: 403, message });
+
+/** The bearer tokens a route may ask for; each is an OpenAPI security scheme of that name. */
+export type TokenScheme = 'admin' | 'service' | 'manager' | 'customer';
+
+export const tokenSchemes: Record<TokenScheme, string> = {
+  admin: 'ADMIN_TOKEN: the chaos and stock administration endpoints.',
+  service: "SERVICE_TOKEN, held only by the worker and the API: a domain service's writes and ledgers (AUTH=strict).",
+  manager: 'MANAGER_TOKEN: approvals, operator actions, cancellations, the payment workflow and every read.',
+  customer:
+    "A customer's token, base64url(HMAC-SHA256(CUSTOMER_TOKEN_SECRET, customerId)): that customer's own orders.",
+};
+
+/**
+ * Whether a route is for the platform's own callers: a domain write (a POST that runs the domain
+ * operation pipeline) unless it says otherwise, or a route that asks for it (a ledger).
+ */
+const isServiceRoute = (route: Route): boolean =>
+  route.service ?? (route.chaos !== undefined && route.method !== 'get');
+
+/**
+ * The tokens a route accepts in this auth mode (any one of them), or none: the admin token for admin
+ * routes, the service token for service routes under AUTH=strict, else what the route declares its
+ * handler checks (the API's manager and customer tokens).
+ */
+export function routeSecurity(route: Route, env: AuthEnv): TokenScheme[] {
+  if (route.admin) return ['admin'];
+  if (env.AUTH === 'strict' && isServiceRoute(route)) return ['service'];
+  return route.security ?? [];
+}
+
+/** The checks the kernel makes itself, before a route's input is parsed: the admin and service tokens. */
+export function requireRouteTokens(route: Route, env: ServiceEnv, ctx: Context): void {
+  const [scheme] = routeSecurity(route, env);
+  if (scheme === 'admin') requireToken(ctx, env.ADMIN_TOKEN, 'admin', 'ADMIN_TOKEN', 'Admin endpoints are');
+  else if (scheme === 'service') requireToken(ctx, env.SERVICE_TOKEN, 'service', 'SERVICE_TOKEN', 'Domain writes are');
 }

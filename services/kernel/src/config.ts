@@ -19,8 +19,30 @@ export const envBool = (fallback: boolean) =>
       .transform((v) => v === 'true' || v === '1'),
   );
 
+/**
+ * Who may call what: `open` (the local default, so the README's curl examples work) lets anyone read
+ * and start; `strict` needs the customer's or a manager's token for the API's reads and starts, and
+ * SERVICE_TOKEN, which only the worker and the API hold, for the domain services' writes and ledgers.
+ */
+export const authModes = ['open', 'strict'] as const;
+export type AuthMode = (typeof authModes)[number];
+
+/** The auth variables: every service and the worker read them. */
+export const authEnvSchema = z.object({
+  AUTH: z.preprocess(blankIsUnset, z.enum(authModes).default('open')),
+  SERVICE_TOKEN: envString(),
+});
+export type AuthEnv = z.infer<typeof authEnvSchema>;
+
+/** A strict platform without a service token could not write at all: a start-up error naming it. */
+export function checkAuthEnv(env: AuthEnv): void {
+  if (env.AUTH === 'strict' && !env.SERVICE_TOKEN)
+    throw new Error('invalid configuration:\n  SERVICE_TOKEN: required when AUTH=strict');
+}
+
 /** Variables every service reads; a service extends this schema with its own. */
 export const serviceEnvSchema = z.object({
+  ...authEnvSchema.shape,
   PORT: envInt(0),
   HOST: z.preprocess(blankIsUnset, z.string().default('0.0.0.0')),
   DATA_DIR: z.preprocess(blankIsUnset, z.string().default('.data')),

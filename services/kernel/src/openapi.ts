@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiResponseObject } from 'zod-openapi';
+import { routeSecurity, tokenSchemes } from './auth.ts';
+import type { TokenScheme } from './auth.ts';
+import type { AuthEnv } from './config.ts';
 import { errorBodySchema } from './errors.ts';
 import type { Route } from './route-definition.ts';
 
@@ -10,15 +13,19 @@ const errorResponse = (description: string) => ({
 });
 
 /**
- * The OpenAPI 3.1 document of a service, generated from the same zod schemas that validate its routes.
- * `outcomesOf` lists a chaos operation's outcomes, the values `X-Chaos-Outcome` accepts.
+ * The OpenAPI 3.1 document of a service, generated from the same zod schemas that validate its routes;
+ * each operation's `security` lists the tokens it accepts in this auth mode, and `outcomesOf` lists a
+ * chaos operation's outcomes, the values `X-Chaos-Outcome` accepts.
  */
 export function buildOpenApi(
-  options: { name: string; version?: string; outcomesOf?: (operation: string) => string[] },
+  options: { name: string; version?: string; env: AuthEnv; outcomesOf?: (operation: string) => string[] },
   routes: Route[],
 ) {
   const paths: ZodOpenApiPathsObject = {};
+  const used = new Set<TokenScheme>();
   for (const route of routes) {
+    const security = routeSecurity(route, options.env);
+    for (const scheme of security) used.add(scheme);
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     const pathParams = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
     const headers: Record<string, z.ZodType> = {
@@ -45,6 +52,10 @@ export function buildOpenApi(
     };
     for (const [status, description] of Object.entries(route.otherSuccesses ?? {}))
       responses[status] = success(description);
+    if (security.length > 0) {
+      responses['401'] ??= errorResponse(`Missing or wrong bearer token (${security.join(' or ')})`);
+      if (security.includes('customer')) responses['403'] ??= errorResponse("The token is not this customer's");
+    }
     for (const [status, description] of Object.entries(route.errors ?? {}))
       responses[status] = errorResponse(description);
     if (route.chaos) {
@@ -58,7 +69,7 @@ export function buildOpenApi(
       summary: route.summary,
       ...(route.description && { description: route.description }),
       tags: route.tags ?? [options.name],
-      ...(route.admin && { security: [{ bearer: [] }] }),
+      ...(security.length > 0 && { security: security.map((scheme) => ({ [scheme]: [] })) }),
       requestParams: {
         header: z.object({ ...headers, ...route.headers?.shape }),
         ...(route.query && { query: route.query as z.ZodObject }),
@@ -88,7 +99,11 @@ export function buildOpenApi(
   return createDocument({
     openapi: '3.1.0',
     info: { title: `fake-stripe ${options.name}`, version: options.version ?? '0.1.0' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: {
+      securitySchemes: Object.fromEntries(
+        [...used].map((scheme) => [scheme, { type: 'http', scheme: 'bearer', description: tokenSchemes[scheme] }]),
+      ),
+    },
     paths,
   });
 }

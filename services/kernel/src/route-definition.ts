@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
+import type { TokenScheme } from './auth.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -50,7 +51,19 @@ export interface RouteDef<
   otherSuccesses?: Record<number, string>;
   /** Documented error statuses and what they mean. */
   errors?: Record<number, string>;
+  /** Needs ADMIN_TOKEN in every auth mode. */
   admin?: boolean;
+  /**
+   * Under AUTH=strict, only holders of SERVICE_TOKEN (the worker and the API) may call it. Defaults to
+   * true for a domain write (a chaos POST), so every domain service gets the rule from the kernel; a
+   * ledger read sets it.
+   */
+  service?: boolean;
+  /**
+   * The tokens the handler itself checks (any one of them), for the OpenAPI document: the API's
+   * manager and customer tokens, whose rules need the resource (whose order it is).
+   */
+  security?: TokenScheme[];
   chaos?: string;
   handler: (input: RouteInput<Out<B>, Out<Q>, Out<H>, Params<P>>) => z.input<R> | Promise<z.input<R>>;
 }

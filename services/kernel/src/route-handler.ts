@@ -1,14 +1,11 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { requireToken } from './auth.ts';
+import { requireRouteTokens } from './auth.ts';
 import type { ServiceEnv } from './config.ts';
 import { runDomainOperation } from './domain-operation.ts';
 import type { Pipeline } from './domain-operation.ts';
 import { validationError } from './errors.ts';
 import type { Route, RouteInput } from './route-definition.ts';
-
-const requireAdmin = (env: ServiceEnv, ctx: Context): void =>
-  requireToken(ctx, env.ADMIN_TOKEN, 'admin', 'ADMIN_TOKEN', 'Admin endpoints are');
 
 function parseWith<S extends z.ZodType>(
   schema: S,
@@ -21,7 +18,7 @@ function parseWith<S extends z.ZodType>(
 }
 
 /**
- * The koa handler of one route: the admin check, then its params, body, query and headers validated
+ * The koa handler of one route: the admin or service token check, then its params, body, query and headers validated
  * by the route's schemas (400 naming the field), then the handler, or the domain operation pipeline
  * for a chaos route of a service that has chaos.
  */
@@ -31,7 +28,7 @@ export function routeHandler(
   pipeline: Pipeline | undefined,
 ): (ctx: Context) => Promise<void> {
   return async (ctx) => {
-    if (route.admin) requireAdmin(env, ctx);
+    requireRouteTokens(route, env, ctx);
     const params = route.params ? parseWith(route.params, ctx.params, 'params') : ctx.params;
     const body = route.body ? parseWith(route.body, ctx.request.body, 'body') : undefined;
     const query = route.query ? parseWith(route.query, ctx.query, 'query') : undefined;

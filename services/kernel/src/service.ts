@@ -8,6 +8,7 @@ import { jsonBody } from './body-parser.ts';
 import type { Chaos, OperationSpec } from './chaos.ts';
 import { chaosRoutes } from './chaos-routes.ts';
 import { wireChaos } from './chaos-wiring.ts';
+import { checkAuthEnv } from './config.ts';
 import type { ServiceEnv } from './config.ts';
 import type { Db } from './db.ts';
 import { openDb } from './db.ts';
@@ -56,6 +57,7 @@ export interface Service {
 /** The koa app of one service, its standard endpoints, and the chaos + idempotency pipeline. */
 export function createService(options: ServiceOptions): Service {
   const { name, prefix, env } = options;
+  checkAuthEnv(env);
   // Without a file (no domain POSTs), idempotency keys and chaos attempts live in memory.
   const db = options.db ?? openDb(':memory:');
   setServiceName(name);

@@ -26,6 +26,7 @@ export function notificationRoutes(store: NotificationStore): Route[] {
       operationId: 'getNotificationLedger',
       summary: 'Every notification of an order',
       query: orderQuerySchema,
+      service: true,
       response: ledgerSchema,
       handler: ({ query }) => store.ledger(query.orderId),
     }),

@@ -111,6 +111,7 @@ export function paymentRoutes(store: PaymentStore): Route[] {
       operationId: 'getPaymentLedger',
       summary: 'Every hold, capture and refund of an order (for the auditor)',
       query: orderQuerySchema,
+      service: true,
       response: ledgerSchema,
       handler: ({ query }) => store.ledger(query.orderId),
     }),

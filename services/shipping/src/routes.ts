@@ -54,6 +54,7 @@ export function shippingRoutes(store: ShippingStore): Route[] {
       operationId: 'getShippingLedger',
       summary: 'Every label of an order (for the auditor)',
       query: orderQuerySchema,
+      service: true,
       response: ledgerSchema,
       handler: ({ query }) => store.ledger(query.orderId),
     }),

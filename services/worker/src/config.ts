@@ -1,8 +1,10 @@
-import { envInt, envString, envText, envUrl as url, loadEnv } from '@fake-stripe/kernel';
+import { authEnvSchema, checkAuthEnv, envInt, envString, envText, envUrl as url, loadEnv } from '@fake-stripe/kernel';
 import { z } from 'zod';
 import { TASK_QUEUE } from './workflows/definitions.ts';
 
 export const envSchema = z.object({
+  /** AUTH is read for its start-up check; SERVICE_TOKEN is sent on every domain call. */
+  ...authEnvSchema.shape,
   TEMPORAL_ADDRESS: envText('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: envText('default'),
   TASK_QUEUE: envText(TASK_QUEUE),
@@ -27,4 +29,8 @@ export const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: envString(),
 });
 export type WorkerEnv = z.infer<typeof envSchema>;
-export const loadWorkerEnv = (): WorkerEnv => loadEnv(envSchema);
+export function loadWorkerEnv(): WorkerEnv {
+  const env = loadEnv(envSchema);
+  checkAuthEnv(env);
+  return env;
+}

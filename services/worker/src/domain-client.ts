@@ -16,9 +16,16 @@ export type DomainClient = ReturnType<typeof createDomainClient>;
 /**
  * A domain service over HTTP with ky. No retries here: Temporal's retry policy owns retrying.
  * ky's HTTPError and TimeoutError are turned into AppError once, here, with the answer's error body.
+ * `serviceToken` (SERVICE_TOKEN) is sent on every call: under AUTH=strict the domains' writes and
+ * ledgers answer only to it.
  */
-export function createDomainClient(baseUrl: string, defaultTimeoutMs: number) {
-  const http = ky.create({ prefix: baseUrl, retry: 0, throwHttpErrors: true });
+export function createDomainClient(baseUrl: string, defaultTimeoutMs: number, serviceToken?: string) {
+  const http = ky.create({
+    prefix: baseUrl,
+    retry: 0,
+    throwHttpErrors: true,
+    ...(serviceToken && { headers: { Authorization: `Bearer ${serviceToken}` } }),
+  });
   async function call<T>(method: 'get' | 'post', path: string, body: unknown, options: CallOptions = {}): Promise<T> {
     const headers: Record<string, string> = { 'X-Correlation-Id': options.correlationId ?? ambientCorrelationId() };
     if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;

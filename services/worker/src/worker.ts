@@ -34,10 +34,10 @@ const pinoForSdk = (): SdkLogger => {
 
 export function activityDeps(env: WorkerEnv): ActivityDeps {
   return {
-    payment: createDomainClient(env.PAYMENT_URL, env.HTTP_TIMEOUT_MS),
-    inventory: createDomainClient(env.INVENTORY_URL, env.HTTP_TIMEOUT_MS),
-    shipping: createDomainClient(env.SHIPPING_URL, env.HTTP_TIMEOUT_MS),
-    notification: createDomainClient(env.NOTIFICATION_URL, env.HTTP_TIMEOUT_MS),
+    payment: createDomainClient(env.PAYMENT_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
+    inventory: createDomainClient(env.INVENTORY_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
+    shipping: createDomainClient(env.SHIPPING_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
+    notification: createDomainClient(env.NOTIFICATION_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
     labelExpectedMs: env.LABEL_EXPECTED_MS,
     labelTimeoutMs: env.LABEL_TIMEOUT_MS,
   };
