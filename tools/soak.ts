@@ -24,7 +24,7 @@ process.env.TEMPORAL_LOG_LEVEL ??= 'ERROR';
 
 const { startPlatform } = await import('../tests/harness.ts');
 const p = await startPlatform({ labelMs: Number(env('SOAK_LABEL_MS', '1000')), seed: env('SOAK_SEED', 'soak-1') });
-let code = 1;
+let code: number;
 try {
   await p.startWorker();
   const api = await p.startApi();
