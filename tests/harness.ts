@@ -63,7 +63,7 @@ export interface Platform {
 }
 
 /** A port of 127.0.0.1 free now, so a restarted service can listen where its callers point. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -3,7 +3,7 @@ import { getJson } from '@fake-stripe/kernel/testing';
 import type { OrderState } from '@fake-stripe/kernel';
 import { orderWorkflowId } from '@fake-stripe/worker/definitions';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { orderInput, startPlatform } from './harness.ts';
+import { freePort, orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 const LABEL_MS = 4_000;
@@ -54,5 +54,25 @@ describe('worker crash during label creation', () => {
     ]);
     const payment = await getJson(`${p.urls.payment}/payment/ledger?orderId=${input.orderId}`);
     expect(payment.body.captures).toHaveLength(1);
+  }, 90_000);
+});
+
+describe('the worker metrics', () => {
+  it('count an order shipped without its e-mail (every attempt failed)', async () => {
+    const port = await freePort();
+    const worker = await p.spawnWorker({ METRICS_PORT: String(port) });
+    const input = orderInput({
+      orderId: `ORD-NOMAIL-${randomUUID().slice(0, 8)}`,
+      faults: { sendNotification: Array.from({ length: 5 }, () => 'timeout') },
+    });
+    const result = (await p.env.client.workflow.execute('orderFulfillmentWorkflow', {
+      args: [input],
+      taskQueue: p.taskQueue,
+      workflowId: orderWorkflowId(input.orderId),
+    })) as OrderState;
+    expect(result).toMatchObject({ status: 'shipped', notificationFailed: true });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^fake_stripe_orders_shipped_without_email_total(\{[^}]*\})? 1$/m);
+    await worker.kill('SIGTERM');
   }, 90_000);
 });
