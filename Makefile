@@ -23,6 +23,8 @@ ID ?=
 # DETACH=1: `make up` returns once the stack is ready. service=a,b: only those services.
 DETACH ?=
 service ?=
+# CRASH_ORDERS=: orders per batch of `make crash-test` (the tests' own default is 30).
+CRASH_ORDERS ?= 100
 # PHASES=lint,unit: only those phases of `make test` (type-check, lint, unit, cross-service, collections).
 PHASES ?=
 # collection=order|workflows|domain: one request collection for `make requests`; env= its environment.
@@ -35,11 +37,12 @@ SCENARIO := node tools/scenarios.ts
 
 .PHONY: help setup up down status logs test lint requests bench clean-data scenarios scenario-happy \
 	scenario-approval scenario-reject scenario-cancel scenario-timeout scenario-compensation \
-	scenario-chaos scenario-custom
+	scenario-chaos scenario-custom soak crash-test
 
 help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
-	@echo '  Variables: DETACH=1 (up), service=<name>[,<name>] (up/down/status/logs), N= (scenario-chaos),'
+	@echo '  Variables: DETACH=1 (up), service=<name>[,<name>] (up/down/status/logs), N= (scenario-chaos, soak),'
+	@echo '    CRASH_ORDERS= (crash-test),'
 	@echo '    ID= (scenario-custom), PHASES=<phase>[,<phase>] (test), collection=order|workflows|domain and'
 	@echo '    env= (requests), API_URL, LOG_LEVEL, AUTH, SERVICE_TOKEN, ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
 
@@ -69,6 +72,12 @@ lint: setup ## Type-check and lint
 
 requests: setup ## Run the request collections (tools/requests/*.http) against the running stack (collection=, env=)
 	@npx httpyac send $(if $(collection),tools/requests/requests$(if $(filter-out workflows,$(collection)),-$(collection)).http,'tools/requests/*.http') --all --env '$(env)' -o short
+
+soak: setup ## N seeded chaos orders (N=20) through a platform on ephemeral ports: progress, scorecard, rate, audit (tools/soak.ts)
+	@node tools/soak.ts --count $(N)
+
+crash-test: setup ## The crash tests larger (CRASH_ORDERS=100): the worker SIGKILLed every 5 s, each domain service restarted mid-batch
+	@CRASH_ORDERS=$(CRASH_ORDERS) npm test -- tests/crash-worker.test.ts tests/crash-services.test.ts
 
 bench: setup ## Run the benchmarks: foundation (HTTP) and orders (Temporal sagas) (tools/bench.ts)
 	node tools/bench.ts

@@ -6,8 +6,15 @@
 import { join } from 'node:path';
 import { orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
-import { repoRoot, sampleOrderRequest, startInProcess, tempDir } from '@fake-stripe/kernel/testing';
-import type { Running } from '@fake-stripe/kernel/testing';
+import {
+  freePort,
+  repoRoot,
+  sampleOrderRequest,
+  spawnService,
+  startInProcess,
+  tempDir,
+} from '@fake-stripe/kernel/testing';
+import type { Running, Spawned } from '@fake-stripe/kernel/testing';
 import { createInventoryService, envSchema as inventoryEnv } from '@fake-stripe/inventory';
 import { createNotificationService } from '@fake-stripe/notification';
 import { createPaymentService } from '@fake-stripe/payment';
@@ -20,7 +27,19 @@ import { createApiService, envSchema as apiEnv } from '@fake-stripe/api';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export type Domain = 'payment' | 'inventory' | 'shipping' | 'notification';
+
+/** A real worker process (`services/worker/src/worker.ts`). */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** SIGKILL by default: a crash, not a drain. Resolves once it exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
 
 export interface Platform {
   env: TestWorkflowEnvironment;
@@ -36,6 +55,15 @@ export interface Platform {
   startWorker(): Promise<Worker>;
   /** The API in-process against this platform (closed by `stop()`); `env` adds to its environment. */
   startApi(env?: Record<string, string>): Promise<Running>;
+  /** The real worker process against this platform (stopped by `stop()` if still running). */
+  spawnWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  /**
+   * With `processes`: SIGKILLs the domain service, waits `downMs`, and starts it again on the same
+   * port, data directory and chaos file, as a crash and restart of the service.
+   */
+  restartService(name: Domain, downMs?: number): Promise<void>;
+  /** Replaces every domain service's live chaos (PUT /{domain}/chaos): the seed's profile, or off. */
+  setChaos(seed?: string): Promise<void>;
   /** Stops the workers and APIs started here, the services and the dev server. */
   stop(): Promise<void>;
 }
@@ -54,7 +82,7 @@ export const testChaos = (labelMs?: number, seed?: string) => ({
  * ledgers only to it, and the worker and the API send it.
  */
 export async function startPlatform(
-  options: { labelMs?: number; seed?: string; publicApis?: boolean; serviceToken?: string } = {},
+  options: { labelMs?: number; seed?: string; publicApis?: boolean; serviceToken?: string; processes?: boolean } = {},
 ): Promise<Platform> {
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   const labelMs = options.labelMs ?? 300;
@@ -67,6 +95,38 @@ export async function startPlatform(
     writeFileSync(file, JSON.stringify(config));
     return { DATA_DIR: data.dir, CHAOS_FILE: file, ...auth };
   };
+  const serviceEnv = (name: Domain): Record<string, string> => ({
+    ...chaos(name, testChaos(name === 'shipping' ? labelMs : undefined, options.seed)),
+    ...(name === 'inventory' && { SEED_STOCK: '100000' }),
+  });
+  const creators = {
+    payment: (o: Record<string, string>) => startInProcess(createPaymentService, o),
+    inventory: (o: Record<string, string>) => startInProcess(createInventoryService, o, inventoryEnv),
+    shipping: (o: Record<string, string>) => startInProcess(createShippingService, o),
+    notification: (o: Record<string, string>) => startInProcess(createNotificationService, o),
+  };
+  // With `processes`, each domain service is a real process on a port chosen here, so it can be
+  // killed and started again where the worker and the API keep calling it.
+  const ports = new Map<Domain, number>();
+  const spawned = new Map<Domain, Spawned>();
+  const spawnDomain = async (name: Domain): Promise<Spawned> => {
+    const child = await spawnService(name, {
+      ...serviceEnv(name),
+      PORT: String(ports.get(name)),
+      ADMIN_TOKEN: 'test-admin-token',
+      LOG_LEVEL: 'info',
+    });
+    spawned.set(name, child);
+    return child;
+  };
+  const startDomain = async (name: Domain): Promise<{ url: string; running?: Running }> => {
+    if (!options.processes) {
+      const running = await creators[name](serviceEnv(name));
+      return { url: running.url, running };
+    }
+    ports.set(name, await freePort());
+    return { url: (await spawnDomain(name)).url };
+  };
   const [env, payment, inventory, shipping, notification, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
@@ -74,14 +134,10 @@ export async function startPlatform(
         searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey],
       },
     }),
-    startInProcess(createPaymentService, chaos('payment', testChaos(undefined, options.seed))),
-    startInProcess(
-      createInventoryService,
-      { ...chaos('inventory', testChaos(undefined, options.seed)), SEED_STOCK: '100000' },
-      inventoryEnv,
-    ),
-    startInProcess(createShippingService, chaos('shipping', testChaos(labelMs, options.seed))),
-    startInProcess(createNotificationService, chaos('notification', testChaos(undefined, options.seed))),
+    startDomain('payment'),
+    startDomain('inventory'),
+    startDomain('shipping'),
+    startDomain('notification'),
     bundleWorkflowCode({
       workflowsPath,
       logger: {
@@ -105,7 +161,10 @@ export async function startPlatform(
     notification: notification.url,
     publicApis: publicApis?.url ?? 'http://127.0.0.1:9',
   };
-  const services = [payment, inventory, shipping, notification, ...(publicApis ? [publicApis] : [])];
+  const services = [
+    ...[payment, inventory, shipping, notification].flatMap((d) => (d.running ? [d.running] : [])),
+    ...(publicApis ? [publicApis] : []),
+  ];
   const taskQueue = `${TASK_QUEUE}-test`;
   const clientEnv = {
     TEMPORAL_ADDRESS: env.address,
@@ -144,6 +203,7 @@ export async function startPlatform(
   const workers: Worker[] = [];
   const running: Array<Promise<void>> = [];
   const apis: Running[] = [];
+  const workerProcesses = new Set<WorkerProcess>();
   return {
     env,
     clientEnv,
@@ -164,11 +224,37 @@ export async function startPlatform(
       apis.push(api);
       return api;
     },
+    spawnWorker: async (extra = {}) => {
+      const w = await spawnWorkerProcess({ ...clientEnv, LABEL_EXPECTED_MS: String(labelMs), ...extra });
+      workerProcesses.add(w);
+      w.child.once('exit', () => workerProcesses.delete(w));
+      return w;
+    },
+    async setChaos(seed) {
+      options = { ...options, seed }; // a restarted service reads its chaos file: write the new one
+      for (const name of ['payment', 'inventory', 'shipping', 'notification'] as const) {
+        const res = await fetch(`${urls[name]}/${name}/chaos`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer test-admin-token' },
+          body: JSON.stringify(testChaos(name === 'shipping' ? labelMs : undefined, seed)),
+        });
+        if (!res.ok) throw new Error(`PUT /${name}/chaos: ${res.status} ${await res.text()}`);
+      }
+    },
+    async restartService(name, downMs = 0) {
+      const child = spawned.get(name);
+      if (!child) throw new Error(`${name} is not a process of this platform (startPlatform({ processes: true }))`);
+      await child.kill('SIGKILL');
+      if (downMs) await new Promise((r) => setTimeout(r, downMs));
+      await spawnDomain(name);
+    },
     async stop() {
       await Promise.all(apis.map((a) => a.close()));
+      await Promise.all([...workerProcesses].map((w) => w.kill()));
       for (const w of workers) w.shutdown();
       await Promise.all(running);
       await Promise.all(services.map((s) => s.close()));
+      await Promise.all([...spawned.values()].map((s) => s.kill('SIGKILL')));
       await env.teardown();
       data.remove();
     },
@@ -178,4 +264,50 @@ export async function startPlatform(
 /** An order workflow input (minor units) from the sample order body; override what a test is about. */
 export function orderInput(overrides: Partial<OrderInput> = {}): OrderInput {
   return { ...orderInputFrom(orderRequestSchema.parse(sampleOrderRequest())), ...overrides };
+}
+
+/**
+ * Starts the real worker process with the telemetry preload and resolves once it polls (its
+ * "worker listening" line). Short client timeouts as in the in-process workers; metrics off unless
+ * `env` gives METRICS_PORT.
+ */
+export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<WorkerProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, 'services/worker/src/worker.ts')],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'info',
+        HTTP_TIMEOUT_MS: '2000',
+        LABEL_TIMEOUT_MS: String(Number(env.LABEL_EXPECTED_MS ?? 300) + 5_000),
+        METRICS_PORT: '0',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('worker did not start'));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code} before listening`));
+    });
+    // Read every line, so a chatty worker never blocks on a full pipe.
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('"worker listening"')) {
+        clearTimeout(timer);
+        resolve({ child, kill });
+      }
+    });
+  });
 }

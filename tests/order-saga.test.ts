@@ -151,8 +151,17 @@ describe('orderFulfillmentWorkflow', () => {
     expect(l.inventory.reservations).toEqual([]);
   });
 
-  it('still ships when the notification fails', async () => {
-    const input = order({ faults: { sendNotification: ['timeout'] } });
+  it('retries a failed e-mail with the same key: the order ships with exactly one e-mail', async () => {
+    const input = order({ faults: { sendNotification: ['timeout', 'server_error'] } });
+    const result = await run(input);
+    expect(result.status).toBe('shipped');
+    expect(result.notificationFailed).toBeUndefined();
+    const l = await ledgers(input.orderId);
+    expect(l.notification.notifications).toEqual([expect.objectContaining({ to: input.customerEmail })]);
+  });
+
+  it('still ships when the e-mail fails on every attempt (5), marked notificationFailed', async () => {
+    const input = order({ faults: { sendNotification: Array.from({ length: 5 }, () => 'timeout') } });
     const result = await run(input);
     expect(result.status).toBe('shipped');
     expect(result.notificationFailed).toBe(true);
@@ -160,7 +169,7 @@ describe('orderFulfillmentWorkflow', () => {
     const l = await ledgers(input.orderId);
     expect(l.notification.notifications).toEqual([]);
     expect(l.shipping.labels).toEqual([expect.objectContaining({ status: 'created' })]);
-  });
+  }, 45_000);
 
   it('retries forced capture timeouts and captures exactly once', async () => {
     const input = order({ faults: { capturePayment: ['timeout', 'server_error'] } });
@@ -217,13 +226,14 @@ describe('orderFulfillmentWorkflow', () => {
           ['releaseInventory', 'released'],
         ],
       ],
-      // The label activity heartbeats, so it is really cancelled: its request is aborted and no label is made.
+      // The label activity heartbeats, so it is really cancelled: its request is aborted, and the label
+      // job it started (which outlives its caller) is cancelled by the compensation before it is made.
       [
         'shipping',
         { createShippingLabel: ['latency'] },
         false,
         [
-          ['cancelLabel', 'nothing_to_do'],
+          ['cancelLabel', 'cancelled'],
           ['refundPayment', 'refunded'],
           ['releaseInventory', 'released'],
         ],
@@ -243,8 +253,8 @@ describe('orderFulfillmentWorkflow', () => {
       expect(net).toBe(0);
       expect(l.payment.authorizations.filter((h: { status: string }) => h.status === 'authorized')).toEqual([]);
       expect(l.inventory.reservations.filter((r: { status: string }) => r.status === 'reserved')).toEqual([]);
-      expect(l.shipping.labels.filter((x: { status: string }) => x.status === 'created')).toEqual([]);
-      if (status === 'shipping') expect(l.shipping.labels).toEqual([]);
+      expect(l.shipping.labels.filter((x: { status: string }) => x.status !== 'cancelled')).toEqual([]);
+      if (status === 'shipping') expect(l.shipping.labels).toEqual([expect.objectContaining({ status: 'cancelled' })]);
     });
 
     it('is too late once the label exists: the order ships', async () => {

@@ -1,9 +1,5 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
-import { eventually, getJson, repoRoot } from '@fake-stripe/kernel/testing';
+import { eventually, freePort, getJson } from '@fake-stripe/kernel/testing';
 import type { OrderState } from '@fake-stripe/kernel';
 import { orderWorkflowId } from '@fake-stripe/worker/definitions';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -20,39 +16,9 @@ afterAll(async () => {
   await p?.stop();
 }, 60_000);
 
-/** The real worker process (`services/worker/src/worker.ts`) against the test platform. */
-function spawnWorker(): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, 'services/worker/src/worker.ts')],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'info',
-        ...p.clientEnv,
-        HTTP_TIMEOUT_MS: '2000',
-        LABEL_EXPECTED_MS: String(LABEL_MS),
-        METRICS_PORT: '0',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('worker did not start')), 30_000);
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('"worker listening"')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-  });
-}
-
 describe('worker crash during label creation', () => {
   it('completes the order after SIGKILL, the label activity resuming from its last heartbeat', async () => {
-    const worker = await spawnWorker();
+    const worker = await p.spawnWorker();
     const input = orderInput({
       orderId: `ORD-CRASH-${randomUUID().slice(0, 8)}`,
       items: [{ sku: 'ITEM-003', quantity: 1, unitAmount: 1500 }],
@@ -75,8 +41,7 @@ describe('worker crash during label creation', () => {
       'a label heartbeat with progress of at least 25',
       { until: (progress) => progress >= 25, timeoutMs: 20_000, intervalMs: 100 },
     );
-    worker.kill('SIGKILL');
-    await new Promise((r) => worker.once('exit', r));
+    await worker.kill('SIGKILL');
 
     // A new worker picks the order up; the label activity times out on heartbeat and retries.
     const replacement = await p.newWorker({ labelExpectedMs: LABEL_MS });
@@ -89,5 +54,25 @@ describe('worker crash during label creation', () => {
     ]);
     const payment = await getJson(`${p.urls.payment}/payment/ledger?orderId=${input.orderId}`);
     expect(payment.body.captures).toHaveLength(1);
+  }, 90_000);
+});
+
+describe('the worker metrics', () => {
+  it('count an order shipped without its e-mail (every attempt failed)', async () => {
+    const port = await freePort();
+    const worker = await p.spawnWorker({ METRICS_PORT: String(port) });
+    const input = orderInput({
+      orderId: `ORD-NOMAIL-${randomUUID().slice(0, 8)}`,
+      faults: { sendNotification: Array.from({ length: 5 }, () => 'timeout') },
+    });
+    const result = (await p.env.client.workflow.execute('orderFulfillmentWorkflow', {
+      args: [input],
+      taskQueue: p.taskQueue,
+      workflowId: orderWorkflowId(input.orderId),
+    })) as OrderState;
+    expect(result).toMatchObject({ status: 'shipped', notificationFailed: true });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^fake_stripe_orders_shipped_without_email_total(\{[^}]*\})? 1$/m);
+    await worker.kill('SIGTERM');
   }, 90_000);
 });

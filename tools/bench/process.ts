@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import getPort from 'get-port';
+import { freePort } from '@fake-stripe/kernel/testing';
 import pidusage from 'pidusage';
 
 export interface Child {
@@ -32,7 +32,6 @@ export function killAll(): void {
 }
 
 /** A free TCP port on 127.0.0.1 (a server gets it through PORT, so readiness needs no log line). */
-export const freePort = (): Promise<number> => getPort({ host: '127.0.0.1' });
 
 const tail = (logFile: string): string => {
   try {

@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { freePort, spawnChild, waitReady } from './process.ts';
+import { freePort } from '@fake-stripe/kernel/testing';
+import { spawnChild, waitReady } from './process.ts';
 import type { Child } from './process.ts';
 
 export interface DevServer extends Child {

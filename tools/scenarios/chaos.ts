@@ -150,6 +150,8 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
   );
   bar.update(tally);
   bars.stop();
+  // Start of the first order to the last one finished: the rate's time, before the history is read.
+  const batchMs = Date.now() - t0;
 
   // Retries and fulfilment times, from Temporal (optional: without it, client-observed times).
   const histories = new Map<string, History>();
@@ -175,7 +177,8 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
   const by = (status: string): number => finished.filter((o) => o.end!.status === status).length;
   const pct = (n: number): string => `${n}`.padStart(4) + pc.dim(` (${Math.round((100 * n) / count)}%)`);
 
-  console.log(`\n${pc.bold('scorecard')} ${pc.dim(`${count} orders in ${seconds(Date.now() - t0)}`)}`);
+  const rate = `${((finished.length + stuck.length) / (batchMs / 1000)).toFixed(2)} orders/s`;
+  console.log(`\n${pc.bold('scorecard')} ${pc.dim(`${count} orders in ${seconds(batchMs)} (${rate})`)}`);
   const outcome = new Table({
     head: ['outcome', 'orders'].map((h) => pc.bold(h)),
     style: { head: [], border: [], compact: true },

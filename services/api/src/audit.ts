@@ -53,7 +53,8 @@ const ids = (xs: Array<Record<string, unknown>>, key: string): string => xs.map(
 /** Holds still authorized (money held, neither captured nor released). */
 const liveHolds = (l: PaymentLedger) => l.authorizations.filter((a) => a.status === 'authorized');
 const activeReservations = (l: InventoryLedger) => l.reservations.filter((r) => r.status === 'reserved');
-const activeLabels = (l: ShippingLedger) => l.labels.filter((x) => x.status === 'created');
+/** Labels not cancelled: made, or still being made (a pending job becomes a label without anyone asking). */
+const activeLabels = (l: ShippingLedger) => l.labels.filter((x) => x.status !== 'cancelled');
 
 /**
  * The rules for one order in a terminal state.

@@ -136,9 +136,11 @@ describe.each(['failed', 'cancelled', 'rejected'] as const)('auditOrder: %s', (s
     ]);
   });
 
-  it('flags a label still active', () => {
+  it('flags a label still active, or a label job still pending', () => {
     const l = compensated();
     l.shipping.labels = [label('created')];
+    expect(rules('ORD-2', status, l)).toEqual(['no_active_label']);
+    l.shipping.labels = [label('pending')];
     expect(rules('ORD-2', status, l)).toEqual(['no_active_label']);
   });
 

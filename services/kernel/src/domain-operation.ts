@@ -227,7 +227,7 @@ async function commit(
   const { key } = claim;
   let committed = false;
   try {
-    if (decision.latencyMs) await sleepUnlessGone(ctx, decision.latencyMs);
+    if (decision.latencyMs && !route.ownsLatency) await sleepUnlessGone(ctx, decision.latencyMs);
     if (callerGone(ctx)) {
       // The caller hung up (e.g. a cancelled activity aborted its request) before the effect: apply
       // nothing and free the key, so what the caller's compensation reads in the ledger stays true.

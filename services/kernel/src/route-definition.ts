@@ -65,6 +65,12 @@ export interface RouteDef<
    */
   security?: TokenScheme[];
   chaos?: string;
+  /**
+   * The route runs its drawn chaos latency itself, as a job that outlives its caller (shipping's
+   * label): the pipeline applies the effect without waiting first, and the handler reads the drawn
+   * time from `ctx.state.chaos.latencyMs`.
+   */
+  ownsLatency?: boolean;
   handler: (input: RouteInput<Out<B>, Out<Q>, Out<H>, Params<P>>) => z.input<R> | Promise<z.input<R>>;
 }
 

@@ -10,12 +10,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { inspect } from 'node:util';
+import getPort from 'get-port';
 import pWaitFor from 'p-wait-for';
 import { serviceEnvSchema } from './config.ts';
 import type { z } from 'zod';
 import type { Service } from './service.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
+
+/** A port of 127.0.0.1 free now (never the same twice in a row), for a process started later. */
+export const freePort = (): Promise<number> => getPort({ host: '127.0.0.1' });
 
 export function tempDir(prefix = 'fake-stripe-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -1,20 +1,22 @@
 import { join } from 'node:path';
 import { createService, envInt, loadEnv, openDb, runService, serviceEnvSchema } from '@fake-stripe/kernel';
 import type { Service } from '@fake-stripe/kernel';
-import { shippingChaos, shippingRoutes } from './routes.ts';
+import { answerWhenReady, shippingChaos, shippingRoutes } from './routes.ts';
 import { createShippingStore } from './store.ts';
 
 export const envSchema = serviceEnvSchema.extend({ PORT: envInt(3013) });
 
 export function createShippingService(env = loadEnv(envSchema)): Service {
   const db = openDb(join(env.DATA_DIR, 'shipping.sqlite'));
+  const store = createShippingStore(db);
   return createService({
     name: 'shipping',
     prefix: '/shipping',
     env,
     db,
-    routes: shippingRoutes(createShippingStore(db)),
+    routes: shippingRoutes(store),
     chaos: shippingChaos,
+    middleware: [answerWhenReady(store)],
   });
 }
 

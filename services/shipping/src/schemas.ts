@@ -15,10 +15,13 @@ export const labelSchema = z
     orderId: z.string(),
     trackingNumber: z.string(),
     carrier: z.string(),
-    status: z.enum(['created', 'cancelled']),
+    status: z.enum(['pending', 'created', 'cancelled']).meta({
+      description: 'pending: the carrier is still making it (until readyAt); created; cancelled',
+    }),
     address: addressSchema,
     items: z.array(lineItemSchema),
-    createdAt: z.string(),
+    createdAt: z.string().meta({ description: 'When the label job started' }),
+    readyAt: z.string().meta({ description: 'When the label is (or was) ready' }),
     cancelledAt: z.string().nullable(),
   })
   .meta({ id: 'Label' });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { transaction } from '@fake-stripe/kernel';
 import type { Db } from '@fake-stripe/kernel';
 import { newTrackingNumber } from './domain.ts';
 import type { Address, Label } from './domain.ts';
@@ -12,39 +13,73 @@ interface Row {
   address: string;
   items: string;
   createdAt: string;
+  readyAt: number;
   cancelledAt: string | null;
 }
-const fromRow = (r: Row): Label => ({
+const fromRow = ({ readyAt, ...r }: Row): Label => ({
   ...r,
   address: JSON.parse(r.address) as Address,
   items: JSON.parse(r.items) as Label['items'],
+  readyAt: new Date(readyAt).toISOString(),
 });
 
-export function createShippingStore(db: Db) {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS labels (
-      label_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, tracking_number TEXT NOT NULL UNIQUE, carrier TEXT NOT NULL,
-      status TEXT NOT NULL CHECK (status IN ('created', 'cancelled')), address TEXT NOT NULL, items TEXT NOT NULL,
-      created_at TEXT NOT NULL, cancelled_at TEXT);
-    CREATE INDEX IF NOT EXISTS labels_order ON labels (order_id);
-  `);
+const LABELS = `
+  CREATE TABLE labels (
+    label_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, tracking_number TEXT NOT NULL UNIQUE, carrier TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'created', 'cancelled')), address TEXT NOT NULL, items TEXT NOT NULL,
+    created_at TEXT NOT NULL, cancelled_at TEXT,
+    ready_at INTEGER NOT NULL); -- epoch ms when a pending label becomes created
+  CREATE INDEX labels_order ON labels (order_id);
+  CREATE INDEX labels_pending ON labels (ready_at) WHERE status = 'pending';
+`;
+
+/** Creates the labels table, or moves a file of the earlier layout (no label jobs) onto this one. */
+function migrate(db: Db): void {
+  const columns = (db.prepare('PRAGMA table_info(labels)').all() as Array<{ name: string }>).map((c) => c.name);
+  if (columns.includes('ready_at')) return;
+  transaction(db, () => {
+    if (columns.length === 0) {
+      db.exec(LABELS);
+      return;
+    }
+    // Its labels were made before they were stored: each was ready when it was created.
+    db.exec(`DROP INDEX IF EXISTS labels_order; ALTER TABLE labels RENAME TO labels_old; ${LABELS}
+      INSERT INTO labels SELECT label_id, order_id, tracking_number, carrier, status, address, items, created_at,
+        cancelled_at, CAST(unixepoch(created_at, 'subsec') * 1000 AS INTEGER) FROM labels_old;
+      DROP TABLE labels_old;`);
+  });
+}
+
+export function createShippingStore(db: Db, now: () => number = Date.now) {
+  migrate(db);
   const cols = `label_id AS labelId, order_id AS orderId, tracking_number AS trackingNumber, carrier, status, address, items,
-    created_at AS createdAt, cancelled_at AS cancelledAt`;
+    created_at AS createdAt, ready_at AS readyAt, cancelled_at AS cancelledAt`;
   const q = {
-    insert: db.prepare("INSERT INTO labels VALUES (?, ?, ?, ?, 'created', ?, ?, ?, NULL)"),
+    insert: db.prepare(
+      `INSERT INTO labels (label_id, order_id, tracking_number, carrier, status, address, items, created_at, ready_at)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+    ),
+    settle: db.prepare("UPDATE labels SET status = 'created' WHERE status = 'pending' AND ready_at <= ?"),
     label: db.prepare(`SELECT ${cols} FROM labels WHERE label_id = ?`),
     labelsOf: db.prepare(`SELECT ${cols} FROM labels WHERE order_id = ? ORDER BY created_at, rowid`),
     cancel: db.prepare(
-      "UPDATE labels SET status = 'cancelled', cancelled_at = ? WHERE label_id = ? AND status = 'created'",
+      "UPDATE labels SET status = 'cancelled', cancelled_at = ? WHERE label_id = ? AND status IN ('pending', 'created')",
     ),
   };
+  /** Pending labels whose time has passed are created: the carrier finished them, watched or not. */
+  const settle = (): void => {
+    q.settle.run(now());
+  };
   const label = (id: string): Label | undefined => {
+    settle();
     const row = q.label.get(id) as Row | undefined;
     return row && fromRow(row);
   };
   return {
-    create(orderId: string, address: Address, items: Label['items']): Label {
+    /** Starts a label job that is ready after `labelMs`; it is kept (durably) whatever its caller does. */
+    create(orderId: string, address: Address, items: Label['items'], labelMs: number): Label {
       const labelId = `lbl_${randomBytes(12).toString('hex')}`;
+      const at = now();
       q.insert.run(
         labelId,
         orderId,
@@ -52,17 +87,22 @@ export function createShippingStore(db: Db) {
         'UPS',
         JSON.stringify(address),
         JSON.stringify(items),
-        new Date().toISOString(),
+        new Date(at).toISOString(),
+        at + labelMs,
       );
       return label(labelId)!;
     },
     label,
-    /** Cancels once; cancelling a cancelled label returns it unchanged. */
+    /** Cancels once, a pending job (it never becomes created) or a label; a cancelled label is returned unchanged. */
     cancel(l: Label): Label {
-      q.cancel.run(new Date().toISOString(), l.labelId);
+      settle();
+      q.cancel.run(new Date(now()).toISOString(), l.labelId);
       return label(l.labelId)!;
     },
-    ledger: (orderId: string) => ({ orderId, labels: (q.labelsOf.all(orderId) as unknown as Row[]).map(fromRow) }),
+    ledger: (orderId: string) => {
+      settle();
+      return { orderId, labels: (q.labelsOf.all(orderId) as unknown as Row[]).map(fromRow) };
+    },
   };
 }
 export type ShippingStore = ReturnType<typeof createShippingStore>;

@@ -179,9 +179,14 @@ export function createActivities(deps: ActivityDeps) {
     // the attempt so a retry is not answered from a stored refusal; the ledger rules (one refund per
     // capture, release and cancel once) are what make a repeat harmless.
 
+    /**
+     * Cancels every label that is not cancelled: made, or a job still pending. A pending job outlives
+     * the label request that a cancel aborted, so it must be stopped here or it becomes a live label;
+     * the service cancels it atomically with its completion, so neither can win a race.
+     */
     async cancelLabel(c: CallContext): Promise<CompensationResult> {
       const { labels } = await shipping.get<{ labels: Label[] }>(`/shipping/ledger${q(c.orderId)}`);
-      const live = labels.filter((l) => l.status === 'created');
+      const live = labels.filter((l) => l.status !== 'cancelled');
       for (const l of live)
         await shipping.post(
           '/shipping/cancel',

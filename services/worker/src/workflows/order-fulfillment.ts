@@ -43,32 +43,42 @@ const DEFAULT_COMPENSATION_WINDOW_MS = 15 * 60 * 1000;
 const waitCancel = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
 // Business declines arrive as non-retryable ApplicationFailures (the activities classify answers).
 
-const payments = proxyActivities<Activities>({
-  ...waitCancel,
-  // Seed: 3 attempts, 30 s. Kept; the per-call client timeout (10 s) is what turns a hung call into a retry.
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2 },
-});
-const stock = proxyActivities<Activities>({
-  ...waitCancel,
-  // Seed: 2 attempts, 30 s. Kept.
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 2, initialInterval: '1 second' },
-});
+/**
+ * Transient faults (connection refused or reset, 5xx, 429, timeouts, a worker that died mid-call) are
+ * retried for a time, not a count: a service restart takes seconds, and an attempt count spent in
+ * one second of backoff ran out while the service was still down. Business answers are
+ * non-retryable and never use this budget.
+ */
+const transientBudget = {
+  // The per-call client timeout (10 s) turns a hung call into a retry; this only catches an attempt
+  // whose worker died, so it is the client timeout plus a margin rather than 30 s.
+  startToCloseTimeout: '15 seconds',
+  scheduleToCloseTimeout: '60 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+} as const;
+
+// Seed: payments 3 attempts (1 s, ×2), inventory 2 attempts (1 s), 30 s each; the counts only ever
+// limited transient retries, so they became the time budget.
+const payments = proxyActivities<Activities>({ ...waitCancel, ...transientBudget });
+const stock = proxyActivities<Activities>({ ...waitCancel, ...transientBudget });
 const labels = proxyActivities<Activities>({
   ...waitCancel,
   // Seed: 5 attempts, 60 s start-to-close. Heartbeat timeout 10 s so a dead worker is noticed in
-  // seconds, not after the full minute; the retry resumes from the last heartbeat.
+  // seconds, not after the full minute. The label job outlives its request at the carrier, so a retry
+  // (same key) only waits for what remains of it; attempts are bounded by time, as above, with room
+  // for the label time itself.
   startToCloseTimeout: '60 seconds',
   heartbeatTimeout: '10 seconds',
-  retry: { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2 },
+  scheduleToCloseTimeout: '3 minutes',
+  retry: transientBudget.retry,
 });
 const notifications = proxyActivities<Activities>({
   ...waitCancel,
-  // Seed: no retry, 10 s. Kept: a notification is non-critical and a retry could double-send
-  // where the provider has no idempotency.
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 1 },
+  // Seed: 1 attempt, 10 s. The notification service honours Idempotency-Key, so a retry never sends
+  // twice: retried like the others, bounded to 5 attempts (~15 s of backoff, longer than a restart),
+  // because the order waits for it and ships without its e-mail after that.
+  ...transientBudget,
+  retry: { ...transientBudget.retry, maximumAttempts: 5 },
 });
 /** Compensations never give up silently: they retry with capped backoff for a long window. */
 const compensationsFor = (windowMs: number) =>
@@ -295,6 +305,14 @@ function recordMetrics(state: OrderState): void {
     'Compensations run, by step and outcome',
   );
   for (const c of state.compensations) compensations.add(1, { step: c.step, outcome: c.outcome });
+  if (state.status === 'shipped' && state.notificationFailed)
+    metricMeter
+      .createCounter(
+        'fake_stripe_orders_shipped_without_email_total',
+        'orders',
+        'Orders shipped whose e-mail could not be sent after its retries',
+      )
+      .add(1);
 }
 
 const isTerminalOrCompensating = (s: OrderStatus): boolean =>
