@@ -13,9 +13,8 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { api, describeError, env, ScenarioError } from './api.ts';
 import type { OrderBody, OrderView } from './api.ts';
-import { sampleOrder } from './orders.ts';
-import { printAudit, seconds, terminal } from './watch.ts';
-import { faultableActivities } from '@fake-stripe/kernel';
+import { printAudit, seconds } from './watch.ts';
+import { faultableActivities, isTerminal, sampleOrder } from '@fake-stripe/kernel';
 
 type Tracked = {
   orderId: string;
@@ -42,7 +41,11 @@ function randomOrder(orderId: string, i: number): OrderBody {
     price: (500 + Math.floor(Math.random() * 9500)) / 100,
   }));
   const cents = items.reduce((sum, it) => sum + Math.round(it.price * 100) * it.quantity, 0);
-  return { ...sampleOrder(orderId, `CUST-CHAOS-${String(i % 5).padStart(2, '0')}`), items, totalAmount: cents / 100 };
+  return sampleOrder(orderId, {
+    customerId: `CUST-CHAOS-${String(i % 5).padStart(2, '0')}`,
+    items,
+    totalAmount: cents / 100,
+  });
 }
 
 async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -61,7 +64,7 @@ async function waitFor(o: Tracked, deadline: number): Promise<void> {
       if (err instanceof ScenarioError && err.setup) throw err;
       return { error: err.message };
     });
-    if ('done' in r && terminal.has(r.done.status)) {
+    if ('done' in r && isTerminal(r.done.status)) {
       o.end = r.done;
       o.observedMs = Date.now() - o.startedAt;
       return;

@@ -1,6 +1,5 @@
-import { AppError, createService, runService } from '@fake-stripe/kernel';
+import { AppError, createDomainClient, createService, runService } from '@fake-stripe/kernel';
 import type { Service } from '@fake-stripe/kernel';
-import { createDomainClient } from '@fake-stripe/worker/domain-client';
 import { Client, Connection } from '@temporalio/client';
 import type { z } from 'zod';
 import {

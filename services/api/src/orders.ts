@@ -11,6 +11,7 @@ import {
   correlationId,
   notFound,
   ipForUser,
+  isTerminalOrCompensating,
   orderInputFrom,
   terminalStatuses,
   toMinor,
@@ -63,9 +64,6 @@ export const visibilityLiteral = (value: string): string => `'${value.replace(/\
 
 /** Orders whose state the auditor judges, and those parked for an operator. */
 const auditedStatuses: readonly OrderStatus[] = [...terminalStatuses, 'compensation_stuck'];
-
-const inFlightOrDone = (s: OrderStatus): boolean =>
-  (terminalStatuses as readonly string[]).includes(s) || s === 'compensating' || s === 'compensation_stuck';
 
 /**
  * Page tokens: Temporal's token, base64url, behind a digest that binds it to the listing's query. The
@@ -278,7 +276,7 @@ export function createOrders(workflows: Workflows, taskQueue: string) {
       const d = await describeOrder(workflowId);
       const by = authorize(d.typedSearchAttributes.get(CustomerIdKey));
       const state = await stateOf(d);
-      if (inFlightOrDone(state.status) || state.completedSteps.includes('ship'))
+      if (isTerminalOrCompensating(state.status) || state.completedSteps.includes('ship'))
         throw conflict(
           'order_not_cancellable',
           `Order ${state.orderId} is ${state.status}${state.completedSteps.includes('ship') ? ' and its label exists' : ''}: too late to cancel.`,

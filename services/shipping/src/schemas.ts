@@ -9,19 +9,4 @@ export const createLabelBody = z
   .meta({ id: 'CreateLabelRequest' });
 export const cancelBody = z.object({ labelId }).strict().meta({ id: 'CancelLabelRequest' });
 
-export const labelSchema = z
-  .object({
-    labelId,
-    orderId: z.string(),
-    trackingNumber: z.string(),
-    carrier: z.string(),
-    status: z.enum(['created', 'cancelled']),
-    address: addressSchema,
-    items: z.array(lineItemSchema),
-    createdAt: z.string(),
-    cancelledAt: z.string().nullable(),
-  })
-  .meta({ id: 'Label' });
-export const ledgerSchema = z
-  .object({ orderId: z.string(), labels: z.array(labelSchema) })
-  .meta({ id: 'ShippingLedger' });
+export { labelSchema, shippingLedgerSchema as ledgerSchema } from '@fake-stripe/kernel';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { logger } from '@fake-stripe/kernel';
+import { createDomainClient, logger } from '@fake-stripe/kernel';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -9,7 +9,6 @@ import { createUserContextActivities } from './activities/user-context.ts';
 import type { ActivityDeps } from './activities/index.ts';
 import { loadWorkerEnv } from './config.ts';
 import type { WorkerEnv } from './config.ts';
-import { createDomainClient } from './domain-client.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 

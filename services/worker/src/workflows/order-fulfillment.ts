@@ -13,6 +13,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { isTerminalOrCompensating } from '@fake-stripe/kernel/contracts';
 import type {
   CompensationStep,
   OperatorAction,
@@ -20,7 +21,8 @@ import type {
   OrderState,
   OrderStatus,
   OrderStep,
-} from '@fake-stripe/kernel';
+  TerminalStatus,
+} from '@fake-stripe/kernel/contracts';
 import type { Activities, CallContext, CompensationResult } from '../activities/index.ts';
 import {
   approveSignal,
@@ -171,7 +173,7 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
     }
   }
 
-  let outcome: 'shipped' | 'failed' | 'cancelled' | 'rejected' = 'shipped';
+  let outcome: TerminalStatus = 'shipped';
   try {
     await main.run(async () => {
       const { authorizationId } = await step('authorize', 'authorizing', () =>
@@ -296,9 +298,6 @@ function recordMetrics(state: OrderState): void {
   );
   for (const c of state.compensations) compensations.add(1, { step: c.step, outcome: c.outcome });
 }
-
-const isTerminalOrCompensating = (s: OrderStatus): boolean =>
-  ['shipped', 'failed', 'cancelled', 'rejected', 'compensating', 'compensation_stuck'].includes(s);
 
 function definitive(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : err;
