@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import { customerToken } from '@fake-stripe/api';
+import { customerToken } from '@fake-stripe/kernel';
 import { CustomerIdKey, OrderIdKey, orderWorkflowId } from '@fake-stripe/worker/definitions';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { orderInput, startPlatform } from './harness.ts';

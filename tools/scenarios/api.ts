@@ -3,7 +3,7 @@
  * returned, not thrown, so a scenario can tell "not yet" (202) and "duplicate" (409) from a failure;
  * a network error or an unexpected status is thrown once, here, as a ScenarioError naming the call.
  */
-import { createHmac } from 'node:crypto';
+import { customerToken as tokenFor } from '@fake-stripe/kernel';
 import type { FaultPlan, OrderRequest, OrderState } from '@fake-stripe/kernel';
 import ky from 'ky';
 
@@ -82,9 +82,8 @@ function expect<T>(reply: Reply<unknown>, ok: number[], what: string): T {
   return reply.body as T;
 }
 
-/** The customer's bearer token: base64url(HMAC-SHA256(CUSTOMER_TOKEN_SECRET, customerId)). */
-export const customerToken = (customerId: string): string =>
-  createHmac('sha256', env.customerTokenSecret).update(customerId).digest('base64url');
+/** The customer's bearer token under this stack's CUSTOMER_TOKEN_SECRET. */
+export const customerToken = (customerId: string): string => tokenFor(env.customerTokenSecret, customerId);
 
 const order = (workflowId: string, rest: string): string => `/api/v1/order/${encodeURIComponent(workflowId)}/${rest}`;
 

@@ -1,14 +1,6 @@
-import { createHmac } from 'node:crypto';
-import { bearerToken, requireToken, sameSecret, unauthorized } from '@fake-stripe/kernel';
+import { bearerToken, customerToken, requireToken, sameSecret, unauthorized } from '@fake-stripe/kernel';
 import type { Context } from 'koa';
 import type { ApiEnv } from './config.ts';
-
-/**
- * A customer's bearer token: base64url(HMAC-SHA256(CUSTOMER_TOKEN_SECRET, customerId)). It lets the
- * customer cancel their own orders; scenarios and tests compute it with this function.
- */
-export const customerToken = (secret: string, customerId: string): string =>
-  createHmac('sha256', secret).update(customerId).digest('base64url');
 
 type Tokens = Pick<ApiEnv, 'MANAGER_TOKEN' | 'CUSTOMER_TOKEN_SECRET'>;
 

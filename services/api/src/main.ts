@@ -15,7 +15,6 @@ import { createOrders } from './orders.ts';
 import { apiRoutes } from './routes.ts';
 import { createWorkflows } from './temporal.ts';
 
-export { customerToken } from './auth.ts';
 export { envSchema };
 
 export interface ApiDeps {

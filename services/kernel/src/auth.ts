@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { AppError } from './errors.ts';
 
@@ -44,3 +44,10 @@ export function requireToken(
   const token = bearerToken(ctx);
   if (!token || !sameSecret(token, configured)) throw unauthorized(`A valid ${role} bearer token is required.`);
 }
+
+/**
+ * A customer's bearer token: base64url(HMAC-SHA256(CUSTOMER_TOKEN_SECRET, customerId)). The API
+ * accepts it for the customer's own orders; scenarios and tests compute it with this function.
+ */
+export const customerToken = (secret: string, customerId: string): string =>
+  createHmac('sha256', secret).update(customerId).digest('base64url');
