@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { customerToken } from '@fake-stripe/kernel';
-import { CustomerIdKey, OrderIdKey, orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { CustomerIdKey, ORDER_WORKFLOW, OrderIdKey, orderWorkflowId } from '@fake-stripe/worker/definitions';
+import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
@@ -483,7 +484,7 @@ describe('GET /api/v1/audit', () => {
       compensationWindowMs: 1_500,
       faults: { releaseAuthorization: Array(20).fill('server_error') },
     });
-    await p.env.client.workflow.start('orderFulfillmentWorkflow', {
+    await p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
       args: [input],
       taskQueue: p.taskQueue,
       workflowId: orderWorkflowId(orderId),

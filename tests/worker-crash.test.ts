@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { getJson, repoRoot } from '@fake-stripe/kernel/testing';
-import type { OrderState } from '@fake-stripe/kernel';
-import { orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { ORDER_WORKFLOW, orderWorkflowId } from '@fake-stripe/worker/definitions';
+import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
@@ -58,7 +58,7 @@ describe('worker crash during label creation', () => {
       items: [{ sku: 'ITEM-003', quantity: 1, unitAmount: 1500 }],
       amount: 1500,
     });
-    const handle = await p.env.client.workflow.start('orderFulfillmentWorkflow', {
+    const handle = await p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
       args: [input],
       taskQueue: p.taskQueue,
       workflowId: orderWorkflowId(input.orderId),
@@ -80,7 +80,7 @@ describe('worker crash during label creation', () => {
 
     // A new worker picks the order up; the label activity times out on heartbeat and retries.
     const replacement = await p.newWorker({ labelExpectedMs: LABEL_MS });
-    const result = (await replacement.runUntil(handle.result())) as OrderState;
+    const result = await replacement.runUntil(handle.result());
     expect(result.status).toBe('shipped');
     expect(result.labelResumedFrom).toBeGreaterThanOrEqual(progress);
     const labels = await getJson(`${p.urls.shipping}/shipping/ledger?orderId=${input.orderId}`);

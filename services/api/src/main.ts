@@ -13,7 +13,8 @@ import { envSchema, loadApiEnv } from './config.ts';
 import type { ApiEnv } from './config.ts';
 import { createOrders } from './orders.ts';
 import { apiRoutes } from './routes.ts';
-import { createWorkflows } from './temporal.ts';
+import { createTemporal } from './temporal.ts';
+import { createWorkflows } from './workflow-admin.ts';
 
 export { envSchema };
 
@@ -27,8 +28,9 @@ export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {})
   // Lazy: the API starts (and answers /health, and /ready with 503) while Temporal is still coming up.
   const connection = deps.client ? undefined : Connection.lazy({ address: env.TEMPORAL_ADDRESS });
   const client = deps.client ?? new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  const workflows = createWorkflows(client, env.TEMPORAL_CALL_TIMEOUT_MS);
-  const orders = createOrders(workflows, env.TASK_QUEUE);
+  const temporal = createTemporal(client, env.TEMPORAL_CALL_TIMEOUT_MS);
+  const workflows = createWorkflows(temporal);
+  const orders = createOrders(temporal, env.TASK_QUEUE);
 
   const domains = {
     payment: createDomainClient(env.PAYMENT_URL, env.HTTP_TIMEOUT_MS),

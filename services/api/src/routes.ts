@@ -1,11 +1,10 @@
 import { badRequest, defineRoute, orderRequestSchema, userContextRequestSchema } from '@fake-stripe/kernel';
-import { progressQuery } from '@fake-stripe/worker/definitions';
+import { ORDER_WORKFLOW, progressQuery, USER_CONTEXT_WORKFLOW } from '@fake-stripe/worker/definitions';
 import type { Route } from '@fake-stripe/kernel';
 import type { Context } from 'koa';
 import { requireManager, requireManagerOrCustomer, requireSomeBearer } from './auth.ts';
 import type { AuditReport } from './audit.ts';
 import type { ApiEnv } from './config.ts';
-import { ORDER_WORKFLOW, USER_CONTEXT_WORKFLOW } from './orders.ts';
 import type { Orders } from './orders.ts';
 import {
   auditResponse,
@@ -27,7 +26,7 @@ import {
   workflowStatusResponse,
 } from './schemas.ts';
 import { heartbeatProgress } from './temporal.ts';
-import type { WorkflowResult, Workflows } from './temporal.ts';
+import type { WorkflowResult, Workflows } from './workflow-admin.ts';
 
 export interface RouteDeps {
   env: Pick<ApiEnv, 'MANAGER_TOKEN' | 'CUSTOMER_TOKEN_SECRET' | 'ALLOW_CHAOS_FORCING'>;

@@ -34,6 +34,14 @@ export const stepWeight: Record<OrderStep, number> = {
 };
 
 export const TASK_QUEUE = 'order-fulfillment';
+/**
+ * Workflow type names, which are the workflow functions' names: clients start by name with the
+ * function's type (`start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, …)`, a type-only import
+ * of `@fake-stripe/worker/workflows`), so arguments and results are typed without loading workflow code.
+ */
+export const ORDER_WORKFLOW = 'orderFulfillmentWorkflow';
+export const PAYMENT_WORKFLOW = 'paymentWorkflow';
+export const USER_CONTEXT_WORKFLOW = 'userContextWorkflow';
 export const orderWorkflowId = (orderId: string): string => `order-fulfillment-${orderId}`;
 export const paymentWorkflowId = (orderId: string): string => `payment-${orderId}`;
 
