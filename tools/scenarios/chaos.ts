@@ -165,8 +165,8 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
   const histories = new Map<string, History>();
   let temporalNote = '';
   try {
-    const connection = await Connection.connect({ address: env.temporalAddress, connectTimeout: 3000 });
-    const client = new Client({ connection, namespace: env.temporalNamespace });
+    const connection = await Connection.connect({ ...env.temporal.connection, connectTimeout: 3000 });
+    const client = new Client({ connection, namespace: env.temporal.namespace });
     await pool(
       orders.filter((o) => o.end),
       HISTORY_CONCURRENCY,
@@ -176,7 +176,7 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
     );
     await connection.close();
   } catch (err) {
-    temporalNote = `no history from Temporal at ${env.temporalAddress} (${(err as Error).message}): times are as observed by this tool, retries unknown`;
+    temporalNote = `no history from Temporal at ${env.temporal.connection.address} (${(err as Error).message}): times are as observed by this tool, retries unknown`;
   }
 
   const finished = orders.filter((o) => o.end);

@@ -19,15 +19,15 @@ import { createWorkflows } from './workflow-admin.ts';
 export { envSchema };
 
 export interface ApiDeps {
-  /** A Temporal client to use instead of connecting to TEMPORAL_ADDRESS (not closed by the service). */
+  /** A Temporal client to use instead of connecting to the configured Temporal (not closed by the service). */
   client?: Client;
 }
 
 /** Wiring: config → Temporal client → domain ledger clients → koa app (no store: nothing durable here). */
 export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {}): Service {
   // Lazy: the API starts (and answers /health, and /ready with 503) while Temporal is still coming up.
-  const connection = deps.client ? undefined : Connection.lazy({ address: env.TEMPORAL_ADDRESS });
-  const client = deps.client ?? new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const connection = deps.client ? undefined : Connection.lazy(env.temporal.connection);
+  const client = deps.client ?? new Client({ connection, namespace: env.temporal.namespace });
   const temporal = createTemporal(client, env.TEMPORAL_CALL_TIMEOUT_MS);
   const workflows = createWorkflows(temporal);
   const orders = createOrders(temporal, env.TASK_QUEUE);

@@ -8,6 +8,7 @@ export * from './domain-client.ts';
 export * from './errors.ts';
 export * from './idempotency.ts';
 export * from './ledgers.ts';
+export * from './local-stack.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './route-definition.ts';

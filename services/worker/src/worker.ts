@@ -46,7 +46,7 @@ export function activityDeps(env: WorkerEnv): ActivityDeps {
 export function workerOptions(env: WorkerEnv, connection: NativeConnection): WorkerOptions {
   return {
     connection,
-    namespace: env.TEMPORAL_NAMESPACE,
+    namespace: env.temporal.namespace,
     taskQueue: env.TASK_QUEUE,
     workflowsPath,
     activities: {
@@ -73,10 +73,10 @@ async function main(): Promise<void> {
       telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${env.METRICS_PORT}` } } },
     }),
   });
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(env.temporal.connection);
   const worker = await Worker.create(workerOptions(env, connection));
   logger.info(
-    { taskQueue: env.TASK_QUEUE, temporal: env.TEMPORAL_ADDRESS, metricsPort: env.METRICS_PORT },
+    { taskQueue: env.TASK_QUEUE, temporal: env.temporal.connection.address, metricsPort: env.METRICS_PORT },
     'worker listening',
   );
   await worker.run(); // SIGINT/SIGTERM make the SDK drain and stop
