@@ -6,17 +6,12 @@ SHELL := bash
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 export PATH := $(ROOT)/.tools/node/bin:$(ROOT)/.tools/bin:$(PATH)
 
-# Local defaults for the services; override on the command line or in the environment.
-ADMIN_TOKEN ?= dev-admin-token
-MANAGER_TOKEN ?= dev-manager-token
-CUSTOMER_TOKEN_SECRET ?= dev-customer-secret
-ALLOW_CHAOS_FORCING ?= true
+# The services' tokens and switches (ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET,
+# ALLOW_CHAOS_FORCING) and the scenarios' API_URL pass through from the command line or the
+# environment; their local defaults live once, in tools/stack/services.ts (localDefaults) and the
+# kernel's local-stack.ts (ports).
 LOG_LEVEL ?= info
-export ADMIN_TOKEN MANAGER_TOKEN CUSTOMER_TOKEN_SECRET ALLOW_CHAOS_FORCING LOG_LEVEL
-
-# Scenarios drive the stack through the REST API at API_URL (a port-forward works too).
-API_URL ?= http://127.0.0.1:3002
-export API_URL
+export LOG_LEVEL
 N ?= 20
 ID ?=
 

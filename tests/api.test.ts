@@ -6,8 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { eventually, getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import { customerToken } from '@fake-stripe/api';
-import { CustomerIdKey, OrderIdKey, orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { customerToken } from '@fake-stripe/kernel';
+import { CustomerIdKey, ORDER_WORKFLOW, OrderIdKey, orderWorkflowId } from '@fake-stripe/worker/definitions';
+import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
@@ -475,7 +476,7 @@ describe('GET /api/v1/audit', () => {
       compensationWindowMs: 1_500,
       faults: { releaseAuthorization: Array(20).fill('server_error') },
     });
-    await p.env.client.workflow.start('orderFulfillmentWorkflow', {
+    await p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
       args: [input],
       taskQueue: p.taskQueue,
       workflowId: orderWorkflowId(orderId),

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { getJson, postJson, repoRoot, sampleOrderRequest, tempDir } from '@fake-stripe/kernel/testing';
 import type { JsonReply, Running } from '@fake-stripe/kernel/testing';
-import { customerToken } from '@fake-stripe/api';
+import { customerToken } from '@fake-stripe/kernel';
 import { orderWorkflowId, paymentWorkflowId } from '@fake-stripe/worker/definitions';
 import { startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';

@@ -4,10 +4,10 @@
  * must never have twice.
  */
 import { eventually, getJson, postJson } from '@fake-stripe/kernel/testing';
+import { orderStateSchema } from '@fake-stripe/kernel';
 import type { OrderState } from '@fake-stripe/kernel';
+import { orderWorkflowId } from '@fake-stripe/worker/definitions';
 import type { Platform } from './harness.ts';
-
-export const TERMINAL = new Set(['shipped', 'failed', 'cancelled', 'rejected']);
 
 /** Order `i` of a batch: the same body for the same `i`, lines and amounts varying with it. */
 export function batchOrder(orderId: string, i: number): Record<string, unknown> {
@@ -46,22 +46,29 @@ export async function startBatch(apiUrl: string, prefix: string, count: number, 
  * Each order's final state, or (past the deadline, or parked in compensation_stuck) its state as it
  * is then, so a test can list what did not finish.
  */
-export async function waitForOrders(apiUrl: string, orderIds: string[], timeoutMs: number): Promise<OrderState[]> {
+/** An order the API could not answer for by the deadline. */
+export type Unanswered = Omit<Partial<OrderState>, 'status'> & { orderId: string; status: 'unknown' };
+
+export async function waitForOrders(
+  apiUrl: string,
+  orderIds: string[],
+  timeoutMs: number,
+): Promise<Array<OrderState | Unanswered>> {
   const deadline = Date.now() + timeoutMs;
   return Promise.all(
     orderIds.map(async (orderId) => {
-      const workflowId = `order-fulfillment-${orderId}`;
+      const workflowId = orderWorkflowId(orderId);
       for (;;) {
         const left = Math.floor((deadline - Date.now()) / 1000);
         const res =
           left >= 1
             ? await getJson(`${apiUrl}/api/v1/order/${workflowId}/result?wait=${Math.min(left, 20)}`).catch(() => null)
             : null;
-        if (res?.status === 200 && res.body.result) return res.body.result as OrderState;
+        if (res?.status === 200 && res.body.result) return orderStateSchema.parse(res.body.result);
         const now = await getJson(`${apiUrl}/api/v1/order/${workflowId}/status`).catch(() => null);
-        const state = now?.status === 200 ? (now.body as OrderState) : undefined;
+        const state = now?.status === 200 ? orderStateSchema.parse(now.body) : undefined;
         if (left < 1 || state?.status === 'compensation_stuck')
-          return state ?? ({ orderId, status: 'unknown' } as unknown as OrderState);
+          return state ?? ({ orderId, status: 'unknown' } as const);
         // The long poll waited already, unless the API failed at once.
         if (res?.status !== 202) await new Promise((r) => setTimeout(r, 500));
       }

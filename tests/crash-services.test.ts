@@ -1,3 +1,4 @@
+import { isTerminal } from '@fake-stripe/kernel';
 /**
  * Each domain service SIGKILLed and started again (same port, same SQLite file) while orders run
  * through it: a restart takes seconds, and the saga retries transient faults (connection refused,
@@ -6,7 +7,7 @@
  */
 import { postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import { auditOnceSeen, duplicatesOf, startBatch, TERMINAL, waitForOrders } from './batch.ts';
+import { auditOnceSeen, duplicatesOf, startBatch, waitForOrders } from './batch.ts';
 import { startPlatform } from './harness.ts';
 import type { Domain, Platform } from './harness.ts';
 
@@ -58,7 +59,7 @@ describe.each([
       const results = await waitForOrders(api.url, ids, WAIT_MS);
       expect(restarts).toHaveLength(4);
 
-      expect(results.filter((r) => !TERMINAL.has(r.status)).map((r) => `${r.orderId}: ${r.status}`)).toEqual([]);
+      expect(results.filter((r) => !isTerminal(r.status)).map((r) => `${r.orderId}: ${r.status}`)).toEqual([]);
       if (seed) expect(results.some((r) => r.status === 'shipped')).toBe(true);
       else expect(results.filter((r) => r.status !== 'shipped').map((r) => [r.orderId, r.failure])).toEqual([]);
       expect(await duplicatesOf(p.urls, ids)).toEqual([]);

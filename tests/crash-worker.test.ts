@@ -1,3 +1,4 @@
+import { isTerminal } from '@fake-stripe/kernel';
 /**
  * The worker SIGKILLed every few seconds through a batch of orders (the real worker process, a new
  * one started after each kill), with a label time longer than a worker lives: labels are jobs at
@@ -5,7 +6,7 @@
  * CRASH_ORDERS and CRASH_KILL_EVERY_MS size it (`make crash-test` runs it larger).
  */
 import type { Running } from '@fake-stripe/kernel/testing';
-import { auditOnceSeen, duplicatesOf, startBatch, TERMINAL, waitForOrders } from './batch.ts';
+import { auditOnceSeen, duplicatesOf, startBatch, waitForOrders } from './batch.ts';
 import { startPlatform } from './harness.ts';
 import type { Platform, WorkerProcess } from './harness.ts';
 
@@ -64,7 +65,7 @@ describe.each([
       const kills = await loop.stop();
       expect(kills).toBeGreaterThanOrEqual(1);
 
-      expect(results.filter((r) => !TERMINAL.has(r.status)).map((r) => `${r.orderId}: ${r.status}`)).toEqual([]);
+      expect(results.filter((r) => !isTerminal(r.status)).map((r) => `${r.orderId}: ${r.status}`)).toEqual([]);
       if (seed) expect(results.some((r) => r.status === 'shipped')).toBe(true);
       else expect(results.filter((r) => r.status !== 'shipped').map((r) => [r.orderId, r.failure])).toEqual([]);
       // The kills really hit labels: some label outlived its worker and its retry resumed it.

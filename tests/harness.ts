@@ -4,7 +4,7 @@
  * dir, and a worker running the real workflows and activities against them.
  */
 import { join } from 'node:path';
-import { orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
+import { createDomainClient, orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
 import {
   freePort,
@@ -20,7 +20,7 @@ import { createNotificationService } from '@fake-stripe/notification';
 import { createPaymentService } from '@fake-stripe/payment';
 import { createShippingService } from '@fake-stripe/shipping';
 import { CustomerIdKey, OrderIdKey, OrderStatusKey, TotalAmountKey, TASK_QUEUE } from '@fake-stripe/worker/definitions';
-import { createActivities, createDomainClient, createUserContextActivities, workflowsPath } from '@fake-stripe/worker';
+import { createActivities, createUserContextActivities, workflowsPath } from '@fake-stripe/worker';
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import { createApiService, envSchema as apiEnv } from '@fake-stripe/api';

@@ -7,10 +7,12 @@ import {
   approveSignal,
   cancelSignal,
   operatorUpdate,
+  ORDER_WORKFLOW,
   orderWorkflowId,
   rejectSignal,
   statusQuery,
 } from '@fake-stripe/worker/definitions';
+import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import type { WorkflowHandle } from '@temporalio/client';
 import { orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
@@ -26,8 +28,10 @@ afterAll(() => p?.stop(), 60_000);
 const order = (overrides: Partial<OrderInput> = {}): OrderInput =>
   orderInput({ compensationWindowMs: 3_000, ...overrides });
 
-async function start(input: OrderInput): Promise<WorkflowHandle> {
-  return p.env.client.workflow.start('orderFulfillmentWorkflow', {
+type OrderHandle = WorkflowHandle<typeof orderFulfillmentWorkflow>;
+
+async function start(input: OrderInput): Promise<OrderHandle> {
+  return p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
     args: [input],
     taskQueue: p.taskQueue,
     workflowId: orderWorkflowId(input.orderId),
@@ -35,11 +39,11 @@ async function start(input: OrderInput): Promise<WorkflowHandle> {
 }
 
 async function run(input: OrderInput): Promise<OrderState> {
-  return (await start(input)).result() as Promise<OrderState>;
+  return (await start(input)).result();
 }
 
 /** Polls the status query until `pred` holds (bounded). */
-const until = (handle: WorkflowHandle, pred: (s: OrderState) => boolean, timeoutMs = 15_000): Promise<OrderState> =>
+const until = (handle: OrderHandle, pred: (s: OrderState) => boolean, timeoutMs = 15_000): Promise<OrderState> =>
   eventually(() => handle.query(statusQuery), String(pred), { until: pred, timeoutMs, intervalMs: 50 });
 
 /**
@@ -109,7 +113,7 @@ describe('orderFulfillmentWorkflow', () => {
     const handle = await start(input);
     await until(handle, (s) => s.status === 'awaiting_approval');
     await handle.signal(approveSignal, { by: 'manager-1' });
-    const result = (await handle.result()) as OrderState;
+    const result = await handle.result();
     expect(result.status).toBe('shipped');
     expect(result.approval).toEqual({ approved: true, by: 'manager-1' });
     await record(input, 'order-approved');
@@ -121,7 +125,7 @@ describe('orderFulfillmentWorkflow', () => {
     const handle = await start(input);
     await until(handle, (s) => s.status === 'awaiting_approval');
     await handle.signal(rejectSignal, { by: 'manager-2', reason: 'suspicious' });
-    const result = (await handle.result()) as OrderState;
+    const result = await handle.result();
     expect(result.status).toBe('rejected');
     expect(steps(result)).toEqual([['releaseAuthorization', 'released']]);
     const l = await ledgers(input.orderId);
@@ -243,7 +247,7 @@ describe('orderFulfillmentWorkflow', () => {
       const handle = await start(input);
       await until(handle, (s) => s.status === status);
       await handle.signal(cancelSignal, { by: 'CUST-001', reason: 'changed my mind' });
-      const result = (await handle.result()) as OrderState;
+      const result = await handle.result();
       expect(result.status).toBe('cancelled');
       expect(steps(result)).toEqual(expected);
       const l = await ledgers(input.orderId);
@@ -262,7 +266,7 @@ describe('orderFulfillmentWorkflow', () => {
       const handle = await start(input);
       await until(handle, (s) => s.status === 'notifying');
       await handle.signal(cancelSignal, { by: 'CUST-001' });
-      const result = (await handle.result()) as OrderState;
+      const result = await handle.result();
       expect(result.status).toBe('shipped');
       expect(result.compensations).toEqual([]);
     });
@@ -283,7 +287,7 @@ describe('orderFulfillmentWorkflow', () => {
     // The retry fails again (the plan forces 20 failures); the operator then resolves it by hand.
     await until(handle, (s) => s.status === 'compensation_stuck', 20_000);
     await handle.executeUpdate(operatorUpdate, { args: [{ action: 'resolve', note: 'refunded by phone' }] });
-    const result = (await handle.result()) as OrderState;
+    const result = await handle.result();
     expect(result.status).toBe('failed');
     expect(steps(result)).toEqual([
       ['refundPayment', 'resolved_by_operator'],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually, freePort, getJson } from '@fake-stripe/kernel/testing';
-import type { OrderState } from '@fake-stripe/kernel';
-import { orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { ORDER_WORKFLOW, orderWorkflowId } from '@fake-stripe/worker/definitions';
+import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { orderInput, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
@@ -24,7 +24,7 @@ describe('worker crash during label creation', () => {
       items: [{ sku: 'ITEM-003', quantity: 1, unitAmount: 1500 }],
       amount: 1500,
     });
-    const handle = await p.env.client.workflow.start('orderFulfillmentWorkflow', {
+    const handle = await p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
       args: [input],
       taskQueue: p.taskQueue,
       workflowId: orderWorkflowId(input.orderId),
@@ -45,7 +45,7 @@ describe('worker crash during label creation', () => {
 
     // A new worker picks the order up; the label activity times out on heartbeat and retries.
     const replacement = await p.newWorker({ labelExpectedMs: LABEL_MS });
-    const result = (await replacement.runUntil(handle.result())) as OrderState;
+    const result = await replacement.runUntil(handle.result());
     expect(result.status).toBe('shipped');
     expect(result.labelResumedFrom).toBeGreaterThanOrEqual(progress);
     const labels = await getJson(`${p.urls.shipping}/shipping/ledger?orderId=${input.orderId}`);
@@ -65,11 +65,11 @@ describe('the worker metrics', () => {
       orderId: `ORD-NOMAIL-${randomUUID().slice(0, 8)}`,
       faults: { sendNotification: Array.from({ length: 5 }, () => 'timeout') },
     });
-    const result = (await p.env.client.workflow.execute('orderFulfillmentWorkflow', {
+    const result = await p.env.client.workflow.execute<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
       args: [input],
       taskQueue: p.taskQueue,
       workflowId: orderWorkflowId(input.orderId),
-    })) as OrderState;
+    });
     expect(result).toMatchObject({ status: 'shipped', notificationFailed: true });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/^fake_stripe_orders_shipped_without_email_total(\{[^}]*\})? 1$/m);

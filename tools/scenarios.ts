@@ -6,12 +6,14 @@
  *   node tools/scenarios.ts check | ui | menu
  * Exit code: 0 the expected outcome happened and the audit is clean, 1 it did not, 2 bad usage or the
  * stack is not reachable. Env: API_URL (http://127.0.0.1:3002), MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET
- * (the stack's local defaults), TEMPORAL_ADDRESS (127.0.0.1:7233, for the chaos scorecard's retries),
+ * (the stack's local defaults), TEMPORAL_ADDRESS etc. (envconfig, 127.0.0.1:7233; for the chaos scorecard's retries),
  * TEMPORAL_UI_URL (http://localhost:8080), and PAYMENT_URL … NOTIFICATION_URL, WORKER_METRICS_URL for
  * `check`.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { localUrl } from '@fake-stripe/kernel';
+import type { LocalProcess } from '@fake-stripe/kernel';
 import { input, number, select } from '@inquirer/prompts';
 import Table from 'cli-table3';
 import pc from 'picocolors';
@@ -26,15 +28,15 @@ const fixed = ['happy', 'approval', 'reject', 'cancel', 'timeout', 'compensation
 
 /** GET /ready of every service (the worker: its metrics endpoint); 0 when all answer 200. */
 async function checkServices(): Promise<number> {
-  const local = (name: string, port: number): string =>
-    (process.env[`${name.toUpperCase()}_URL`] || `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  const local = (name: LocalProcess): string =>
+    (process.env[`${name.toUpperCase()}_URL`] || localUrl(name)).replace(/\/+$/, '');
   const targets: Array<[string, string]> = [
     ['api', `${env.apiUrl}/ready`],
-    ['payment', `${local('payment', 3011)}/ready`],
-    ['inventory', `${local('inventory', 3012)}/ready`],
-    ['shipping', `${local('shipping', 3013)}/ready`],
-    ['notification', `${local('notification', 3014)}/ready`],
-    ['worker', process.env.WORKER_METRICS_URL || 'http://127.0.0.1:9464/metrics'],
+    ['payment', `${local('payment')}/ready`],
+    ['inventory', `${local('inventory')}/ready`],
+    ['shipping', `${local('shipping')}/ready`],
+    ['notification', `${local('notification')}/ready`],
+    ['worker', process.env.WORKER_METRICS_URL || localUrl('workerMetrics', '/metrics')],
     ['temporal ui', env.temporalUiUrl],
   ];
   const rows = await Promise.all(targets.map(async ([name, url]) => ({ name, url, ...(await ping(url)) })));

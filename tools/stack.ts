@@ -3,8 +3,9 @@
  * [--service a,b]. Every service of tools/stack/services.ts runs as its own process group, its
  * output appended to $DATA_DIR/logs/<name>.log and its pid in $DATA_DIR/run/<name>.pid.
  * Env: DATA_DIR (.data), STACK_READY_TIMEOUT (seconds, 30), STACK_STOP_GRACE (seconds, 10), and
- * the services' own variables, passed through (AUTH, SERVICE_TOKEN, ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET,
- * LOG_LEVEL, ALLOW_CHAOS_FORCING, ...).
+ * the services' own variables, passed through (AUTH, SERVICE_TOKEN, ADMIN_TOKEN, MANAGER_TOKEN,
+ * CUSTOMER_TOKEN_SECRET, LOG_LEVEL, ALLOW_CHAOS_FORCING, ...; their local defaults are services.ts's
+ * localDefaults).
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -15,21 +16,13 @@ import { parseArgs, promisify } from 'node:util';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { follow, printer } from './stack/logs.ts';
-import { dataDir as data, services } from './stack/services.ts';
+import { dataDir as data, localDefaults, services } from './stack/services.ts';
 import type { Probe, ServiceDef } from './stack/services.ts';
 
 process.chdir(path.resolve(import.meta.dirname, '..'));
 const seconds = (name: string, fallback: number): number => (Number(process.env[name]) || fallback) * 1000;
 const READY_TIMEOUT_MS = seconds('STACK_READY_TIMEOUT', 30);
 const STOP_GRACE_MS = seconds('STACK_STOP_GRACE', 10);
-/** Defaults for local use; the caller's environment wins (blank counts as unset). */
-const defaults = {
-  ADMIN_TOKEN: 'dev-admin-token',
-  MANAGER_TOKEN: 'dev-manager-token',
-  CUSTOMER_TOKEN_SECRET: 'dev-customer-secret',
-  LOG_LEVEL: 'info',
-  ALLOW_CHAOS_FORCING: 'true',
-};
 
 const logFile = (s: ServiceDef): string => path.join(data, 'logs', `${s.name}.log`);
 const pidFile = (s: ServiceDef): string => path.join(data, 'run', `${s.name}.pid`);
@@ -39,7 +32,7 @@ const say = (s: ServiceDef, msg: string): void => print(s.name, pc.bold(msg));
 
 function envFor(s: ServiceDef): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: data };
-  for (const [k, v] of Object.entries({ ...defaults, ...s.env })) env[k] ||= v;
+  for (const [k, v] of Object.entries({ ...localDefaults, ...s.env })) env[k] ||= v;
   env.CHAOS_FILE = path.join(data, 'chaos', `${s.name}.json`);
   if (s.port) env.PORT = String(s.port);
   return env;

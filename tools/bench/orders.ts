@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { sampleOrder } from '@fake-stripe/kernel';
 import { orderWorkflowId } from '@fake-stripe/worker/definitions';
 import { Client } from '@temporalio/client';
 import Table from 'cli-table3';
@@ -199,18 +200,17 @@ async function measure(
 /** An order whose items add up to its total: 1 × 19.99 + 2 × 5.25 = 30.49, SKUs rotating over the catalog. */
 function orderBody(orderId: string, seq: number): string {
   const sku = (i: number): string => `ITEM-${String((i % 20) + 1).padStart(3, '0')}`;
-  return JSON.stringify({
-    orderId,
-    customerId: `CUST-${seq % 100}`,
-    items: [
-      { sku: sku(seq), quantity: 1, price: 19.99 },
-      { sku: sku(seq + 7), quantity: 2, price: 5.25 },
-    ],
-    totalAmount: 30.49,
-    shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
-    customerEmail: 'bench@example.com',
-    requiresApproval: false,
-  });
+  return JSON.stringify(
+    sampleOrder(orderId, {
+      customerId: `CUST-${seq % 100}`,
+      items: [
+        { sku: sku(seq), quantity: 1, price: 19.99 },
+        { sku: sku(seq + 7), quantity: 2, price: 5.25 },
+      ],
+      totalAmount: 30.49,
+      customerEmail: 'bench@example.com',
+    }),
+  );
 }
 
 /** One order through the API: POST, then the long-polled result until it is final. */

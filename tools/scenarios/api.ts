@@ -3,17 +3,19 @@
  * returned, not thrown, so a scenario can tell "not yet" (202) and "duplicate" (409) from a failure;
  * a network error or an unexpected status is thrown once, here, as a ScenarioError naming the call.
  */
-import { createHmac } from 'node:crypto';
+import { customerToken as tokenFor, localPorts, localUrl } from '@fake-stripe/kernel';
+import { loadTemporalConfig } from '@fake-stripe/kernel/temporal-config';
 import type { FaultPlan, OrderRequest, OrderState } from '@fake-stripe/kernel';
 import ky from 'ky';
+import { localSetting } from '../stack/services.ts';
 
 export const env = {
-  apiUrl: (process.env.API_URL || 'http://127.0.0.1:3002').replace(/\/+$/, ''),
-  managerToken: process.env.MANAGER_TOKEN || 'dev-manager-token',
-  customerTokenSecret: process.env.CUSTOMER_TOKEN_SECRET || 'dev-customer-secret',
-  temporalAddress: process.env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
-  temporalNamespace: process.env.TEMPORAL_NAMESPACE || 'default',
-  temporalUiUrl: (process.env.TEMPORAL_UI_URL || 'http://localhost:8080').replace(/\/+$/, ''),
+  apiUrl: (process.env.API_URL || localUrl('api')).replace(/\/+$/, ''),
+  managerToken: localSetting('MANAGER_TOKEN'),
+  customerTokenSecret: localSetting('CUSTOMER_TOKEN_SECRET'),
+  /** Temporal, for the chaos scorecard's retries: the worker's and the API's envconfig settings. */
+  temporal: loadTemporalConfig(),
+  temporalUiUrl: (process.env.TEMPORAL_UI_URL || `http://localhost:${localPorts.temporalUi}`).replace(/\/+$/, ''),
 };
 
 /** A scenario that cannot go on: the message says what to do (exit code 2 when `setup` is true). */
@@ -82,9 +84,8 @@ function expect<T>(reply: Reply<unknown>, ok: number[], what: string): T {
   return reply.body as T;
 }
 
-/** The customer's bearer token: base64url(HMAC-SHA256(CUSTOMER_TOKEN_SECRET, customerId)). */
-export const customerToken = (customerId: string): string =>
-  createHmac('sha256', env.customerTokenSecret).update(customerId).digest('base64url');
+/** The customer's bearer token under this stack's CUSTOMER_TOKEN_SECRET. */
+export const customerToken = (customerId: string): string => tokenFor(env.customerTokenSecret, customerId);
 
 const order = (workflowId: string, rest: string): string => `/api/v1/order/${encodeURIComponent(workflowId)}/${rest}`;
 
@@ -137,4 +138,4 @@ export async function ping(url: string): Promise<{ status: number | null; ms: nu
 
 /** A link to the workflow in the Temporal Web UI. */
 export const workflowLink = (workflowId: string): string =>
-  `${env.temporalUiUrl}/namespaces/${env.temporalNamespace}/workflows/${encodeURIComponent(workflowId)}`;
+  `${env.temporalUiUrl}/namespaces/${env.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}`;

@@ -1,5 +1,5 @@
 /**
- * The chaos batch (SPEC §6): N orders with no fault plan, so the services' live chaos decides every
+ * The chaos batch: N orders with no fault plan, so the services' live chaos decides every
  * step; a progress bar over finished orders; then a scorecard — outcomes, why orders failed, retries
  * per activity (from each workflow's history, read with @temporalio/client), p50/p95 fulfilment time
  * (workflow start → close) and the audit. Fails on any audit violation, and on any order that is not
@@ -14,9 +14,8 @@ import pMap from 'p-map';
 import pc from 'picocolors';
 import { api, describeError, env, ScenarioError } from './api.ts';
 import type { OrderBody, OrderView } from './api.ts';
-import { sampleOrder } from './orders.ts';
-import { printAudit, seconds, terminal } from './watch.ts';
-import { faultableActivities } from '@fake-stripe/kernel';
+import { printAudit, seconds } from './watch.ts';
+import { faultableActivities, isTerminal, sampleOrder } from '@fake-stripe/kernel';
 
 type Tracked = {
   orderId: string;
@@ -43,7 +42,11 @@ function randomOrder(orderId: string, i: number): OrderBody {
     price: (500 + Math.floor(Math.random() * 9500)) / 100,
   }));
   const cents = items.reduce((sum, it) => sum + Math.round(it.price * 100) * it.quantity, 0);
-  return { ...sampleOrder(orderId, `CUST-CHAOS-${String(i % 5).padStart(2, '0')}`), items, totalAmount: cents / 100 };
+  return sampleOrder(orderId, {
+    customerId: `CUST-CHAOS-${String(i % 5).padStart(2, '0')}`,
+    items,
+    totalAmount: cents / 100,
+  });
 }
 
 /** Waits for one order: long-polls its result, and looks at its status to notice compensation_stuck. */
@@ -54,7 +57,7 @@ async function waitFor(o: Tracked, deadline: number): Promise<void> {
       if (err instanceof ScenarioError && err.setup) throw err;
       return { error: err.message };
     });
-    if ('done' in r && terminal.has(r.done.status)) {
+    if ('done' in r && isTerminal(r.done.status)) {
       o.end = r.done;
       o.observedMs = Date.now() - o.startedAt;
       return;
@@ -157,8 +160,8 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
   const histories = new Map<string, History>();
   let temporalNote = '';
   try {
-    const connection = await Connection.connect({ address: env.temporalAddress, connectTimeout: 3000 });
-    const client = new Client({ connection, namespace: env.temporalNamespace });
+    const connection = await Connection.connect({ ...env.temporal.connection, connectTimeout: 3000 });
+    const client = new Client({ connection, namespace: env.temporal.namespace });
     await pMap(
       orders.filter((o) => o.end),
       async (o) => {
@@ -168,7 +171,7 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
     );
     await connection.close();
   } catch (err) {
-    temporalNote = `no history from Temporal at ${env.temporalAddress} (${(err as Error).message}): times are as observed by this tool, retries unknown`;
+    temporalNote = `no history from Temporal at ${env.temporal.connection.address} (${(err as Error).message}): times are as observed by this tool, retries unknown`;
   }
 
   const finished = orders.filter((o) => o.end);

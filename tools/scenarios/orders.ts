@@ -4,6 +4,7 @@
  * out. `runOrderScenario` drives it through the API, prints as it goes and the audit at the end.
  */
 import { randomBytes } from 'node:crypto';
+import { sampleOrder } from '@fake-stripe/kernel';
 import type { CompensationStep, FaultPlan, OrderStatus } from '@fake-stripe/kernel';
 import pc from 'picocolors';
 import { api, customerToken, describeError, env, ScenarioError } from './api.ts';
@@ -26,20 +27,16 @@ const allSucceed: FaultPlan = {
   releaseAuthorization: ['success'],
 };
 
-export function sampleOrder(orderId: string, customerId = CUSTOMER): OrderBody {
-  return {
-    orderId,
+/** The shared sample order with a second line (ITEM-007), so reservations and labels hold two SKUs. */
+export const scenarioOrder = (orderId: string, customerId = CUSTOMER): OrderBody =>
+  sampleOrder(orderId, {
     customerId,
     items: [
       { sku: 'ITEM-001', quantity: 2, price: 29.99 },
       { sku: 'ITEM-007', quantity: 1, price: 15 },
     ],
     totalAmount: 74.98,
-    shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
-    customerEmail: 'test@example.com',
-    requiresApproval: false,
-  };
-}
+  });
 
 /** A fresh order id per run: ORD-<scenario>-<base36 time><random>. */
 export const uniqueOrderId = (scenario: string): string =>
@@ -170,7 +167,7 @@ export async function runOrderScenario(
 ): Promise<number> {
   const s: OrderScenario = orderScenarios[name];
   const orderId = opts.orderId ?? uniqueOrderId(name);
-  const body: OrderBody = { ...sampleOrder(orderId), ...s.order };
+  const body: OrderBody = { ...scenarioOrder(orderId), ...s.order };
   console.log(`\n${pc.bold(`▶ ${name}`)} — ${s.title}`);
   console.log(
     pc.dim(`  API ${env.apiUrl}, order ${orderId}, ${body.totalAmount.toFixed(2)} USD, customer ${body.customerId}`),

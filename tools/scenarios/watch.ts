@@ -4,14 +4,12 @@
  * the printing of an order's outcome and of the audit.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { OrderStatus } from '@fake-stripe/kernel';
+import { isTerminal } from '@fake-stripe/kernel';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { api, ScenarioError, workflowLink } from './api.ts';
 import type { Audit, OrderView } from './api.ts';
-
-export const terminal: ReadonlySet<string> = new Set<OrderStatus>(['shipped', 'failed', 'cancelled', 'rejected']);
 
 /** Something a scenario does once, the first time `when` holds (approve, reject, cancel ...). */
 export type Action = { when: (v: OrderView, inStatusMs: number) => boolean; say: string; run: () => Promise<void> };
@@ -22,7 +20,7 @@ const MAX_MISSES = 10;
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const colour = (s: string): string =>
-  s === 'shipped' ? pc.green(s) : terminal.has(s) ? pc.yellow(s) : s === 'compensation_stuck' ? pc.red(s) : pc.cyan(s);
+  s === 'shipped' ? pc.green(s) : isTerminal(s) ? pc.yellow(s) : s === 'compensation_stuck' ? pc.red(s) : pc.cyan(s);
 
 /**
  * Polls the order's status until it is terminal (then reads the workflow's result) or parked in
@@ -80,7 +78,7 @@ export async function follow(workflowId: string, actions: Action[], timeoutMs: n
         await a.run();
       }
       if (v.status === 'compensation_stuck') return v;
-      if (terminal.has(v.status)) {
+      if (isTerminal(v.status)) {
         stopBar();
         // The status query saw the end; the result is the workflow's own final answer.
         const r = await api.result(workflowId, 30);

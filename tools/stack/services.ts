@@ -4,6 +4,8 @@
  * first; `make down` stops dependents before what they depend on.
  */
 import path from 'node:path';
+import { LOCAL_TEMPORAL_ADDRESS, localPorts, localUrl } from '@fake-stripe/kernel';
+import type { LocalProcess } from '@fake-stripe/kernel';
 import { searchAttributes } from '@fake-stripe/worker/definitions';
 
 /** A readiness check: GET `url` answers 200, or `command` exits 0 and its output matches every pattern. */
@@ -29,23 +31,37 @@ const root = path.resolve(import.meta.dirname, '../..');
 /** Databases, logs, pid files and chaos files of the local stack, relative to the repository root. */
 export const dataDir = process.env.DATA_DIR || '.data';
 const temporalBin = path.join(root, '.tools/bin/temporal');
-const TEMPORAL_ADDRESS = '127.0.0.1:7233';
-const TEMPORAL_UI_PORT = 8080;
+const TEMPORAL_ADDRESS = LOCAL_TEMPORAL_ADDRESS;
+const TEMPORAL_UI_PORT = localPorts.temporalUi;
+
+/**
+ * The local stack's development tokens and switches: the services start with them and the scenario
+ * CLI talks to the stack with them. The caller's environment wins (blank counts as unset).
+ */
+export const localDefaults = {
+  ADMIN_TOKEN: 'dev-admin-token',
+  MANAGER_TOKEN: 'dev-manager-token',
+  CUSTOMER_TOKEN_SECRET: 'dev-customer-secret',
+  LOG_LEVEL: 'info',
+  ALLOW_CHAOS_FORCING: 'true',
+};
+export const localSetting = (name: keyof typeof localDefaults): string =>
+  process.env[name]?.trim() || localDefaults[name];
 
 // Search attributes the dev server registers at its start-up; the list API and the auditor query them.
 export { searchAttributes };
 
 const domainUrls = {
-  PAYMENT_URL: 'http://127.0.0.1:3011',
-  INVENTORY_URL: 'http://127.0.0.1:3012',
-  SHIPPING_URL: 'http://127.0.0.1:3013',
-  NOTIFICATION_URL: 'http://127.0.0.1:3014',
+  PAYMENT_URL: localUrl('payment'),
+  INVENTORY_URL: localUrl('inventory'),
+  SHIPPING_URL: localUrl('shipping'),
+  NOTIFICATION_URL: localUrl('notification'),
 };
 const domains = ['payment', 'inventory', 'shipping', 'notification'];
 const node = (main: string): string[] => [process.execPath, '--import', './services/kernel/src/telemetry.ts', main];
 
 /** A koa service of this repository, started with the telemetry preload (it must load before koa). */
-const http = (name: string, port: number, more: Partial<ServiceDef> = {}): ServiceDef => ({
+const http = (name: LocalProcess, port: number = localPorts[name], more: Partial<ServiceDef> = {}): ServiceDef => ({
   name,
   port,
   command: node(`services/${name}/src/main.ts`),
@@ -60,7 +76,16 @@ const temporal: ServiceDef = {
   name: 'temporal',
   command: [
     temporalBin,
-    ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', '7233', '--ui-port', String(TEMPORAL_UI_PORT)],
+    ...[
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(localPorts.temporal),
+      '--ui-port',
+      String(TEMPORAL_UI_PORT),
+    ],
     ...['--db-filename', path.join(dataDir, 'temporal.sqlite'), '--log-level', 'warn'],
     ...Object.entries(searchAttributes).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
   ],
@@ -77,28 +102,28 @@ const temporal: ServiceDef = {
 const worker: ServiceDef = {
   name: 'worker',
   command: node('services/worker/src/worker.ts'),
-  env: { TEMPORAL_ADDRESS, ...domainUrls, METRICS_PORT: '9464' },
+  env: { TEMPORAL_ADDRESS, ...domainUrls, METRICS_PORT: String(localPorts.workerMetrics) },
   // The SDK's Prometheus endpoint answers once the runtime exists; the log line once it polls.
-  ready: [{ url: 'http://127.0.0.1:9464/metrics' }],
+  ready: [{ url: localUrl('workerMetrics', '/metrics') }],
   readyLog: 'worker listening',
-  metrics: 'http://localhost:9464/metrics',
+  metrics: `http://localhost:${localPorts.workerMetrics}/metrics`,
   dependsOn: ['temporal', ...domains],
 };
 
-// MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET, ADMIN_TOKEN and ALLOW_CHAOS_FORCING come from stack.ts's defaults.
-const api = http('api', 3002, {
+// MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET, ADMIN_TOKEN and ALLOW_CHAOS_FORCING come from localDefaults.
+const api = http('api', undefined, {
   env: { TEMPORAL_ADDRESS, ...domainUrls },
   dependsOn: ['temporal', ...domains, 'worker'],
 });
 
 export const services: ServiceDef[] = [
   temporal,
-  http('payment', 3011),
-  http('inventory', 3012),
-  http('shipping', 3013),
-  http('notification', 3014),
-  http('public-apis', 3015),
-  http('user-context', 3000, { dependsOn: ['public-apis'] }),
+  http('payment'),
+  http('inventory'),
+  http('shipping'),
+  http('notification'),
+  http('public-apis'),
+  http('user-context', undefined, { dependsOn: ['public-apis'] }),
   worker,
   api,
 ];

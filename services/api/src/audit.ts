@@ -4,22 +4,34 @@
  * state, money and stock must balance; globally, stock is conserved per SKU.
  */
 import pMap from 'p-map';
+import {
+  captureSchema,
+  holdSchema,
+  isTerminal,
+  labelSchema,
+  refundSchema,
+  reservationSchema,
+  stockListSchema as fullStockList,
+} from '@fake-stripe/kernel';
+import type { TerminalStatus } from '@fake-stripe/kernel';
 import { z } from 'zod';
 
-// Only the ledger fields the rules read; anything else a domain adds is ignored.
+// Only the ledger fields the rules read, picked from the shared ledger schemas; anything else a
+// domain adds is ignored.
 export const paymentLedgerSchema = z.object({
-  authorizations: z.array(z.object({ authorizationId: z.string(), amount: z.number(), status: z.string() })),
-  captures: z.array(z.object({ captureId: z.string(), authorizationId: z.string(), amount: z.number() })),
-  refunds: z.array(z.object({ refundId: z.string(), captureId: z.string(), amount: z.number() })),
+  authorizations: z.array(holdSchema.pick({ authorizationId: true, amount: true, status: true })),
+  captures: z.array(captureSchema.pick({ captureId: true, authorizationId: true, amount: true })),
+  refunds: z.array(refundSchema.pick({ refundId: true, captureId: true, amount: true })),
 });
 export const inventoryLedgerSchema = z.object({
-  reservations: z.array(z.object({ reservationId: z.string(), status: z.string() })),
+  reservations: z.array(reservationSchema.pick({ reservationId: true, status: true })),
 });
 export const shippingLedgerSchema = z.object({
-  labels: z.array(z.object({ labelId: z.string(), status: z.string() })),
+  labels: z.array(labelSchema.pick({ labelId: true, status: true })),
 });
+
 export const stockListSchema = z.object({
-  items: z.array(z.object({ sku: z.string(), total: z.number(), available: z.number(), reserved: z.number() })),
+  items: z.array(fullStockList.shape.items.element.pick({ sku: true, total: true, available: true, reserved: true })),
 });
 
 export type PaymentLedger = z.infer<typeof paymentLedgerSchema>;
@@ -32,7 +44,6 @@ export interface OrderLedgers {
   shipping: ShippingLedger;
 }
 
-export type TerminalStatus = 'shipped' | 'failed' | 'cancelled' | 'rejected';
 export interface Violation {
   orderId?: string;
   sku?: string;
@@ -148,15 +159,13 @@ export interface AuditDeps {
   now?: () => Date;
 }
 
-const terminal = new Set<string>(['shipped', 'failed', 'cancelled', 'rejected']);
-
 /** The whole report: every terminal order's rules, the stuck orders listed apart, and stock. */
 export async function runAudit(deps: AuditDeps): Promise<AuditReport> {
   const orders = await deps.orders();
   const stuck = orders.filter((o) => o.status === 'compensation_stuck').map((o) => o.orderId);
-  const judged = orders.filter((o) => terminal.has(o.status));
+  const judged = orders.flatMap((o) => (isTerminal(o.status) ? [{ orderId: o.orderId, status: o.status }] : []));
   const [perOrder, stock] = await Promise.all([
-    pMap(judged, async (o) => auditOrder(o.orderId, o.status as TerminalStatus, await deps.ledgers(o.orderId)), {
+    pMap(judged, async (o) => auditOrder(o.orderId, o.status, await deps.ledgers(o.orderId)), {
       concurrency: deps.concurrency,
     }),
     deps.stock(),

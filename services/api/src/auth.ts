@@ -1,18 +1,9 @@
-import { createHmac } from 'node:crypto';
-import { bearerToken, forbidden, requireToken, sameSecret, unauthorized } from '@fake-stripe/kernel';
+import { bearerToken, customerToken, forbidden, requireToken, sameSecret, unauthorized } from '@fake-stripe/kernel';
 import type { TokenScheme } from '@fake-stripe/kernel';
 import { CustomerIdKey } from '@fake-stripe/worker/definitions';
 import type { Context } from 'koa';
 import type { ApiEnv } from './config.ts';
-import type { Workflows } from './temporal.ts';
-
-/**
- * A customer's bearer token: base64url(HMAC-SHA256(CUSTOMER_TOKEN_SECRET, customerId)). It lets the
- * customer cancel their own orders (and, under AUTH=strict, read and start them); scenarios and tests
- * compute it with this function.
- */
-export const customerToken = (secret: string, customerId: string): string =>
-  createHmac('sha256', secret).update(customerId).digest('base64url');
+import type { Workflows } from './workflow-admin.ts';
 
 type Tokens = Pick<ApiEnv, 'MANAGER_TOKEN' | 'CUSTOMER_TOKEN_SECRET'>;
 type AuthTokens = Tokens & Pick<ApiEnv, 'AUTH'>;

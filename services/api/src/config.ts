@@ -5,34 +5,40 @@ import {
   envText as text,
   envUrl as url,
   loadEnv,
+  localPorts,
+  localUrl,
   serviceEnvSchema,
 } from '@fake-stripe/kernel';
+import { withTemporalConfig } from '@fake-stripe/kernel/temporal-config';
 import { TASK_QUEUE } from '@fake-stripe/worker/definitions';
 import { z } from 'zod';
 
-/** The API's environment: the kernel's service variables plus Temporal, the domains and the tokens. */
-export const envSchema = serviceEnvSchema.extend({
-  PORT: envInt(3002),
-  TEMPORAL_ADDRESS: text('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: text('default'),
-  /** Task queue the API starts workflows on (the worker's TASK_QUEUE). */
-  TASK_QUEUE: text(TASK_QUEUE),
-  PAYMENT_URL: url('http://127.0.0.1:3011'),
-  INVENTORY_URL: url('http://127.0.0.1:3012'),
-  SHIPPING_URL: url('http://127.0.0.1:3013'),
-  NOTIFICATION_URL: url('http://127.0.0.1:3014'),
-  /** Bearer token of managers (approve, reject, cancel, operator, workflow cancel); unset disables them. */
-  MANAGER_TOKEN: envString(),
-  /** HMAC key of customers' tokens (cancel of their own orders); unset: only managers may cancel. */
-  CUSTOMER_TOKEN_SECRET: envString(),
-  /** Whether an order may carry a `faults` plan (forced chaos outcomes). */
-  ALLOW_CHAOS_FORCING: envBool(true),
-  /** Client timeout of one ledger request of the auditor. */
-  HTTP_TIMEOUT_MS: envInt(10_000),
-  /** Orders whose ledgers the auditor reads at once (three reads each: payment, inventory, shipping). */
-  AUDIT_CONCURRENCY: envInt(8).pipe(z.number().min(1).max(64)),
-  /** Upper bound of one Temporal query, update or describe call. */
-  TEMPORAL_CALL_TIMEOUT_MS: envInt(10_000),
-});
+/**
+ * The API's environment: the kernel's service variables plus Temporal (`temporal`, from the
+ * TEMPORAL_* variables and profile by envconfig), the domains and the tokens.
+ */
+export const envSchema = withTemporalConfig(
+  serviceEnvSchema.extend({
+    PORT: envInt(localPorts.api),
+    /** Task queue the API starts workflows on (the worker's TASK_QUEUE). */
+    TASK_QUEUE: text(TASK_QUEUE),
+    PAYMENT_URL: url(localUrl('payment')),
+    INVENTORY_URL: url(localUrl('inventory')),
+    SHIPPING_URL: url(localUrl('shipping')),
+    NOTIFICATION_URL: url(localUrl('notification')),
+    /** Bearer token of managers (approve, reject, cancel, operator, workflow cancel); unset disables them. */
+    MANAGER_TOKEN: envString(),
+    /** HMAC key of customers' tokens (cancel of their own orders); unset: only managers may cancel. */
+    CUSTOMER_TOKEN_SECRET: envString(),
+    /** Whether an order may carry a `faults` plan (forced chaos outcomes). */
+    ALLOW_CHAOS_FORCING: envBool(true),
+    /** Client timeout of one ledger request of the auditor. */
+    HTTP_TIMEOUT_MS: envInt(10_000),
+    /** Orders whose ledgers the auditor reads at once (three reads each: payment, inventory, shipping). */
+    AUDIT_CONCURRENCY: envInt(8).pipe(z.number().min(1).max(64)),
+    /** Upper bound of one Temporal query, update or describe call. */
+    TEMPORAL_CALL_TIMEOUT_MS: envInt(10_000),
+  }),
+);
 export type ApiEnv = z.infer<typeof envSchema>;
 export const loadApiEnv = (): Readonly<ApiEnv> => loadEnv(envSchema);

@@ -1,6 +1,5 @@
-import { AppError, createService, runService } from '@fake-stripe/kernel';
+import { AppError, createDomainClient, createService, runService } from '@fake-stripe/kernel';
 import type { Service } from '@fake-stripe/kernel';
-import { createDomainClient } from '@fake-stripe/worker/domain-client';
 import { Client, Connection } from '@temporalio/client';
 import type { z } from 'zod';
 import {
@@ -14,23 +13,24 @@ import { envSchema, loadApiEnv } from './config.ts';
 import type { ApiEnv } from './config.ts';
 import { createOrders } from './orders.ts';
 import { apiRoutes } from './routes.ts';
-import { createWorkflows } from './temporal.ts';
+import { createTemporal } from './temporal.ts';
+import { createWorkflows } from './workflow-admin.ts';
 
-export { customerToken } from './auth.ts';
 export { envSchema };
 
 export interface ApiDeps {
-  /** A Temporal client to use instead of connecting to TEMPORAL_ADDRESS (not closed by the service). */
+  /** A Temporal client to use instead of connecting to the configured Temporal (not closed by the service). */
   client?: Client;
 }
 
 /** Wiring: config → Temporal client → domain ledger clients → koa app (no store: nothing durable here). */
 export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {}): Service {
   // Lazy: the API starts (and answers /health, and /ready with 503) while Temporal is still coming up.
-  const connection = deps.client ? undefined : Connection.lazy({ address: env.TEMPORAL_ADDRESS });
-  const client = deps.client ?? new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  const workflows = createWorkflows(client, env.TEMPORAL_CALL_TIMEOUT_MS);
-  const orders = createOrders(workflows, env.TASK_QUEUE);
+  const connection = deps.client ? undefined : Connection.lazy(env.temporal.connection);
+  const client = deps.client ?? new Client({ connection, namespace: env.temporal.namespace });
+  const temporal = createTemporal(client, env.TEMPORAL_CALL_TIMEOUT_MS);
+  const workflows = createWorkflows(temporal);
+  const orders = createOrders(temporal, env.TASK_QUEUE);
 
   const domains = {
     payment: createDomainClient(env.PAYMENT_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),

@@ -1,5 +1,5 @@
 import { badRequest, defineRoute, orderRequestSchema, userContextRequestSchema } from '@fake-stripe/kernel';
-import { progressQuery } from '@fake-stripe/worker/definitions';
+import { ORDER_WORKFLOW, progressQuery, USER_CONTEXT_WORKFLOW } from '@fake-stripe/worker/definitions';
 import type { Route } from '@fake-stripe/kernel';
 import type { Context } from 'koa';
 import {
@@ -13,7 +13,6 @@ import {
 } from './auth.ts';
 import type { AuditReport } from './audit.ts';
 import type { ApiEnv } from './config.ts';
-import { ORDER_WORKFLOW, USER_CONTEXT_WORKFLOW } from './orders.ts';
 import type { Orders } from './orders.ts';
 import {
   auditResponse,
@@ -35,7 +34,7 @@ import {
   workflowStatusResponse,
 } from './schemas.ts';
 import { heartbeatProgress } from './temporal.ts';
-import type { WorkflowResult, Workflows } from './temporal.ts';
+import type { WorkflowResult, Workflows } from './workflow-admin.ts';
 
 export interface RouteDeps {
   env: Pick<ApiEnv, 'AUTH' | 'MANAGER_TOKEN' | 'CUSTOMER_TOKEN_SECRET' | 'ALLOW_CHAOS_FORCING'>;
@@ -373,7 +372,7 @@ export function apiRoutes({ env, orders, workflows, audit }: RouteDeps): Route[]
       method: 'get',
       path: '/api/v1/audit',
       operationId: 'getAudit',
-      summary: 'The invariant report (SPEC §9): money and stock balance for every terminal order',
+      summary: 'The invariant report: money and stock balance for every terminal order',
       tags: ['audit'],
       response: auditResponse,
       security: strictManager(env),

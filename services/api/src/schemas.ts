@@ -2,12 +2,13 @@ import {
   customerIdSchema,
   decimalAmountSchema,
   orderIdSchema,
+  operatorActionSchema,
+  orderStateSchema,
   orderStatuses,
   queryIntSchema,
   textSchema,
   workflowIdSchema,
 } from '@fake-stripe/kernel';
-import type { CompensationStep, OrderStep } from '@fake-stripe/kernel';
 import { z } from 'zod';
 
 export const workflowParams = z.object({ workflowId: workflowIdSchema }).strict();
@@ -19,69 +20,15 @@ export const signalResponse = z
   .object({ workflowId: z.string(), signal: z.enum(['approve', 'reject', 'cancel']) })
   .meta({ id: 'SignalAccepted' });
 
-export const operatorBody = z
-  .discriminatedUnion('action', [
-    z.object({ action: z.literal('retry') }).strict(),
-    z.object({ action: z.literal('resolve'), note: reason.optional() }).strict(),
-  ])
-  .meta({ id: 'OperatorRequest', description: 'retry the failing compensation, or resolve it by hand (with a note)' });
+/** The operator Update's body and the order's state are the workflow's contracts, documented as they are. */
+export { operatorActionSchema as operatorBody, orderStateSchema };
 
 export const startedResponse = z
   .object({ workflowId: z.string(), runId: z.string(), statusUrl: z.string() })
   .meta({ id: 'WorkflowStarted' });
 
-const orderSteps = [
-  'authorize',
-  'approval',
-  'reserve',
-  'capture',
-  'ship',
-  'notify',
-] as const satisfies readonly OrderStep[];
-const compensationSteps = [
-  'cancelLabel',
-  'refundPayment',
-  'releaseInventory',
-  'releaseAuthorization',
-] as const satisfies readonly CompensationStep[];
 const percent = z.number().min(0).max(100);
 
-/** The workflow's `status` query (kernel `OrderState`), as documented to callers. */
-export const orderStateSchema = z
-  .object({
-    orderId: z.string(),
-    status: z.enum(orderStatuses),
-    completedSteps: z.array(z.enum(orderSteps)),
-    currentStep: z.enum(orderSteps).optional(),
-    compensations: z.array(
-      z.object({
-        step: z.enum(compensationSteps),
-        outcome: z.string(),
-        ids: z.array(z.string()).optional(),
-        error: z.string().optional(),
-      }),
-    ),
-    authorizationId: z.string().optional(),
-    reservationId: z.string().optional(),
-    captureId: z.string().optional(),
-    labelId: z.string().optional(),
-    trackingNumber: z.string().optional(),
-    labelResumedFrom: z.number().optional(),
-    notificationFailed: z.boolean().optional(),
-    approval: z
-      .object({
-        approved: z.boolean(),
-        by: z.string().optional(),
-        reason: z.string().optional(),
-        timedOut: z.boolean().optional(),
-      })
-      .optional(),
-    failure: z.object({ step: z.string(), type: z.string().optional(), message: z.string() }).optional(),
-    progress: percent.meta({
-      description: 'Overall progress, with the running label step interpolated from its heartbeat',
-    }),
-  })
-  .meta({ id: 'OrderState' });
 export const orderStatusResponse = orderStateSchema
   .extend({
     currentStepProgress: percent.meta({

@@ -1,16 +1,21 @@
 /** The auditor's rules over hand-made ledgers: one case per rule, each way. */
 import { auditOrder, auditStock, runAudit } from '../src/audit.ts';
 import type { OrderLedgers } from '../src/audit.ts';
+import type { Hold, Label, Reservation } from '@fake-stripe/kernel';
 
-const hold = (status: string, amount = 5998, authorizationId = 'auth_1') => ({ authorizationId, amount, status });
+const hold = (status: Hold['status'], amount = 5998, authorizationId = 'auth_1') => ({
+  authorizationId,
+  amount,
+  status,
+});
 const capture = (amount = 5998, captureId = 'cap_1', authorizationId = 'auth_1') => ({
   captureId,
   authorizationId,
   amount,
 });
 const refund = (amount = 5998, refundId = 're_1', captureId = 'cap_1') => ({ refundId, captureId, amount });
-const reservation = (status: string, reservationId = 'res_1') => ({ reservationId, status });
-const label = (status: string, labelId = 'lbl_1') => ({ labelId, status });
+const reservation = (status: Reservation['status'], reservationId = 'res_1') => ({ reservationId, status });
+const label = (status: Label['status'], labelId = 'lbl_1') => ({ labelId, status });
 
 /** A correctly shipped order's ledgers. */
 const shipped = (): OrderLedgers => ({

@@ -6,7 +6,8 @@
  */
 import { getJson, postJson, sampleOrderRequest, startInProcess } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import { createApiService, customerToken, envSchema } from '../src/main.ts';
+import { customerToken } from '@fake-stripe/kernel';
+import { createApiService, envSchema } from '../src/main.ts';
 
 const MANAGER = 'test-manager-token';
 const SECRET = 'test-customer-secret';

@@ -1,28 +1,12 @@
 import { conflict, notFound } from '@fake-stripe/kernel';
 
 /** Inventory rules: stock never goes negative; a release restores stock once. */
-export interface Stock {
-  sku: string;
-  name: string;
-  /** Units ever put in stock (seed + restocks): total = available + reserved (the auditor checks it). */
-  total: number;
-  available: number;
-}
+export type { Reservation, Stock } from '@fake-stripe/kernel';
+import type { Reservation, Stock } from '@fake-stripe/kernel';
 
 export interface LineItem {
   sku: string;
   quantity: number;
-}
-
-export type ReservationStatus = 'reserved' | 'released';
-
-export interface Reservation {
-  reservationId: string;
-  orderId: string;
-  status: ReservationStatus;
-  items: LineItem[];
-  createdAt: string;
-  releasedAt: string | null;
 }
 
 /** The seeded catalog: ITEM-001 … ITEM-020. */

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { createService, envInt, loadEnv, openDb, runService, serviceEnvSchema } from '@fake-stripe/kernel';
+import { createService, envInt, loadEnv, localPorts, openDb, runService, serviceEnvSchema } from '@fake-stripe/kernel';
 import type { Service } from '@fake-stripe/kernel';
 import { seedCatalog } from './domain.ts';
 import { inventoryChaos, inventoryRoutes } from './routes.ts';
 import { createInventoryStore } from './store.ts';
 
 export const envSchema = serviceEnvSchema.extend({
-  PORT: envInt(3012),
+  PORT: envInt(localPorts.inventory),
   /** Units of each seeded SKU (ITEM-001 … ITEM-020) when the database is created. */
   SEED_STOCK: envInt(1000),
 });

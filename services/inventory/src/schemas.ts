@@ -17,22 +17,9 @@ export const restockBody = z
   .strict()
   .meta({ id: 'RestockRequest' });
 
-export const reservationSchema = z
-  .object({
-    reservationId,
-    orderId: z.string(),
-    status: z.enum(['reserved', 'released']),
-    items: z.array(z.object({ sku: z.string(), quantity: z.number().int() })),
-    createdAt: z.string(),
-    releasedAt: z.string().nullable(),
-  })
-  .meta({ id: 'Reservation' });
-export const stockSchema = z
-  .object({ sku: z.string(), name: z.string(), total: z.number().int(), available: z.number().int() })
-  .meta({ id: 'Stock' });
-export const stockListSchema = z
-  .object({ items: z.array(stockSchema.extend({ reserved: z.number().int() })) })
-  .meta({ id: 'StockList' });
-export const ledgerSchema = z
-  .object({ orderId: z.string(), reservations: z.array(reservationSchema) })
-  .meta({ id: 'InventoryLedger' });
+export {
+  inventoryLedgerSchema as ledgerSchema,
+  reservationSchema,
+  stockListSchema,
+  stockSchema,
+} from '@fake-stripe/kernel';

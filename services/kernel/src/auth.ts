@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { AuthEnv, ServiceEnv } from './config.ts';
 import { AppError } from './errors.ts';
@@ -85,3 +85,9 @@ export function requireRouteTokens(route: Route, env: ServiceEnv, ctx: Context):
   if (scheme === 'admin') requireToken(ctx, env.ADMIN_TOKEN, 'admin', 'ADMIN_TOKEN', 'Admin endpoints are');
   else if (scheme === 'service') requireToken(ctx, env.SERVICE_TOKEN, 'service', 'SERVICE_TOKEN', 'Domain writes are');
 }
+/**
+ * A customer's bearer token: base64url(HMAC-SHA256(CUSTOMER_TOKEN_SECRET, customerId)). The API
+ * accepts it for the customer's own orders; scenarios and tests compute it with this function.
+ */
+export const customerToken = (secret: string, customerId: string): string =>
+  createHmac('sha256', secret).update(customerId).digest('base64url');

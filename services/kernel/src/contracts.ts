@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { addressSchema, customerIdSchema, emailSchema, orderIdSchema, skuSchema } from './schemas.ts';
+import type { Address } from './schemas.ts';
+import { addressSchema, customerIdSchema, emailSchema, orderIdSchema, skuSchema, textSchema } from './schemas.ts';
 
 /**
- * Contracts shared by the API and the worker. Workflow code imports only types from here
- * (`import type`), so nothing of this module is bundled into the workflow sandbox.
+ * Contracts shared by the API, the worker and the tools: each schema once, its type from `z.infer`.
+ * Workflow code imports this module through `@fake-stripe/kernel/contracts`, so it must stay free of
+ * Node built-ins and of the rest of the kernel (only zod and the id/amount schemas).
  */
 
 /** Activities a per-order fault plan may target: the saga's forward steps and its compensations. */
@@ -104,6 +106,23 @@ export const orderRequestSchema = z
   .meta({ id: 'OrderRequest' });
 export type OrderRequest = z.infer<typeof orderRequestSchema>;
 
+/**
+ * The README's example order (2 × ITEM-001 at 29.99, San Francisco): the one fixture tests, the
+ * scenario CLI and the bench start from, overriding what they are about.
+ */
+export function sampleOrder(orderId: string, overrides: Partial<OrderRequest> = {}): OrderRequest {
+  return {
+    orderId,
+    customerId: 'CUST-001',
+    items: [{ sku: 'ITEM-001', quantity: 2, price: 29.99 }],
+    totalAmount: 59.98,
+    shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
+    customerEmail: 'test@example.com',
+    requiresApproval: false,
+    ...overrides,
+  };
+}
+
 /** The order workflow's input: amounts in integer minor units. */
 export interface OrderInput {
   orderId: string;
@@ -111,7 +130,7 @@ export interface OrderInput {
   items: Array<{ sku: string; quantity: number; unitAmount: number }>;
   amount: number;
   currency: string;
-  shippingAddress: z.infer<typeof addressSchema>;
+  shippingAddress: Address;
   customerEmail: string;
   requiresApproval: boolean;
   faults?: FaultPlan;
@@ -153,40 +172,76 @@ export const orderStatuses = [
   'rejected',
 ] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
-export const terminalStatuses: readonly OrderStatus[] = ['shipped', 'failed', 'cancelled', 'rejected'];
+/** Where an order ends: the auditor judges these, watchers stop at them. */
+export const terminalStatuses = [
+  'shipped',
+  'failed',
+  'cancelled',
+  'rejected',
+] as const satisfies readonly OrderStatus[];
+export type TerminalStatus = (typeof terminalStatuses)[number];
+export const isTerminal = (status: string): status is TerminalStatus =>
+  (terminalStatuses as readonly string[]).includes(status);
+/** Terminal, or already undoing its steps: too late for a customer's cancel. */
+export const isTerminalOrCompensating = (status: string): boolean =>
+  isTerminal(status) || status === 'compensating' || status === 'compensation_stuck';
 
-export type OrderStep = 'authorize' | 'approval' | 'reserve' | 'capture' | 'ship' | 'notify';
-export type CompensationStep = 'cancelLabel' | 'refundPayment' | 'releaseInventory' | 'releaseAuthorization';
+export const orderSteps = ['authorize', 'approval', 'reserve', 'capture', 'ship', 'notify'] as const;
+export type OrderStep = (typeof orderSteps)[number];
+export const compensationSteps = ['cancelLabel', 'refundPayment', 'releaseInventory', 'releaseAuthorization'] as const;
+export type CompensationStep = (typeof compensationSteps)[number];
 
-export interface CompensationRecord {
-  step: CompensationStep;
+const percentSchema = z.number().min(0).max(100);
+
+export const compensationRecordSchema = z.object({
+  step: z.enum(compensationSteps),
   /** What the ledger-driven compensation did: e.g. `refunded`, `nothing_to_do`, or an operator's resolution. */
-  outcome: string;
-  ids?: string[];
-  error?: string;
-}
+  outcome: z.string(),
+  ids: z.array(z.string()).optional(),
+  error: z.string().optional(),
+});
+export type CompensationRecord = z.infer<typeof compensationRecordSchema>;
 
-export interface OrderState {
-  orderId: string;
-  status: OrderStatus;
-  completedSteps: OrderStep[];
-  currentStep?: OrderStep;
-  compensations: CompensationRecord[];
-  authorizationId?: string;
-  reservationId?: string;
-  captureId?: string;
-  labelId?: string;
-  trackingNumber?: string;
-  /** Progress (0–100) the label activity resumed from after a worker crash; 0 when it never had to. */
-  labelResumedFrom?: number;
-  notificationFailed?: boolean;
-  approval?: { approved: boolean; by?: string; reason?: string; timedOut?: boolean };
-  failure?: { step: string; type?: string; message: string };
-  /** Overall progress 0–100 by steps; the API adds the label activity's heartbeat progress. */
-  progress: number;
-}
+/** orderFulfillmentWorkflow's state: its `status` query, its operator Update's answer and its result. */
+export const orderStateSchema = z
+  .object({
+    orderId: z.string(),
+    status: z.enum(orderStatuses),
+    completedSteps: z.array(z.enum(orderSteps)),
+    currentStep: z.enum(orderSteps).optional(),
+    compensations: z.array(compensationRecordSchema),
+    authorizationId: z.string().optional(),
+    reservationId: z.string().optional(),
+    captureId: z.string().optional(),
+    labelId: z.string().optional(),
+    trackingNumber: z.string().optional(),
+    /** Progress (0–100) the label activity resumed from after a worker crash; 0 when it never had to. */
+    labelResumedFrom: z.number().optional(),
+    notificationFailed: z.boolean().optional(),
+    approval: z
+      .object({
+        approved: z.boolean(),
+        by: z.string().optional(),
+        reason: z.string().optional(),
+        timedOut: z.boolean().optional(),
+      })
+      .optional(),
+    failure: z.object({ step: z.string(), type: z.string().optional(), message: z.string() }).optional(),
+    progress: percentSchema.meta({
+      description: 'Overall progress, with the running label step interpolated from its heartbeat',
+    }),
+  })
+  .meta({ id: 'OrderState' });
+export type OrderState = z.infer<typeof orderStateSchema>;
 
-export type OperatorAction = { action: 'retry' } | { action: 'resolve'; note?: string };
+/** The operator Update's argument: retry the failing compensation, or resolve it by hand (with a note). */
+export const operatorActionSchema = z
+  .discriminatedUnion('action', [
+    z.object({ action: z.literal('retry') }).strict(),
+    z.object({ action: z.literal('resolve'), note: textSchema(500).optional() }).strict(),
+  ])
+  .meta({ id: 'OperatorRequest', description: 'retry the failing compensation, or resolve it by hand (with a note)' });
+export type OperatorAction = z.infer<typeof operatorActionSchema>;
 
 // ---------------------------------------------------------------------------------------------------
 // User context: a user's location by IP, the weather there and a cat fact. The REST aggregator

@@ -81,6 +81,7 @@ export const addressSchema = z
   })
   .strict()
   .meta({ id: 'Address' });
+export type Address = z.infer<typeof addressSchema>;
 export const lineItemSchema = z
   .object({ sku: skuSchema, quantity: z.number().int().positive().max(10_000) })
   .strict()

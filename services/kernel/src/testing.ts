@@ -13,6 +13,7 @@ import { inspect } from 'node:util';
 import getPort from 'get-port';
 import pWaitFor from 'p-wait-for';
 import { serviceEnvSchema } from './config.ts';
+import { sampleOrder } from './contracts.ts';
 import type { z } from 'zod';
 import type { Service } from './service.ts';
 
@@ -165,18 +166,9 @@ export function expectError(
   return error;
 }
 
-/** A valid `POST /api/v1/order` body (decimal amounts, the README's example); override what a test is about. */
+/** A valid `POST /api/v1/order` body (the sample order, a fresh id); override what a test is about. */
 export function sampleOrderRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    orderId: `ORD-${randomUUID().slice(0, 8)}`,
-    customerId: 'CUST-001',
-    items: [{ sku: 'ITEM-001', quantity: 2, price: 29.99 }],
-    totalAmount: 59.98,
-    shippingAddress: { street: '123 Main St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
-    customerEmail: 'test@example.com',
-    requiresApproval: false,
-    ...overrides,
-  };
+  return { ...sampleOrder(`ORD-${randomUUID().slice(0, 8)}`), ...overrides };
 }
 
 type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;

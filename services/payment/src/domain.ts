@@ -1,33 +1,8 @@
 import { conflict, notFound, badRequest } from '@fake-stripe/kernel';
+import type { Capture, Hold, Refund } from '@fake-stripe/kernel';
 
 /** The payment ledger's rules, in integer minor units (no float rounding in money). */
-export type HoldStatus = 'authorized' | 'captured' | 'released';
-
-export interface Hold {
-  authorizationId: string;
-  orderId: string;
-  customerId: string;
-  amount: number;
-  currency: string;
-  status: HoldStatus;
-  createdAt: string;
-}
-
-export interface Capture {
-  captureId: string;
-  authorizationId: string;
-  orderId: string;
-  amount: number;
-  createdAt: string;
-}
-
-export interface Refund {
-  refundId: string;
-  captureId: string;
-  orderId: string;
-  amount: number;
-  createdAt: string;
-}
+export type { Capture, Hold, HoldStatus, Refund } from '@fake-stripe/kernel';
 
 /** A capture needs a live hold and takes at most its amount; a second capture is refused. */
 export function captureAmount(hold: Hold | undefined, requested: number | undefined): number {

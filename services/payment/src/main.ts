@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { createService, envInt, loadEnv, openDb, runService, serviceEnvSchema } from '@fake-stripe/kernel';
+import { createService, envInt, loadEnv, localPorts, openDb, runService, serviceEnvSchema } from '@fake-stripe/kernel';
 import type { Service } from '@fake-stripe/kernel';
 import { paymentChaos, paymentRoutes } from './routes.ts';
 import { createPaymentStore } from './store.ts';
 
-export const envSchema = serviceEnvSchema.extend({ PORT: envInt(3011) });
+export const envSchema = serviceEnvSchema.extend({ PORT: envInt(localPorts.payment) });
 
 /** Wiring: config → SQLite file → ledger store → koa app. */
 export function createPaymentService(env = loadEnv(envSchema)): Service {

@@ -18,28 +18,4 @@ export const refundBody = z
   .strict()
   .meta({ id: 'RefundRequest' });
 
-export const holdSchema = z
-  .object({
-    authorizationId,
-    orderId: z.string(),
-    customerId: z.string(),
-    amount: z.number().int(),
-    currency: z.string(),
-    status: z.enum(['authorized', 'captured', 'released']),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'Authorization' });
-export const captureSchema = z
-  .object({ captureId, authorizationId, orderId: z.string(), amount: z.number().int(), createdAt: z.string() })
-  .meta({ id: 'Capture' });
-export const refundSchema = z
-  .object({ refundId: z.string(), captureId, orderId: z.string(), amount: z.number().int(), createdAt: z.string() })
-  .meta({ id: 'Refund' });
-export const ledgerSchema = z
-  .object({
-    orderId: z.string(),
-    authorizations: z.array(holdSchema),
-    captures: z.array(captureSchema),
-    refunds: z.array(refundSchema),
-  })
-  .meta({ id: 'PaymentLedger' });
+export { captureSchema, holdSchema, paymentLedgerSchema as ledgerSchema, refundSchema } from '@fake-stripe/kernel';

@@ -1,10 +1,10 @@
-import { createService, envInt, loadEnv, runService, serviceEnvSchema } from '@fake-stripe/kernel';
+import { createService, envInt, loadEnv, localPorts, runService, serviceEnvSchema } from '@fake-stripe/kernel';
 import type { Service } from '@fake-stripe/kernel';
 import { createRequestLog } from './request-log.ts';
 import { publicApisChaos, publicApisRoutes, recordRequests } from './routes.ts';
 
 export const envSchema = serviceEnvSchema.extend({
-  PORT: envInt(3015),
+  PORT: envInt(localPorts['public-apis']),
   /** How many served requests `GET /public-apis/requests` keeps. */
   REQUEST_LOG_SIZE: envInt(10_000).refine((n) => n > 0, 'must be at least 1'),
 });

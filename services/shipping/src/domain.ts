@@ -1,35 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { notFound } from '@fake-stripe/kernel';
 
-/**
- * Shipping labels: a label is a job at the carrier that takes the label time. It is stored as
- * `pending` when the request comes in and is `created` once its time has passed, whether or not
- * its caller is still connected; a cancel stops it (pending) or voids it (created), idempotently.
- */
-export type LabelStatus = 'pending' | 'created' | 'cancelled';
-
-export interface Address {
-  street: string;
-  city: string;
-  state: string;
-  zip: string;
-  country: string;
-}
-
-export interface Label {
-  labelId: string;
-  orderId: string;
-  trackingNumber: string;
-  carrier: string;
-  status: LabelStatus;
-  address: Address;
-  items: Array<{ sku: string; quantity: number }>;
-  /** When the job started (the request came in). */
-  createdAt: string;
-  /** When the label is (or was) ready: the job's start plus its label time. */
-  readyAt: string;
-  cancelledAt: string | null;
-}
+/** Shipping labels: the label job and its states are described with the schema, in the kernel's ledgers. */
+export type { Address, Label, LabelStatus } from '@fake-stripe/kernel';
+import type { Label } from '@fake-stripe/kernel';
 
 /** A UPS-style tracking number: `1Z` and 16 upper-case hex digits. */
 export const newTrackingNumber = (): string => `1Z${randomBytes(8).toString('hex').toUpperCase()}`;

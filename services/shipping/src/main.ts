@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { createService, envInt, loadEnv, openDb, runService, serviceEnvSchema } from '@fake-stripe/kernel';
+import { createService, envInt, loadEnv, localPorts, openDb, runService, serviceEnvSchema } from '@fake-stripe/kernel';
 import type { Service } from '@fake-stripe/kernel';
 import { answerWhenReady, shippingChaos, shippingRoutes } from './routes.ts';
 import { createShippingStore } from './store.ts';
 
-export const envSchema = serviceEnvSchema.extend({ PORT: envInt(3013) });
+export const envSchema = serviceEnvSchema.extend({ PORT: envInt(localPorts.shipping) });
 
 export function createShippingService(env = loadEnv(envSchema)): Service {
   const db = openDb(join(env.DATA_DIR, 'shipping.sqlite'));

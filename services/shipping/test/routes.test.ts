@@ -187,7 +187,7 @@ describe('POST /shipping/cancel', () => {
 });
 
 describe('default chaos profile', () => {
-  it('advertises the ~20 s label time and the SPEC mix', async () => {
+  it('advertises the ~20 s label time and the default mix', async () => {
     const fresh = tempDir();
     const plain = await startInProcess(createShippingService, { DATA_DIR: fresh.dir }, envSchema);
     const res = await getJson(`${plain.url}/shipping/chaos/distribution`);

@@ -1,4 +1,4 @@
-import { envInt, envUrl, serviceEnvSchema } from '@fake-stripe/kernel';
+import { envInt, envUrl, localPorts, localUrl, serviceEnvSchema } from '@fake-stripe/kernel';
 import type { z } from 'zod';
 
 const timeoutMs = (fallback: number) => envInt(fallback).refine((n) => n > 0, 'must be at least 1 ms');
@@ -9,10 +9,10 @@ const timeoutMs = (fallback: number) => envInt(fallback).refine((n) => n > 0, 'm
  * and `https://catfact.ninja` work as well.
  */
 export const envSchema = serviceEnvSchema.extend({
-  PORT: envInt(3000),
-  LOCATION_API_URL: envUrl('http://127.0.0.1:3015/ipapi'),
-  WEATHER_API_URL: envUrl('http://127.0.0.1:3015/open-meteo'),
-  CATFACT_API_URL: envUrl('http://127.0.0.1:3015/catfact'),
+  PORT: envInt(localPorts['user-context']),
+  LOCATION_API_URL: envUrl(localUrl('public-apis', '/ipapi')),
+  WEATHER_API_URL: envUrl(localUrl('public-apis', '/open-meteo')),
+  CATFACT_API_URL: envUrl(localUrl('public-apis', '/catfact')),
   /** Client timeout of one call to each source (the whole call: answer and body). */
   LOCATION_TIMEOUT_MS: timeoutMs(2_000),
   WEATHER_TIMEOUT_MS: timeoutMs(2_000),

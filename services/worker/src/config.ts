@@ -1,33 +1,45 @@
-import { authEnvSchema, checkAuthEnv, envInt, envString, envText, envUrl as url, loadEnv } from '@fake-stripe/kernel';
+import {
+  authEnvSchema,
+  checkAuthEnv,
+  envInt,
+  envString,
+  envText,
+  envUrl as url,
+  loadEnv,
+  localPorts,
+  localUrl,
+} from '@fake-stripe/kernel';
+import { withTemporalConfig } from '@fake-stripe/kernel/temporal-config';
 import { z } from 'zod';
 import { TASK_QUEUE } from './workflows/definitions.ts';
 
-export const envSchema = z.object({
-  /** AUTH is read for its start-up check; SERVICE_TOKEN is sent on every domain call. */
-  ...authEnvSchema.shape,
-  TEMPORAL_ADDRESS: envText('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: envText('default'),
-  TASK_QUEUE: envText(TASK_QUEUE),
-  PAYMENT_URL: url('http://127.0.0.1:3011'),
-  INVENTORY_URL: url('http://127.0.0.1:3012'),
-  SHIPPING_URL: url('http://127.0.0.1:3013'),
-  NOTIFICATION_URL: url('http://127.0.0.1:3014'),
-  /** The three public APIs of userContextWorkflow (the public-apis stand-in by default). */
-  LOCATION_API_URL: url('http://127.0.0.1:3015/ipapi'),
-  WEATHER_API_URL: url('http://127.0.0.1:3015/open-meteo'),
-  CATFACT_API_URL: url('http://127.0.0.1:3015/catfact'),
-  /** Client timeout of one public API call. */
-  PUBLIC_API_TIMEOUT_MS: envInt(2_000),
-  /** Client timeout of one domain call (a chaos `timeout` answers only after the service's timeoutMs). */
-  HTTP_TIMEOUT_MS: envInt(10_000),
-  /** Client timeout of label creation, which takes ~20 s by default. */
-  LABEL_TIMEOUT_MS: envInt(45_000),
-  /** The label time the progress heartbeat expects (shipping's default ~20 s). */
-  LABEL_EXPECTED_MS: envInt(20_000),
-  /** Prometheus endpoint of the SDK's worker metrics; 0 disables. */
-  METRICS_PORT: envInt(9464),
-  OTEL_EXPORTER_OTLP_ENDPOINT: envString(),
-});
+/** The worker's environment; `temporal` is the connection envconfig reads from the TEMPORAL_* variables. */
+export const envSchema = withTemporalConfig(
+  z.object({
+    /** AUTH is read for its start-up check; SERVICE_TOKEN is sent on every domain call. */
+    ...authEnvSchema.shape,
+    TASK_QUEUE: envText(TASK_QUEUE),
+    PAYMENT_URL: url(localUrl('payment')),
+    INVENTORY_URL: url(localUrl('inventory')),
+    SHIPPING_URL: url(localUrl('shipping')),
+    NOTIFICATION_URL: url(localUrl('notification')),
+    /** The three public APIs of userContextWorkflow (the public-apis stand-in by default). */
+    LOCATION_API_URL: url(localUrl('public-apis', '/ipapi')),
+    WEATHER_API_URL: url(localUrl('public-apis', '/open-meteo')),
+    CATFACT_API_URL: url(localUrl('public-apis', '/catfact')),
+    /** Client timeout of one public API call. */
+    PUBLIC_API_TIMEOUT_MS: envInt(2_000),
+    /** Client timeout of one domain call (a chaos `timeout` answers only after the service's timeoutMs). */
+    HTTP_TIMEOUT_MS: envInt(10_000),
+    /** Client timeout of label creation, which takes ~20 s by default. */
+    LABEL_TIMEOUT_MS: envInt(45_000),
+    /** The label time the progress heartbeat expects (shipping's default ~20 s). */
+    LABEL_EXPECTED_MS: envInt(20_000),
+    /** Prometheus endpoint of the SDK's worker metrics; 0 disables. */
+    METRICS_PORT: envInt(localPorts.workerMetrics),
+    OTEL_EXPORTER_OTLP_ENDPOINT: envString(),
+  }),
+);
 export type WorkerEnv = z.infer<typeof envSchema>;
 export function loadWorkerEnv(): WorkerEnv {
   const env = loadEnv(envSchema);

@@ -1,6 +1,5 @@
 // What other packages (the API, cross-service tests) use of the worker.
 export { createActivities } from './activities/index.ts';
 export type { Activities, ActivityDeps } from './activities/index.ts';
-export { createDomainClient } from './domain-client.ts';
 export { createUserContextActivities } from './activities/user-context.ts';
 export { workflowsPath, workerOptions } from './worker.ts';

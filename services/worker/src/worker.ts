@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { logger } from '@fake-stripe/kernel';
+import { createDomainClient, logger } from '@fake-stripe/kernel';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -9,7 +9,6 @@ import { createUserContextActivities } from './activities/user-context.ts';
 import type { ActivityDeps } from './activities/index.ts';
 import { loadWorkerEnv } from './config.ts';
 import type { WorkerEnv } from './config.ts';
-import { createDomainClient } from './domain-client.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -47,7 +46,7 @@ export function activityDeps(env: WorkerEnv): ActivityDeps {
 export function workerOptions(env: WorkerEnv, connection: NativeConnection): WorkerOptions {
   return {
     connection,
-    namespace: env.TEMPORAL_NAMESPACE,
+    namespace: env.temporal.namespace,
     taskQueue: env.TASK_QUEUE,
     workflowsPath,
     activities: {
@@ -74,10 +73,10 @@ async function main(): Promise<void> {
       telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${env.METRICS_PORT}` } } },
     }),
   });
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(env.temporal.connection);
   const worker = await Worker.create(workerOptions(env, connection));
   logger.info(
-    { taskQueue: env.TASK_QUEUE, temporal: env.TEMPORAL_ADDRESS, metricsPort: env.METRICS_PORT },
+    { taskQueue: env.TASK_QUEUE, temporal: env.temporal.connection.address, metricsPort: env.METRICS_PORT },
     'worker listening',
   );
   await worker.run(); // SIGINT/SIGTERM make the SDK drain and stop

@@ -1,8 +1,19 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { AppError } from '@fake-stripe/kernel';
-import type { FaultPlan, OrderInput } from '@fake-stripe/kernel';
-import type { CallOptions, DomainClient } from '../domain-client.ts';
+import type {
+  CallOptions,
+  Capture,
+  DomainClient,
+  FaultPlan,
+  Hold,
+  InventoryLedger,
+  Label,
+  OrderInput,
+  PaymentLedger,
+  Reservation,
+  ShippingLedger,
+} from '@fake-stripe/kernel';
 
 export interface ActivityDeps {
   payment: DomainClient;
@@ -21,26 +32,6 @@ export interface CallContext {
   orderId: string;
   correlationId?: string;
   faults?: FaultPlan;
-}
-
-interface Hold {
-  authorizationId: string;
-  status: string;
-  amount: number;
-}
-interface Capture {
-  captureId: string;
-  authorizationId: string;
-  amount: number;
-}
-interface Reservation {
-  reservationId: string;
-  status: string;
-}
-interface Label {
-  labelId: string;
-  status: string;
-  trackingNumber: string;
 }
 
 export interface CompensationResult {
@@ -185,7 +176,7 @@ export function createActivities(deps: ActivityDeps) {
      * the service cancels it atomically with its completion, so neither can win a race.
      */
     async cancelLabel(c: CallContext): Promise<CompensationResult> {
-      const { labels } = await shipping.get<{ labels: Label[] }>(`/shipping/ledger${q(c.orderId)}`);
+      const { labels } = await shipping.get<ShippingLedger>(`/shipping/ledger${q(c.orderId)}`);
       const live = labels.filter((l) => l.status !== 'cancelled');
       for (const l of live)
         await shipping.post(
@@ -197,9 +188,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async refundPayment(c: CallContext): Promise<CompensationResult> {
-      const { captures, refunds } = await payment.get<{ captures: Capture[]; refunds: Array<{ captureId: string }> }>(
-        `/payment/ledger${q(c.orderId)}`,
-      );
+      const { captures, refunds } = await payment.get<PaymentLedger>(`/payment/ledger${q(c.orderId)}`);
       const open = captures.filter((cap) => !refunds.some((r) => r.captureId === cap.captureId));
       for (const cap of open)
         await payment.post(
@@ -211,7 +200,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async releaseInventory(c: CallContext): Promise<CompensationResult> {
-      const { reservations } = await inventory.get<{ reservations: Reservation[] }>(`/inventory/ledger${q(c.orderId)}`);
+      const { reservations } = await inventory.get<InventoryLedger>(`/inventory/ledger${q(c.orderId)}`);
       const live = reservations.filter((r) => r.status === 'reserved');
       for (const r of live)
         await inventory.post(
@@ -224,7 +213,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Releases holds that are still live; a captured hold is consumed (refunded instead), not released. */
     async releaseAuthorization(c: CallContext): Promise<CompensationResult> {
-      const { authorizations } = await payment.get<{ authorizations: Hold[] }>(`/payment/ledger${q(c.orderId)}`);
+      const { authorizations } = await payment.get<PaymentLedger>(`/payment/ledger${q(c.orderId)}`);
       const live = authorizations.filter((h) => h.status === 'authorized');
       for (const h of live)
         await payment.post(

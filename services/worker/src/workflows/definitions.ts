@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { OperatorAction, OrderState, OrderStep, UserContextResult } from '@fake-stripe/kernel';
+import type { OperatorAction, OrderState, OrderStep, UserContextResult } from '@fake-stripe/kernel/contracts';
 
 /** Messages of orderFulfillmentWorkflow: shared by the workflow and the API's client. */
 export const approveSignal = defineSignal<[{ by: string }]>('approve');
@@ -11,7 +11,7 @@ export const progressQuery = defineQuery<number>('progress');
 /** An operator's decision for an order parked in compensation_stuck; validated synchronously. */
 export const operatorUpdate = defineUpdate<OrderState, [OperatorAction]>('operator');
 
-/** Search attributes (SPEC §4), registered by the dev server's start-up. */
+/** Search attributes the API lists orders by, registered by the dev server's start-up. */
 export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
@@ -34,6 +34,14 @@ export const stepWeight: Record<OrderStep, number> = {
 };
 
 export const TASK_QUEUE = 'order-fulfillment';
+/**
+ * Workflow type names, which are the workflow functions' names: clients start by name with the
+ * function's type (`start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, …)`, a type-only import
+ * of `@fake-stripe/worker/workflows`), so arguments and results are typed without loading workflow code.
+ */
+export const ORDER_WORKFLOW = 'orderFulfillmentWorkflow';
+export const PAYMENT_WORKFLOW = 'paymentWorkflow';
+export const USER_CONTEXT_WORKFLOW = 'userContextWorkflow';
 export const orderWorkflowId = (orderId: string): string => `order-fulfillment-${orderId}`;
 export const paymentWorkflowId = (orderId: string): string => `payment-${orderId}`;
 

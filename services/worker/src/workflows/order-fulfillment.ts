@@ -13,6 +13,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { isTerminalOrCompensating } from '@fake-stripe/kernel/contracts';
 import type {
   CompensationStep,
   OperatorAction,
@@ -20,7 +21,8 @@ import type {
   OrderState,
   OrderStatus,
   OrderStep,
-} from '@fake-stripe/kernel';
+  TerminalStatus,
+} from '@fake-stripe/kernel/contracts';
 import type { Activities, CallContext, CompensationResult } from '../activities/index.ts';
 import {
   approveSignal,
@@ -36,7 +38,7 @@ import {
 const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60 * 1000;
 const DEFAULT_COMPENSATION_WINDOW_MS = 15 * 60 * 1000;
 
-// Activity policies (SPEC §4), each with why. Every activity's HTTP call carries an idempotency key
+// Activity policies, each with why. Every activity's HTTP call carries an idempotency key
 // derived from workflow id + activity id, so a retry never charges, reserves or ships twice.
 // WAIT_CANCELLATION_COMPLETED: on cancel the workflow waits until the activity has really stopped
 // (or finished), so the ledger-driven compensations never race an effect still landing.
@@ -89,7 +91,7 @@ const compensationsFor = (windowMs: number) =>
   });
 
 /**
- * The order saga (SPEC §4): authorize → [approval] → reserve → capture → ship → notify. On failure,
+ * The order saga: authorize → [approval] → reserve → capture → ship → notify. On failure,
  * rejection, approval timeout or cancel it compensates in reverse, each step only if it happened or
  * may have happened; compensations that keep failing park the order in `compensation_stuck` until an
  * operator's Update says retry or resolve.
@@ -181,7 +183,7 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
     }
   }
 
-  let outcome: 'shipped' | 'failed' | 'cancelled' | 'rejected' = 'shipped';
+  let outcome: TerminalStatus = 'shipped';
   try {
     await main.run(async () => {
       const { authorizationId } = await step('authorize', 'authorizing', () =>
@@ -290,7 +292,7 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
   return state;
 }
 
-/** Order outcomes, durations and compensations, exported with the SDK's worker metrics (SPEC §7). */
+/** Order outcomes, durations and compensations, exported with the SDK's worker metrics. */
 function recordMetrics(state: OrderState): void {
   metricMeter
     .createCounter('fake_stripe_orders_total', 'orders', 'Orders finished, by final status')
@@ -314,9 +316,6 @@ function recordMetrics(state: OrderState): void {
       )
       .add(1);
 }
-
-const isTerminalOrCompensating = (s: OrderStatus): boolean =>
-  ['shipped', 'failed', 'cancelled', 'rejected', 'compensating', 'compensation_stuck'].includes(s);
 
 function definitive(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : err;

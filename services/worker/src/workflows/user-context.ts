@@ -5,7 +5,7 @@ import type {
   UserContextInput,
   UserContextResult,
   UserContextSource,
-} from '@fake-stripe/kernel';
+} from '@fake-stripe/kernel/contracts';
 import type { UserContextActivities } from '../activities/user-context.ts';
 import { progressQuery, userContextQuery } from './definitions.ts';
 

@@ -1,6 +1,7 @@
-import { AppError, correlationId as ambientCorrelationId } from '@fake-stripe/kernel';
-import type { ErrorBody } from '@fake-stripe/kernel';
 import ky, { HTTPError, TimeoutError } from 'ky';
+import { correlationId as ambientCorrelationId } from './context.ts';
+import { AppError } from './errors.ts';
+import type { ErrorBody } from './errors.ts';
 
 export interface CallOptions {
   idempotencyKey?: string;

@@ -1,0 +1,115 @@
+/**
+ * Listing orders through the search attributes (Temporal visibility), one page at a time behind
+ * page tokens bound to the listing's filters, or every order the auditor judges.
+ */
+import { createHash } from 'node:crypto';
+import { badRequest, terminalStatuses } from '@fake-stripe/kernel';
+import type { OrderStatus, AppError } from '@fake-stripe/kernel';
+import { ORDER_WORKFLOW } from '@fake-stripe/worker/definitions';
+import type { z } from 'zod';
+import type { listOrdersQuery, listOrdersResponse } from './schemas.ts';
+import { decodePayload, grpcCode, isoTime } from './temporal.ts';
+import type { Temporal } from './temporal.ts';
+
+export type OrderSummary = z.input<typeof listOrdersResponse>['orders'][number];
+type Page = { orders: OrderSummary[]; nextPageToken: string | null };
+
+/** Orders whose state the auditor judges, and those parked for an operator. */
+const auditedStatuses: readonly OrderStatus[] = [...terminalStatuses, 'compensation_stuck'];
+
+/** A Temporal visibility string literal: quotes and backslashes escaped. */
+export const visibilityLiteral = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+
+/**
+ * Page tokens: Temporal's token, base64url, behind a digest that binds it to the listing's query. The
+ * dev server answers a foreign token with UNKNOWN (which the client retries until its deadline), so a
+ * token is checked here first: one we did not hand out for these filters is a 400.
+ */
+const tokenDigest = (query: string, raw: Buffer): string =>
+  createHash('sha256').update(query).update('\0').update(raw).digest('base64url').slice(0, 16);
+export const encodePageToken = (query: string, raw: Buffer): string =>
+  `${tokenDigest(query, raw)}.${raw.toString('base64url')}`;
+const badPageToken = (): AppError =>
+  badRequest(
+    'parameter_invalid',
+    'Invalid query field pageToken: not a nextPageToken of this listing (with these filters).',
+    'pageToken',
+  );
+export function decodePageToken(query: string, token: string): Buffer {
+  const [digest, encoded, ...rest] = token.split('.');
+  if (!digest || !encoded || rest.length > 0) throw badPageToken();
+  const raw = Buffer.from(encoded, 'base64url');
+  if (tokenDigest(query, raw) !== digest) throw badPageToken();
+  return raw;
+}
+
+/** One page of orders through the search attributes. */
+export function listOrders(t: Temporal, q: z.output<typeof listOrdersQuery>): Promise<Page> {
+  const clauses = [`WorkflowType = '${ORDER_WORKFLOW}'`];
+  if (q.status) clauses.push(`OrderStatus = '${q.status}'`);
+  if (q.customerId) clauses.push(`CustomerId = ${visibilityLiteral(q.customerId)}`);
+  return listPage(t, clauses.join(' AND '), q.pageSize, q.pageToken);
+}
+
+/** Every order the auditor judges (terminal or stuck), through every page. */
+export async function listAuditedOrders(t: Temporal): Promise<OrderSummary[]> {
+  const query = `WorkflowType = '${ORDER_WORKFLOW}' AND OrderStatus IN (${auditedStatuses.map((s) => `'${s}'`).join(', ')})`;
+  const all: OrderSummary[] = [];
+  let token: string | undefined;
+  do {
+    const page = await listPage(t, query, 1000, token);
+    all.push(...page.orders);
+    token = page.nextPageToken ?? undefined;
+  } while (token);
+  return all;
+}
+
+async function listPage(
+  { client, call }: Temporal,
+  query: string,
+  pageSize: number,
+  pageToken: string | undefined,
+): Promise<Page> {
+  const res = await call(undefined, () =>
+    client.workflowService
+      .listWorkflowExecutions({
+        namespace: client.options.namespace,
+        query,
+        pageSize,
+        ...(pageToken && { nextPageToken: decodePageToken(query, pageToken) }),
+      })
+      .catch((err: unknown) => {
+        if (pageToken && grpcCode(err) === 3) throw badPageToken();
+        throw err;
+      }),
+  );
+  const next =
+    res.nextPageToken && res.nextPageToken.length > 0 ? encodePageToken(query, Buffer.from(res.nextPageToken)) : null;
+  return { orders: (res.executions ?? []).map(orderSummary), nextPageToken: next };
+}
+
+type Execution = NonNullable<
+  Awaited<ReturnType<Temporal['client']['workflowService']['listWorkflowExecutions']>>['executions']
+>[number];
+
+function orderSummary(info: Execution): OrderSummary {
+  const attributes = info.searchAttributes?.indexedFields ?? {};
+  const attribute = (name: string): unknown => {
+    const value = decodePayload<unknown>(attributes[name]);
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const text = (name: string): string | null => {
+    const v = attribute(name);
+    return typeof v === 'string' ? v : null;
+  };
+  const amount = attribute('TotalAmount');
+  return {
+    workflowId: info.execution?.workflowId ?? '',
+    orderId: text('OrderId'),
+    customerId: text('CustomerId'),
+    status: text('OrderStatus'),
+    totalAmount: typeof amount === 'number' ? amount : null,
+    startTime: isoTime(info.startTime),
+    closeTime: isoTime(info.closeTime),
+  };
+}
