@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing, one step per tool: Node 24 (into .tools/node when
-# the machine's Node is older), the Temporal CLI and schemathesis (into .tools/bin), and node_modules.
+# the machine's Node is older), the Temporal CLI, schemathesis, helm and the helm-unittest plugin (into
+# .tools/bin; helm's plugins and state in .tools/helm), and node_modules.
 # Idempotent: every step skips what is already there. Installed tools live in a per-user cache keyed
 # by tool and version (FAKE_STRIPE_CACHE, default ~/.cache/fake-stripe/<tool>-<version>) and are
 # linked into .tools/, so a fresh clone on the same machine does not rebuild them.
