@@ -25,10 +25,13 @@ who has chaos) live in "fake-stripe.topology", so values cannot contradict the c
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* The name of one service's objects. Argument: (list $ "<service>"). */}}
+{{/*
+The name of one service's objects: at most 52 characters, so a StatefulSet's
+controller-revision-hash label (`<name>-<10 characters>`) stays within 63. Argument: (list $ "<service>").
+*/}}
 {{- define "fake-stripe.component" -}}
 {{- $root := index . 0 -}}
-{{- printf "%s-%s" (include "fake-stripe.fullname" $root | trunc 50 | trimSuffix "-") (index . 1) -}}
+{{- printf "%s-%s" (include "fake-stripe.fullname" $root | trunc 39 | trimSuffix "-") (index . 1) -}}
 {{- end -}}
 
 {{/* The release's pods, whatever the service: the default-deny policy selects them. */}}
