@@ -161,14 +161,14 @@ Argument: (list $ "<service>").
 {{- $_ := set $env "TASK_QUEUE" $root.Values.temporal.taskQueue -}}
 {{- /* Both clients read all four domain URLs (the API's auditor uses three). */ -}}
 {{- range $domain := list "payment" "inventory" "shipping" "notification" -}}
-{{- $_ := set $env (printf "%s_URL" (upper $domain)) (include "fake-stripe.url" (list $root $domain)) -}}
+{{- $_ := set $env (printf "%s_URL" (upper $domain)) (default (include "fake-stripe.url" (list $root $domain)) (index $root.Values.urls $domain)) -}}
 {{- end -}}
 {{- end -}}
 {{- if has "public-apis" ($facts.calls | default list) -}}
 {{- $base := include "fake-stripe.url" (list $root "public-apis") -}}
-{{- $_ := set $env "LOCATION_API_URL" (printf "%s/ipapi" $base) -}}
-{{- $_ := set $env "WEATHER_API_URL" (printf "%s/open-meteo" $base) -}}
-{{- $_ := set $env "CATFACT_API_URL" (printf "%s/catfact" $base) -}}
+{{- $_ := set $env "LOCATION_API_URL" (default (printf "%s/ipapi" $base) $root.Values.urls.location) -}}
+{{- $_ := set $env "WEATHER_API_URL" (default (printf "%s/open-meteo" $base) $root.Values.urls.weather) -}}
+{{- $_ := set $env "CATFACT_API_URL" (default (printf "%s/catfact" $base) $root.Values.urls.catfact) -}}
 {{- end -}}
 {{- if $svc.metricsPort -}}
 {{- $_ := set $env "METRICS_PORT" (toString $svc.metricsPort) -}}
