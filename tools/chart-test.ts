@@ -1,11 +1,13 @@
 /**
  * `make chart-test` (`node tools/chart-test.ts`): the static checks of charts/fake-stripe, no cluster:
  * `helm lint --strict` with the chart's defaults and with each `ci/*-values.yaml`, a check that every
- * value in values.yaml has its `# --` comment, and the helm-unittest suites (`tests/*_test.yaml`).
+ * value in values.yaml has its `# --` comment, a check that each HTTP service's pod gets only
+ * variables its env schema reads, and the helm-unittest suites (`tests/*_test.yaml`).
  * One line per check; helm-unittest's own output is printed when it fails. Fails when any check does.
  *
  * `--summary-file F` also writes the totals as `{numPassedTests, numFailedTests}` for `make test`:
- * each lint run and the documentation check count as one test, each helm-unittest test as one.
+ * each lint run, the documentation check and the env check count as one test, each helm-unittest
+ * test as one.
  *
  * Env: HELM (the binary, default .tools/bin/helm, the wrapper that finds the unittest plugin).
  */
@@ -14,6 +16,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import type { z } from 'zod';
 
 const root = resolve(import.meta.dirname, '..');
 const chart = join(root, 'charts/fake-stripe');
@@ -92,6 +96,60 @@ function documentation(): Check {
   };
 }
 
+/**
+ * Variables every process reads outside its env schema: the kernel's logger (LOG_LEVEL), telemetry
+ * preload (OTEL_*) and SQLite opener (SQLITE_SYNCHRONOUS).
+ */
+const readByTheKernel = ['LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'SQLITE_SYNCHRONOUS'];
+/**
+ * What the chart already renders for a change of the services being made beside it: the auth
+ * modes (AUTH and SERVICE_TOKEN in every process). Allowed whether or not the schemas read them yet.
+ */
+const pendingInTheServices = ['AUTH', 'SERVICE_TOKEN'];
+
+/** The env schemas of the HTTP services, as their packages export them (the worker's is not exported). */
+async function envSchemas(): Promise<Record<string, z.ZodObject>> {
+  const names = ['payment', 'inventory', 'shipping', 'notification', 'public-apis', 'user-context', 'api'];
+  const modules = await Promise.all(
+    names.map((n) => import(`@fake-stripe/${n}`) as Promise<{ envSchema: z.ZodObject }>),
+  );
+  return Object.fromEntries(names.map((n, i) => [n, modules[i]!.envSchema]));
+}
+
+type Manifest = {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  spec?: { template: { spec: { containers: { env?: { name: string }[] }[] } } };
+};
+
+/** Each HTTP service's rendered variables (its env ConfigMap and its secret ones) are read by its env schema. */
+async function envIsRead(): Promise<Check> {
+  const name = 'the variables each HTTP service gets are those its env schema reads';
+  const { code, output } = await helm(['template', 'r', chart, '--set', 'otel.endpoint=http://collector:4318']);
+  if (code !== 0) return { name, passed: 0, failed: 1, output };
+  const docs = parseAllDocuments(output).map((d) => d.toJS() as Manifest | null);
+  const schemas = await envSchemas();
+  const wrong: string[] = [];
+  for (const [service, schema] of Object.entries(schemas)) {
+    const read = new Set([...Object.keys(schema.shape), ...readByTheKernel, ...pendingInTheServices]);
+    const component = (d: Manifest | null): boolean => d?.metadata.labels?.['app.kubernetes.io/component'] === service;
+    const config = docs.find((d) => component(d) && d!.kind === 'ConfigMap' && d!.metadata.name.endsWith('-env'));
+    const workload = docs.find((d) => component(d) && (d!.kind === 'Deployment' || d!.kind === 'StatefulSet'));
+    if (!config || !workload) {
+      wrong.push(`${service}: no env ConfigMap or workload rendered`);
+      continue;
+    }
+    const rendered = [
+      ...Object.keys(config.data ?? {}),
+      ...(workload.spec?.template.spec.containers[0]?.env ?? []).map((e) => e.name),
+    ];
+    const unread = rendered.filter((v) => !read.has(v));
+    if (unread.length) wrong.push(`${service}: ${unread.join(', ')} not read by its env schema`);
+  }
+  return { name, passed: wrong.length ? 0 : 1, failed: wrong.length ? 1 : 0, output: wrong.join('\n') };
+}
+
 /** helm-unittest's JUnit report: its testcases, and those with a failure or error. */
 async function unittest(): Promise<Check> {
   const dir = mkdtempSync(join(tmpdir(), 'fake-stripe-chart-'));
@@ -124,7 +182,12 @@ async function main(): Promise<number> {
   const ciFiles = readdirSync(join(chart, 'ci'))
     .filter((f) => f.endsWith('-values.yaml'))
     .sort();
-  const checks: Check[] = [await lint(), ...(await Promise.all(ciFiles.map((f) => lint(`ci/${f}`)))), documentation()];
+  const checks: Check[] = [
+    await lint(),
+    ...(await Promise.all(ciFiles.map((f) => lint(`ci/${f}`)))),
+    documentation(),
+    await envIsRead(),
+  ];
   checks.push(await unittest());
   for (const c of checks) {
     console.log(`${c.failed ? '✘' : '✔'} ${c.name}: ${c.passed} passed${c.failed ? `, ${c.failed} failed` : ''}`);
