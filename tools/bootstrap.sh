@@ -343,7 +343,7 @@ step node          "$NODE_VERSION"          "~5 s"                              
 step temporal      "$TEMPORAL_VERSION"      "~170 s cold, ~20 s with a warm Go cache" install_temporal
 step schemathesis  "$SCHEMATHESIS_VERSION"  "~30 s"                                   install_schemathesis
 step helm          "$HELM_VERSION"          "~2 min cold, ~1 min with a warm Go cache" install_helm
-step helm-unittest "$HELM_UNITTEST_VERSION" "~15 s with a warm Go cache"              install_helm_unittest
+step helm-unittest "$HELM_UNITTEST_VERSION" "~100 s cold, ~15 s with a warm Go cache" install_helm_unittest
 step node_modules  "npm ci"                 "~30 s"                                   install_node_modules
 
 size="$(du -sh "$CACHE" 2>/dev/null | cut -f1)"
