@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing, one step per tool: Node 24 (into .tools/node when
-# the machine's Node is older), the Temporal CLI and schemathesis (into .tools/bin), Debian's docker.io
-# and debootstrap for the image tests (as root), and node_modules.
+# the machine's Node is older), the Temporal CLI, schemathesis, helm and the helm-unittest plugin (into
+# .tools/bin; helm's plugins and state in .tools/helm), Debian's docker.io and debootstrap for the image
+# tests (as root), and node_modules.
 # Idempotent: every step skips what is already there. Installed tools live in a per-user cache keyed
 # by tool and version (FAKE_STRIPE_CACHE, default ~/.cache/fake-stripe/<tool>-<version>) and are
 # linked into .tools/, so a fresh clone on the same machine does not rebuild them.
@@ -20,6 +21,9 @@ NODE_MIN_MAJOR=24
 # Later CLI tags carry a `replace` directive that `go install` refuses.
 TEMPORAL_VERSION="${TEMPORAL_VERSION:-1.5.1}"
 SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
+HELM_VERSION="${HELM_VERSION:-3.22.0}"
+# `go install` refuses it (its go.mod has a replace directive): built with `go build` from its source.
+HELM_UNITTEST_VERSION="${HELM_UNITTEST_VERSION:-1.1.2}"
 PYTHON_MIN="3.9"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -120,18 +124,23 @@ step() {
 
 # --- kinds of tools -------------------------------------------------------------------------------
 
-# go_tool NAME VERSION PACKAGE: `go install PACKAGE@vVERSION` into $CACHE/NAME-VERSION, linked as
-# .tools/bin/NAME. The build lands in a temporary directory and is moved in whole, so a cache entry
-# either has the binary or does not exist.
+# go_tool NAME VERSION PACKAGE [LDFLAGS]: `go install PACKAGE@vVERSION` into $CACHE/NAME-VERSION,
+# linked as .tools/bin/NAME. The build lands in a temporary directory and is moved in whole, so a
+# cache entry either has the binary or does not exist. LDFLAGS (a function printing them, run only
+# when building) sets what a release build stamps in, such as the version it reports.
 go_tool() {
-  local name="$1" version="$2" package="$3" dir="$CACHE/$1-$2"
+  local name="$1" version="$2" package="$3" ldflags="${4:-}" dir="$CACHE/$1-$2"
   if [[ ! -x "$dir/$name" ]]; then
     lock "$name-$version"
     if [[ ! -x "$dir/$name" ]]; then
       need go "to build $name with go install"
       rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+      local flags=()
+      if [[ -n "$ldflags" ]]; then
+        flags=(-ldflags "$("$ldflags")") || fail "could not work out the -ldflags of $name"
+      fi
       run "building with go install" env GOBIN="$dir.tmp" GOFLAGS="${GOFLAGS:-} -mod=mod" \
-        go install -v "$package@v$version"
+        go install -v "${flags[@]}" "$package@v$version"
       rm -rf "$dir" && mv "$dir.tmp" "$dir"
       STATUS=built
     fi
@@ -232,6 +241,86 @@ install_temporal() {
 
 install_schemathesis() { venv_tool schemathesis "$SCHEMATHESIS_VERSION"; }
 
+# Helm keeps its plugins, repositories and caches here, not in ~/ (the .tools/bin/helm wrapper says so).
+HELM_HOME="$TOOLS/helm"
+
+# The module's go.mod, from the module proxy (its file in Go's module cache).
+go_mod_file() { go mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p'; }
+
+# What helm's own release build stamps in: its version (else `helm version` says v3.22), and the
+# Kubernetes version it assumes without a cluster, from its client-go (else v1.20, and a chart's
+# kubeVersion constraint fails `helm lint` and `helm template`).
+helm_ldflags() {
+  local gomod minor
+  gomod="$(go_mod_file "helm.sh/helm/v3@v$HELM_VERSION")"
+  minor="$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$gomod")"
+  [[ -n "$minor" ]] || fail "could not read k8s.io/client-go's version from $gomod"
+  printf '%s ' "-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" \
+    "-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1" "-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor" \
+    "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1" "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
+}
+
+install_helm() {
+  go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm helm_ldflags
+  # .tools/bin/helm: the cached binary with HELM_PLUGINS (where the unittest plugin is) and, unless
+  # set already, its data, config and cache homes under .tools/helm.
+  rm -f "$TOOLS/bin/helm"
+  cat >"$TOOLS/bin/helm" <<WRAPPER
+#!/usr/bin/env bash
+# Written by tools/bootstrap.sh: helm $HELM_VERSION from the cache, its state under .tools/helm.
+export HELM_PLUGINS="$HELM_HOME/plugins"
+export HELM_DATA_HOME="\${HELM_DATA_HOME:-$HELM_HOME/data}"
+export HELM_CONFIG_HOME="\${HELM_CONFIG_HOME:-$HELM_HOME/config}"
+export HELM_CACHE_HOME="\${HELM_CACHE_HOME:-$HELM_HOME/cache}"
+exec "$CACHE/helm-$HELM_VERSION/helm" "\$@"
+WRAPPER
+  chmod +x "$TOOLS/bin/helm"
+  mkdir -p "$HELM_HOME/plugins"
+}
+
+# The helm-unittest plugin: its binary built from the module's source (a copy, since the module
+# cache is read-only) and a plugin.yaml of ours, which has no install hook (upstream's downloads a
+# prebuilt binary), in $CACHE/helm-unittest-VERSION/unittest; `helm plugin install` links it in.
+install_helm_unittest() {
+  local dir="$CACHE/helm-unittest-$HELM_UNITTEST_VERSION"
+  if [[ ! -x "$dir/unittest/untt" ]]; then
+    lock "helm-unittest-$HELM_UNITTEST_VERSION"
+    if [[ ! -x "$dir/unittest/untt" ]]; then
+      need go "to build helm-unittest"
+      local module="github.com/helm-unittest/helm-unittest@v$HELM_UNITTEST_VERSION" src gomod minor
+      src="$(go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+      [[ -d "$src" ]] || fail "go mod download $module gave no source directory"
+      # The Helm it embeds renders the tests; it assumes the Kubernetes version of its client-go too.
+      gomod="$(go_mod_file "$(sed -n 's/^[[:space:]]*helm.sh\/helm\/v3 \(v[0-9.]*\).*/helm.sh\/helm\/v3@\1/p' "$src/go.mod")")"
+      minor="$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$gomod")"
+      [[ -n "$minor" ]] || fail "could not read the embedded Helm's k8s.io/client-go version"
+      rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/unittest"
+      cp -R "$src" "$dir.tmp/src" && chmod -R u+w "$dir.tmp/src"
+      run "building with go build from its module source" bash -c "cd '$dir.tmp/src' && CGO_ENABLED=0 go build -v -o '$dir.tmp/unittest/untt' \
+        -ldflags '-X github.com/helm-unittest/helm-unittest/internal/build.version=$HELM_UNITTEST_VERSION \
+          -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor' \
+        ./cmd/helm-unittest"
+      cat >"$dir.tmp/unittest/plugin.yaml" <<PLUGIN
+name: unittest
+version: $HELM_UNITTEST_VERSION
+usage: unittest for helm charts
+description: helm-unittest $HELM_UNITTEST_VERSION, built from its module source by tools/bootstrap.sh (no install hook)
+ignoreFlags: false
+command: \$HELM_PLUGIN_DIR/untt
+PLUGIN
+      rm -rf "$dir.tmp/src" "$dir" && mv "$dir.tmp" "$dir"
+      STATUS=built
+    fi
+    unlock
+  fi
+  if [[ "$(readlink -f "$HELM_HOME/plugins/unittest" 2>/dev/null)" != "$(readlink -f "$dir/unittest")" ]]; then
+    rm -rf "$HELM_HOME/plugins/unittest"
+    "$TOOLS/bin/helm" plugin install "$dir/unittest" >>"$LOGS/$STEP.log" 2>&1 ||
+      fail "helm plugin install $dir/unittest failed (see ${LOGS#"$ROOT"/}/$STEP.log)"
+  fi
+  STATUS="${STATUS:-cached}" WHERE="$(home "$dir")"
+}
+
 # The image tests' Docker engine and base-image maker, from Debian's packages (docker.io, debootstrap).
 # Installed as root only, with services kept from starting (policy-rc.d): the engine the tests use is
 # started by tools/images/dockerd.sh with no container network, never the package's default one.
@@ -279,6 +368,8 @@ step node          "$NODE_VERSION"          "~5 s"                              
 step temporal      "$TEMPORAL_VERSION"      "~170 s cold, ~20 s with a warm Go cache" install_temporal
 step schemathesis  "$SCHEMATHESIS_VERSION"  "~30 s"                                   install_schemathesis
 step docker        "docker.io"              "~40 s"                                   install_docker
+step helm          "$HELM_VERSION"          "~2 min cold, ~1 min with a warm Go cache" install_helm
+step helm-unittest "$HELM_UNITTEST_VERSION" "~100 s cold, ~15 s with a warm Go cache" install_helm_unittest
 step node_modules  "npm ci"                 "~30 s"                                   install_node_modules
 
 size="$(du -sh "$CACHE" 2>/dev/null | cut -f1)"

@@ -34,6 +34,7 @@ const phases: Phase[] = [
   { id: 'cross-service', what: 'tests/: real Temporal, services, worker', command: jest(under('tests/'), '--testPathIgnorePatterns', under('tests/http-collections')), report: 'jest' },
   { id: 'collections', what: 'tools/requests/*.http with httpyac', command: jest(under('tests/http-collections')), report: 'jest' },
   { id: 'fuzz', what: 'schemathesis over every /openapi.json', command: ['node', 'tools/fuzz.ts'], report: 'summary' },
+  { id: 'chart', what: 'helm lint --strict, helm unittest of charts/fake-stripe', command: ['node', 'tools/chart-test.ts'], report: 'summary' },
 ];
 
 type Outcome = { phase: Phase; ok: boolean; ms: number; tests?: { passed: number; failed: number; skipped: number } };

@@ -1,0 +1,107 @@
+/**
+ * `node tools/measure-rss.ts`: the resident memory of each of the eight processes as the images run
+ * them (`node --import <telemetry preload> services/<name>/src/main.ts`), the figures the chart's
+ * requests and limits come from. It starts a Temporal dev server (the project's CLI) and every
+ * service on ephemeral loopback ports, then prints each process's RSS idle, after 300 reads of
+ * /openapi.json and /metrics and 20 orders through the API, and its peak (VmHWM: the worker's is
+ * its workflow bundle being built at start).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { repoRoot, sampleOrderRequest, spawnService } from '@fake-stripe/kernel/testing';
+
+/** A kB figure of /proc/<pid>/status (VmRSS, VmHWM). */
+const statusKb = (pid: number, key: string): number =>
+  Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+const mb = (kb: number): string => `${Math.round(kb / 1024)} MB`;
+
+/** A port the kernel just handed out on loopback (free now, so the dev server can take it). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+const data = mkdtempSync(join(tmpdir(), 'fake-stripe-rss-'));
+const children: ChildProcess[] = [];
+try {
+  const [grpc, http, metrics] = [await freePort(), await freePort(), await freePort()];
+  const attributes = ['OrderId=Keyword', 'CustomerId=Keyword', 'OrderStatus=Keyword', 'TotalAmount=Double'];
+  children.push(
+    spawn(
+      join(repoRoot, '.tools/bin/temporal'),
+      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', `${grpc}`, '--http-port', `${http}`]
+        .concat(['--metrics-port', `${metrics}`, '--log-level', 'error'])
+        .concat(attributes.flatMap((a) => ['--search-attribute', a])),
+      { stdio: 'ignore' },
+    ),
+  );
+  const base = { DATA_DIR: data, ALLOW_CHAOS_FORCING: 'true', ADMIN_TOKEN: 'measure' };
+  const pids: Record<string, number> = {};
+  const urls: Record<string, string> = {};
+  const start = async (name: string, env: Record<string, string>): Promise<void> => {
+    const s = await spawnService(name, { ...base, ...env });
+    children.push(s.child);
+    pids[name] = s.child.pid!;
+    urls[name] = s.url;
+  };
+  for (const name of ['payment', 'inventory', 'shipping', 'notification', 'public-apis']) {
+    const file = join(data, `${name}.chaos.json`);
+    writeFileSync(file, '{"profile":"off"}');
+    await start(name, { CHAOS_FILE: file });
+  }
+  const publicApis = {
+    LOCATION_API_URL: `${urls['public-apis']}/ipapi`,
+    WEATHER_API_URL: `${urls['public-apis']}/open-meteo`,
+    CATFACT_API_URL: `${urls['public-apis']}/catfact`,
+  };
+  await start('user-context', publicApis);
+  const clients = {
+    ...publicApis,
+    TEMPORAL_ADDRESS: `127.0.0.1:${grpc}`,
+    PAYMENT_URL: urls.payment!,
+    INVENTORY_URL: urls.inventory!,
+    SHIPPING_URL: urls.shipping!,
+    NOTIFICATION_URL: urls.notification!,
+  };
+  await start('api', { ...clients, MANAGER_TOKEN: 'measure', CUSTOMER_TOKEN_SECRET: 'measure' });
+  const worker = spawn(
+    process.execPath,
+    ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, 'services/worker/src/worker.ts')],
+    { cwd: repoRoot, env: { ...process.env, ...clients, METRICS_PORT: '0', LOG_LEVEL: 'warn' }, stdio: 'ignore' },
+  );
+  children.push(worker);
+  pids.worker = worker.pid!;
+  await sleep(25_000); // the worker bundles its workflows and starts polling
+
+  const idle = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, statusKb(pid, 'VmRSS')]));
+  for (const url of Object.values(urls))
+    for (let i = 0; i < 300; i++) await (await fetch(`${url}/${i % 2 ? 'metrics' : 'openapi.json'}`)).text();
+  let accepted = 0;
+  for (let i = 0; i < 20; i++) {
+    const res = await fetch(`${urls.api}/api/v1/order`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(sampleOrderRequest()),
+    });
+    await res.text();
+    if (res.ok) accepted++;
+  }
+  await sleep(15_000); // the sagas run (chaos off)
+  console.log(`orders accepted: ${accepted}/20`);
+  for (const [name, pid] of Object.entries(pids))
+    console.log(
+      `${name.padEnd(13)} idle ${mb(idle[name]!)}, after load ${mb(statusKb(pid, 'VmRSS'))}, peak ${mb(statusKb(pid, 'VmHWM'))}`,
+    );
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await sleep(1_000);
+  rmSync(data, { recursive: true, force: true });
+}
