@@ -33,6 +33,10 @@ try {
   process.env.TEMPORAL_ADDRESS = p.env.address;
   const { runChaos } = await import('./scenarios/chaos.ts');
   code = await runChaos({ count, waitSeconds: Number(env('SOAK_WAIT_S', String(600 + Math.ceil(count / 5)))) });
+} catch (err) {
+  // Said before the platform stops: calls still in flight may fail loudly once it is gone.
+  console.error(`soak failed: ${(err as Error).message}`);
+  code = 2;
 } finally {
   await p.stop();
 }
