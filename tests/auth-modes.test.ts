@@ -246,7 +246,7 @@ describe('start-up under AUTH=strict', () => {
   it.each([
     ['the API', 'services/api/src/main.ts'],
     ['a domain service', 'services/payment/src/main.ts'],
-    ['the worker', 'services/worker/src/worker.ts'],
+    ['the worker', 'services/worker/src/main.ts'],
   ])('stops %s without SERVICE_TOKEN, naming it', (_what, main) => {
     const data = tempDir('fake-stripe-auth-');
     const run = spawnSync(process.execPath, [join(repoRoot, main)], {

@@ -34,7 +34,7 @@ import { createInterface } from 'node:readline';
 
 export type Domain = 'payment' | 'inventory' | 'shipping' | 'notification';
 
-/** A real worker process (`services/worker/src/worker.ts`). */
+/** A real worker process (`services/worker/src/main.ts`). */
 export interface WorkerProcess {
   child: ChildProcess;
   /** SIGKILL by default: a crash, not a drain. Resolves once it exited. */
@@ -274,7 +274,7 @@ export function orderInput(overrides: Partial<OrderInput> = {}): OrderInput {
 export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<WorkerProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, 'services/worker/src/worker.ts')],
+    ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, 'services/worker/src/main.ts')],
     {
       cwd: repoRoot,
       env: {
@@ -283,6 +283,7 @@ export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 60_0
         HTTP_TIMEOUT_MS: '2000',
         LABEL_TIMEOUT_MS: String(Number(env.LABEL_EXPECTED_MS ?? 300) + 5_000),
         METRICS_PORT: '0',
+        PORT: '0', // its health endpoints, on a port of its own
         ...env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -74,8 +74,8 @@ try {
   await start('api', { ...clients, MANAGER_TOKEN: 'measure', CUSTOMER_TOKEN_SECRET: 'measure' });
   const worker = spawn(
     process.execPath,
-    ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, 'services/worker/src/worker.ts')],
-    { cwd: repoRoot, env: { ...process.env, ...clients, METRICS_PORT: '0', LOG_LEVEL: 'warn' }, stdio: 'ignore' },
+    ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, 'services/worker/src/main.ts')],
+    { cwd: repoRoot, env: { ...process.env, ...clients, METRICS_PORT: '0', PORT: '0', LOG_LEVEL: 'warn' }, stdio: 'ignore' },
   );
   children.push(worker);
   pids.worker = worker.pid!;

@@ -6,7 +6,7 @@
  * 1. baseline: tools/bench/baseline-worker.ts on its own task queue; BENCH_STARTERS loops of
  *    `workflow.start` + `result()` (@temporalio/client, in this process).
  * 2. orders: the four domain services (chaos file `{"profile":"off"}`: no faults, no latency, label
- *    time 0), the real worker (services/worker/src/worker.ts, its own task queue) and the API as real
+ *    time 0), the real worker (services/worker/src/main.ts, its own task queue) and the API as real
  *    processes; BENCH_STARTERS loops of `POST /api/v1/order` + `GET .../result?wait=60`.
  * Each phase: BENCH_ORDERS_WARMUP s of warm-up (not counted), then BENCH_ORDERS_DURATION s measured.
  * Reports per phase completed/s, start-call and completion p50/p99, statuses, and each process's CPU
@@ -304,8 +304,8 @@ async function ordersPhase(server: DevServer, chaosFile: string): Promise<Phase>
     const worker = spawnChild(
       'worker',
       process.execPath,
-      [...telemetry, 'services/worker/src/worker.ts'],
-      { ...base, ...urls, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue, METRICS_PORT: '0' },
+      [...telemetry, 'services/worker/src/main.ts'],
+      { ...base, ...urls, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue, METRICS_PORT: '0', PORT: '0' },
       path.join(tmp!, 'worker.log'),
     );
     started.push(worker);

@@ -101,11 +101,12 @@ const temporal: ServiceDef = {
 
 const worker: ServiceDef = {
   name: 'worker',
-  command: node('services/worker/src/worker.ts'),
+  command: node('services/worker/src/main.ts'),
   env: { TEMPORAL_ADDRESS, ...domainUrls, METRICS_PORT: String(localPorts.workerMetrics) },
-  // The SDK's Prometheus endpoint answers once the runtime exists; the log line once it polls.
-  ready: [{ url: localUrl('workerMetrics', '/metrics') }],
+  // /ready answers once the worker polls; the log line says so too.
+  ready: [{ url: localUrl('worker', '/ready') }],
   readyLog: 'worker listening',
+  url: `http://localhost:${localPorts.worker} (/health, /ready)`,
   metrics: `http://localhost:${localPorts.workerMetrics}/metrics`,
   dependsOn: ['temporal', ...domains],
 };

@@ -44,7 +44,8 @@ export function checkAuthEnv(env: AuthEnv): void {
 export const serviceEnvSchema = z.object({
   ...authEnvSchema.shape,
   PORT: envInt(0),
-  HOST: z.preprocess(blankIsUnset, z.string().default('0.0.0.0')),
+  /** Loopback unless told otherwise (the images and the chart set 0.0.0.0 for a pod's network). */
+  HOST: z.preprocess(blankIsUnset, z.string().default('127.0.0.1')),
   DATA_DIR: z.preprocess(blankIsUnset, z.string().default('.data')),
   CHAOS_FILE: envString(),
   ADMIN_TOKEN: envString(),

@@ -10,6 +10,8 @@ export const localPorts = {
   shipping: 3013,
   notification: 3014,
   'public-apis': 3015,
+  /** The worker's /health and /ready (its metrics are workerMetrics). */
+  worker: 3010,
   temporal: 7233,
   temporalUi: 8080,
   workerMetrics: 9464,

@@ -1,5 +1,4 @@
 import {
-  authEnvSchema,
   checkAuthEnv,
   envInt,
   envString,
@@ -8,16 +7,18 @@ import {
   loadEnv,
   localPorts,
   localUrl,
+  serviceEnvSchema,
 } from '@fake-stripe/kernel';
 import { withTemporalConfig } from '@fake-stripe/kernel/temporal-config';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { TASK_QUEUE } from './workflows/definitions.ts';
 
 /** The worker's environment; `temporal` is the connection envconfig reads from the TEMPORAL_* variables. */
 export const envSchema = withTemporalConfig(
-  z.object({
-    /** AUTH is read for its start-up check; SERVICE_TOKEN is sent on every domain call. */
-    ...authEnvSchema.shape,
+  // The service variables: AUTH (its start-up check), SERVICE_TOKEN (sent on every domain call), and
+  // PORT/HOST of the health endpoints.
+  serviceEnvSchema.extend({
+    PORT: envInt(localPorts.worker),
     TASK_QUEUE: envText(TASK_QUEUE),
     PAYMENT_URL: url(localUrl('payment')),
     INVENTORY_URL: url(localUrl('inventory')),

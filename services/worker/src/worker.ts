@@ -2,18 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { createDomainClient, logger } from '@fake-stripe/kernel';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
 import { createUserContextActivities } from './activities/user-context.ts';
 import type { ActivityDeps } from './activities/index.ts';
-import { loadWorkerEnv } from './config.ts';
 import type { WorkerEnv } from './config.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
 /** Temporal's logs (worker, workflow and activity, with workflow id and run id) go to pino. */
-const pinoForSdk = (): SdkLogger => {
+export const pinoForSdk = (): SdkLogger => {
   const log = logger.child({ module: 'temporal' });
   const at = (level: LogLevel, message: string, meta?: LogMetadata): void => {
     const fn = { TRACE: log.trace, DEBUG: log.debug, INFO: log.info, WARN: log.warn, ERROR: log.error }[level].bind(
@@ -64,23 +62,3 @@ export function workerOptions(env: WorkerEnv, connection: NativeConnection): Wor
     maxHeartbeatThrottleInterval: '1 second',
   };
 }
-
-async function main(): Promise<void> {
-  const env = loadWorkerEnv();
-  Runtime.install({
-    logger: pinoForSdk(),
-    ...(env.METRICS_PORT > 0 && {
-      telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${env.METRICS_PORT}` } } },
-    }),
-  });
-  const connection = await NativeConnection.connect(env.temporal.connection);
-  const worker = await Worker.create(workerOptions(env, connection));
-  logger.info(
-    { taskQueue: env.TASK_QUEUE, temporal: env.temporal.connection.address, metricsPort: env.METRICS_PORT },
-    'worker listening',
-  );
-  await worker.run(); // SIGINT/SIGTERM make the SDK drain and stop
-  await connection.close();
-}
-
-if (import.meta.main) await main();
