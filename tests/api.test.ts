@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually, getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { customerToken } from '@fake-stripe/kernel';
-import { CustomerIdKey, ORDER_WORKFLOW, OrderIdKey, orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { CustomerIdKey, ORDER_WORKFLOW, OrderIdKey, orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { orderInput, startPlatform } from './harness.ts';

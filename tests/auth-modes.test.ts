@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { getJson, postJson, repoRoot, sampleOrderRequest, tempDir } from '@fake-stripe/kernel/testing';
 import type { JsonReply, Running } from '@fake-stripe/kernel/testing';
 import { customerToken } from '@fake-stripe/kernel';
-import { orderWorkflowId, paymentWorkflowId } from '@fake-stripe/worker/definitions';
+import { orderWorkflowId, paymentWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import { startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 

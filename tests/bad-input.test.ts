@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import { orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';

@@ -6,7 +6,7 @@
 import { eventually, getJson, postJson } from '@fake-stripe/kernel/testing';
 import { orderStateSchema } from '@fake-stripe/kernel';
 import type { OrderState } from '@fake-stripe/kernel';
-import { orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import type { Platform } from './harness.ts';
 
 /** Order `i` of a batch: the same body for the same `i`, lines and amounts varying with it. */

@@ -19,7 +19,13 @@ import { createInventoryService, envSchema as inventoryEnv } from '@fake-stripe/
 import { createNotificationService } from '@fake-stripe/notification';
 import { createPaymentService } from '@fake-stripe/payment';
 import { createShippingService } from '@fake-stripe/shipping';
-import { CustomerIdKey, OrderIdKey, OrderStatusKey, TotalAmountKey, TASK_QUEUE } from '@fake-stripe/worker/definitions';
+import {
+  CustomerIdKey,
+  OrderIdKey,
+  OrderStatusKey,
+  TotalAmountKey,
+  TASK_QUEUE,
+} from '@fake-stripe/kernel/workflow-definitions';
 import { createActivities, createUserContextActivities, workflowsPath } from '@fake-stripe/worker';
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';

@@ -11,7 +11,7 @@ import {
   orderWorkflowId,
   rejectSignal,
   statusQuery,
-} from '@fake-stripe/worker/definitions';
+} from '@fake-stripe/kernel/workflow-definitions';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import type { WorkflowHandle } from '@temporalio/client';
 import { orderInput, startPlatform } from './harness.ts';

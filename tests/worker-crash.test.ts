@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventually, freePort, getJson } from '@fake-stripe/kernel/testing';
-import { ORDER_WORKFLOW, orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { ORDER_WORKFLOW, orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { orderInput, startPlatform } from './harness.ts';

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { freePort, getJson, repoRoot } from '@fake-stripe/kernel/testing';
-import { searchAttributes } from '@fake-stripe/worker/definitions';
+import { searchAttributes } from '@fake-stripe/kernel/workflow-definitions';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawnWorkerProcess } from './harness.ts';
 import type { WorkerProcess } from './harness.ts';

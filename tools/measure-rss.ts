@@ -75,7 +75,11 @@ try {
   const worker = spawn(
     process.execPath,
     ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, 'services/worker/src/main.ts')],
-    { cwd: repoRoot, env: { ...process.env, ...clients, METRICS_PORT: '0', PORT: '0', LOG_LEVEL: 'warn' }, stdio: 'ignore' },
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...clients, METRICS_PORT: '0', PORT: '0', LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    },
   );
   children.push(worker);
   pids.worker = worker.pid!;

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sampleOrder } from '@fake-stripe/kernel';
-import { orderWorkflowId } from '@fake-stripe/worker/definitions';
+import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import { Client } from '@temporalio/client';
 import Table from 'cli-table3';
 import pc from 'picocolors';

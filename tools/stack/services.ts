@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { LOCAL_TEMPORAL_ADDRESS, localPorts, localUrl } from '@fake-stripe/kernel';
 import type { LocalProcess } from '@fake-stripe/kernel';
-import { searchAttributes } from '@fake-stripe/worker/definitions';
+import { searchAttributes } from '@fake-stripe/kernel/workflow-definitions';
 
 /** A readiness check: GET `url` answers 200, or `command` exits 0 and its output matches every pattern. */
 export type Probe = { url: string } | { command: string[]; expect: RegExp[] };

@@ -1,6 +1,6 @@
 import { bearerToken, customerToken, forbidden, requireToken, sameSecret, unauthorized } from '@fake-stripe/kernel';
 import type { TokenScheme } from '@fake-stripe/kernel';
-import { CustomerIdKey } from '@fake-stripe/worker/definitions';
+import { CustomerIdKey } from '@fake-stripe/kernel/workflow-definitions';
 import type { Context } from 'koa';
 import type { ApiEnv } from './config.ts';
 import type { Workflows } from './workflow-admin.ts';

@@ -10,7 +10,7 @@ import {
   serviceEnvSchema,
 } from '@fake-stripe/kernel';
 import { withTemporalConfig } from '@fake-stripe/kernel/temporal-config';
-import { TASK_QUEUE } from '@fake-stripe/worker/definitions';
+import { TASK_QUEUE } from '@fake-stripe/kernel/workflow-definitions';
 import { z } from 'zod';
 
 /**

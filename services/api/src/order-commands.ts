@@ -15,7 +15,7 @@ import {
   orderWorkflowId,
   rejectSignal,
   TotalAmountKey,
-} from '@fake-stripe/worker/definitions';
+} from '@fake-stripe/kernel/workflow-definitions';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';

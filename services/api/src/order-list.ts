@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { badRequest, terminalStatuses } from '@fake-stripe/kernel';
 import type { OrderStatus, AppError } from '@fake-stripe/kernel';
-import { ORDER_WORKFLOW } from '@fake-stripe/worker/definitions';
+import { ORDER_WORKFLOW } from '@fake-stripe/kernel/workflow-definitions';
 import type { z } from 'zod';
 import type { listOrdersQuery, listOrdersResponse } from './schemas.ts';
 import { decodePayload, grpcCode, isoTime } from './temporal.ts';

@@ -5,7 +5,7 @@
  */
 import { notFound } from '@fake-stripe/kernel';
 import type { OrderState } from '@fake-stripe/kernel';
-import { ORDER_WORKFLOW, statusQuery, stepWeight } from '@fake-stripe/worker/definitions';
+import { ORDER_WORKFLOW, statusQuery, stepWeight } from '@fake-stripe/kernel/workflow-definitions';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import type { z } from 'zod';

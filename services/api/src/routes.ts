@@ -1,5 +1,5 @@
 import { badRequest, defineRoute, orderRequestSchema, userContextRequestSchema } from '@fake-stripe/kernel';
-import { ORDER_WORKFLOW, progressQuery, USER_CONTEXT_WORKFLOW } from '@fake-stripe/worker/definitions';
+import { ORDER_WORKFLOW, progressQuery, USER_CONTEXT_WORKFLOW } from '@fake-stripe/kernel/workflow-definitions';
 import type { Route } from '@fake-stripe/kernel';
 import type { Context } from 'koa';
 import {

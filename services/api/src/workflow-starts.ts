@@ -12,7 +12,7 @@ import {
   paymentWorkflowId,
   USER_CONTEXT_WORKFLOW,
   userContextWorkflowId,
-} from '@fake-stripe/worker/definitions';
+} from '@fake-stripe/kernel/workflow-definitions';
 import type { paymentWorkflow, userContextWorkflow } from '@fake-stripe/worker/workflows';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { z } from 'zod';

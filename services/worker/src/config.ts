@@ -11,7 +11,7 @@ import {
 } from '@fake-stripe/kernel';
 import { withTemporalConfig } from '@fake-stripe/kernel/temporal-config';
 import type { z } from 'zod';
-import { TASK_QUEUE } from './workflows/definitions.ts';
+import { TASK_QUEUE } from '@fake-stripe/kernel/workflow-definitions';
 
 /** The worker's environment; `temporal` is the connection envconfig reads from the TEMPORAL_* variables. */
 export const envSchema = withTemporalConfig(

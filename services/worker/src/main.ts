@@ -11,7 +11,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadWorkerEnv } from './config.ts';
 import type { WorkerEnv } from './config.ts';
 import { pinoForSdk, workerOptions } from './worker.ts';
-import { searchAttributes } from './workflows/definitions.ts';
+import { searchAttributes } from '@fake-stripe/kernel/workflow-definitions';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 const indexedType = {

@@ -33,7 +33,7 @@ import {
   rejectSignal,
   statusQuery,
   stepWeight,
-} from './definitions.ts';
+} from '@fake-stripe/kernel/workflow-definitions';
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60 * 1000;
 const DEFAULT_COMPENSATION_WINDOW_MS = 15 * 60 * 1000;

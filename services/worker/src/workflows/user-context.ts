@@ -7,7 +7,7 @@ import type {
   UserContextSource,
 } from '@fake-stripe/kernel/contracts';
 import type { UserContextActivities } from '../activities/user-context.ts';
-import { progressQuery, userContextQuery } from './definitions.ts';
+import { progressQuery, userContextQuery } from '@fake-stripe/kernel/workflow-definitions';
 
 // Public APIs are flaky and cheap: one quick retry, then the source is null (never a failed workflow).
 const apis = proxyActivities<UserContextActivities>({

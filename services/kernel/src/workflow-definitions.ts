@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { OperatorAction, OrderState, OrderStep, UserContextResult } from '@fake-stripe/kernel/contracts';
+import type { OperatorAction, OrderState, OrderStep, UserContextResult } from './contracts.ts';
 
 /** Messages of orderFulfillmentWorkflow: shared by the workflow and the API's client. */
 export const approveSignal = defineSignal<[{ by: string }]>('approve');
