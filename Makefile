@@ -20,7 +20,7 @@ DETACH ?=
 service ?=
 # CRASH_ORDERS=: orders per batch of `make crash-test` (the tests' own default is 30).
 CRASH_ORDERS ?= 100
-# PHASES=lint,unit: only those phases of `make test` (type-check, lint, unit, cross-service, collections, fuzz, chart).
+# PHASES=lint,unit: only those phases of `make test` (type-check, lint, unit, cross-service, collections, fuzz, images, chart).
 PHASES ?=
 # collection=order|workflows|domain: one request collection for `make requests`; env= its environment.
 collection ?=

@@ -274,7 +274,7 @@ export function orderInput(overrides: Partial<OrderInput> = {}): OrderInput {
 
 /**
  * Starts the real worker process with the telemetry preload and resolves once it polls (its
- * "worker listening" line). Short client timeouts as in the in-process workers; metrics off unless
+ * "worker polling" line). Short client timeouts as in the in-process workers; metrics off unless
  * `env` gives METRICS_PORT.
  */
 export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<WorkerProcess> {
@@ -311,7 +311,7 @@ export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 60_0
     });
     // Read every line, so a chatty worker never blocks on a full pipe.
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('"worker listening"')) {
+      if (line.includes('"worker polling"')) {
         clearTimeout(timer);
         resolve({ child, kill });
       }

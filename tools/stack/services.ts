@@ -105,7 +105,7 @@ const worker: ServiceDef = {
   env: { TEMPORAL_ADDRESS, ...domainUrls, METRICS_PORT: String(localPorts.workerMetrics) },
   // /ready answers once the worker polls; the log line says so too.
   ready: [{ url: localUrl('worker', '/ready') }],
-  readyLog: 'worker listening',
+  readyLog: 'worker polling',
   url: `http://localhost:${localPorts.worker} (/health, /ready)`,
   metrics: `http://localhost:${localPorts.workerMetrics}/metrics`,
   dependsOn: ['temporal', ...domains],

@@ -53,9 +53,10 @@ async function main(env: WorkerEnv): Promise<void> {
     },
   });
   const { server } = await health.listen(env.PORT, env.HOST);
+  // After the health server's own "worker listening" line: the worker polls from here on.
   logger.info(
     { taskQueue: env.TASK_QUEUE, temporal: env.temporal.connection.address, metricsPort: env.METRICS_PORT },
-    'worker listening',
+    'worker polling',
   );
   try {
     await worker.run(); // SIGINT/SIGTERM make the SDK drain and stop
