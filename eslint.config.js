@@ -2,12 +2,16 @@ import js from '@eslint/js';
 import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+/** Files that run inside Temporal's workflow sandbox: deterministic, no Node built-ins. */
+const workflowFiles = ['services/worker/src/workflows/**/*.ts'];
+const testFiles = ['**/test/**/*.ts', 'tests/**/*.ts', 'services/kernel/src/testing.ts'];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.tools/', '.data/', 'coverage/', '**/dist/'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
+    extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -16,8 +20,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'error',
       'import-x/no-cycle': 'error',
+      // Every package a file imports is declared by the package.json nearest to it.
+      'import-x/no-extraneous-dependencies': 'error',
       // No deep imports into another workspace package's src/: use its package exports.
       'no-restricted-imports': [
         'error',
@@ -27,6 +33,40 @@ export default tseslint.config(
               group: ['**/services/*/src/**', '../../*/src/**'],
               message: 'Import the package (@fake-stripe/...), not its src/.',
             },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests read JSON bodies (typed `any`) and assert their shape with jest's matchers, which are the
+    // type checks there; non-null assertions state what the test expects to exist.
+    files: testFiles,
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: workflowFiles,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*'],
+              message: "Workflow code runs in Temporal's sandbox: no Node built-ins (move it to an activity).",
+            },
+            {
+              group: ['@temporalio/worker', '@temporalio/activity', '@temporalio/client'],
+              message: 'Workflow code imports only @temporalio/workflow and @temporalio/common.',
+            },
+            { group: ['**/services/*/src/**', '../../*/src/**'], message: 'Import the package, not its src/.' },
           ],
         },
       ],

@@ -310,7 +310,7 @@ export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 60_0
       reject(new Error(`worker exited with ${code} before listening`));
     });
     // Read every line, so a chatty worker never blocks on a full pipe.
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.includes('"worker polling"')) {
         clearTimeout(timer);
         resolve({ child, kill });

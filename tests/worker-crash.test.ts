@@ -36,7 +36,7 @@ describe('worker crash during label creation', () => {
         const pending = (await handle.describe()).raw.pendingActivities ?? [];
         const label = pending.find((a) => a.activityType?.name === 'createShippingLabel');
         const payload = label?.heartbeatDetails?.payloads?.[0];
-        return payload ? (defaultPayloadConverter.fromPayload(payload) as { progress: number }).progress : 0;
+        return payload ? defaultPayloadConverter.fromPayload<{ progress: number }>(payload).progress : 0;
       },
       'a label heartbeat with progress of at least 25',
       { until: (progress) => progress >= 25, timeoutMs: 20_000, intervalMs: 100 },

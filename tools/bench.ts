@@ -169,8 +169,8 @@ async function foundation(): Promise<boolean> {
   try {
     const loadavg = os.loadavg().map((l) => l.toFixed(2));
     console.log(pc.bold(`bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg.join(' ')}`));
-    if (os.loadavg()[0]! > 0.5)
-      console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
+    const [lastMinute = 0] = os.loadavg(); // always three figures (zeros where the platform has none)
+    if (lastMinute > 0.5) console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
     console.log(
       `payment: LOG_LEVEL=${LOG_LEVEL}, chaos off, SQLite in ${dir}; logs in ${dir}/*.log (kept on failure)\n`,
     );

@@ -69,19 +69,20 @@ export function undocumentedValues(text: string): string[] {
   for (const [i, line] of lines.entries()) {
     const m = /^( *)([A-Za-z][\w.-]*):(.*)$/.exec(line);
     if (!m) continue;
-    const indent = m[1]!.length;
-    while (path.length > 0 && path.at(-1)!.indent >= indent) path.pop();
-    path.push({ indent, key: m[2]! });
+    const [, spaces = '', key = '', value = ''] = m; // every group takes part in a match
+    const indent = spaces.length;
+    while ((path.at(-1)?.indent ?? -1) >= indent) path.pop();
+    path.push({ indent, key });
     if (documentedAt >= 0 && indent > documentedAt) continue;
     documentedAt = -1;
     let j = i - 1;
-    while (j >= 0 && /^\s*#(?! --)/.test(lines[j]!)) j--; // a comment's continuation lines
-    const commented = j >= 0 && /^\s*# -- \S/.test(lines[j]!);
+    while (j >= 0 && /^\s*#(?! --)/.test(lines[j] ?? '')) j--; // a comment's continuation lines
+    const commented = j >= 0 && /^\s*# -- \S/.test(lines[j] ?? '');
     const below = lines.slice(i + 1);
     const end = below.findIndex((l) => l.trim() !== '' && !l.startsWith(' '.repeat(indent + 1)));
     const heading = below.slice(0, end < 0 ? undefined : end).some((l) => /^\s*# -- /.test(l));
     if (commented && !heading) documentedAt = indent;
-    else if (!commented && m[3]!.trim() !== '') undocumented.push(path.map((p) => p.key).join('.'));
+    else if (!commented && value.trim() !== '') undocumented.push(path.map((p) => p.key).join('.'));
   }
   return undocumented;
 }
@@ -107,14 +108,17 @@ const readByEnvconfig = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE'];
 /** The env schemas of the HTTP services, as their packages export them (the worker's is not exported). */
 async function envSchemas(): Promise<Record<string, z.ZodObject>> {
   const names = ['payment', 'inventory', 'shipping', 'notification', 'public-apis', 'user-context', 'api'];
-  const modules = await Promise.all(
-    names.map(
-      (n) => import(`@fake-stripe/${n}`) as Promise<{ envSchema: z.ZodObject | z.ZodPipe<z.ZodType, z.ZodObject> }>,
-    ),
-  );
   // withTemporalConfig wraps an object schema in a preprocess pipe: its output is the object.
   const objectOf = (s: z.ZodObject | z.ZodPipe<z.ZodType, z.ZodObject>): z.ZodObject => ('shape' in s ? s : s.def.out);
-  return Object.fromEntries(names.map((n, i) => [n, objectOf(modules[i]!.envSchema)]));
+  const entries = await Promise.all(
+    names.map(async (n) => {
+      const { envSchema } = (await import(`@fake-stripe/${n}`)) as {
+        envSchema: z.ZodObject | z.ZodPipe<z.ZodType, z.ZodObject>;
+      };
+      return [n, objectOf(envSchema)] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }
 
 type Manifest = {
@@ -135,9 +139,10 @@ async function envIsRead(): Promise<Check> {
   for (const [service, schema] of Object.entries(schemas)) {
     const keys = Object.keys(schema.shape);
     const read = new Set([...keys, ...readByTheKernel, ...(keys.includes('temporal') ? readByEnvconfig : [])]);
-    const component = (d: Manifest | null): boolean => d?.metadata.labels?.['app.kubernetes.io/component'] === service;
-    const config = docs.find((d) => component(d) && d!.kind === 'ConfigMap' && d!.metadata.name.endsWith('-env'));
-    const workload = docs.find((d) => component(d) && (d!.kind === 'Deployment' || d!.kind === 'StatefulSet'));
+    const component = (d: Manifest | null): d is Manifest =>
+      d?.metadata.labels?.['app.kubernetes.io/component'] === service;
+    const config = docs.find((d) => component(d) && d.kind === 'ConfigMap' && d.metadata.name.endsWith('-env'));
+    const workload = docs.find((d) => component(d) && (d.kind === 'Deployment' || d.kind === 'StatefulSet'));
     if (!config || !workload) {
       wrong.push(`${service}: no env ConfigMap or workload rendered`);
       continue;

@@ -46,10 +46,20 @@ try {
   const base = { DATA_DIR: data, ALLOW_CHAOS_FORCING: 'true', ADMIN_TOKEN: 'measure' };
   const pids: Record<string, number> = {};
   const urls: Record<string, string> = {};
+  /** The pid of a child that started (one that failed to spawn has none). */
+  const pidOf = (name: string, child: ChildProcess): number => {
+    if (child.pid === undefined) throw new Error(`${name} did not spawn.`);
+    return child.pid;
+  };
+  const urlOf = (name: string): string => {
+    const url = urls[name];
+    if (url === undefined) throw new Error(`${name} has not started.`);
+    return url;
+  };
   const start = async (name: string, env: Record<string, string>): Promise<void> => {
     const s = await spawnService(name, { ...base, ...env });
     children.push(s.child);
-    pids[name] = s.child.pid!;
+    pids[name] = pidOf(name, s.child);
     urls[name] = s.url;
   };
   for (const name of ['payment', 'inventory', 'shipping', 'notification', 'public-apis']) {
@@ -58,18 +68,18 @@ try {
     await start(name, { CHAOS_FILE: file });
   }
   const publicApis = {
-    LOCATION_API_URL: `${urls['public-apis']}/ipapi`,
-    WEATHER_API_URL: `${urls['public-apis']}/open-meteo`,
-    CATFACT_API_URL: `${urls['public-apis']}/catfact`,
+    LOCATION_API_URL: `${urlOf('public-apis')}/ipapi`,
+    WEATHER_API_URL: `${urlOf('public-apis')}/open-meteo`,
+    CATFACT_API_URL: `${urlOf('public-apis')}/catfact`,
   };
   await start('user-context', publicApis);
   const clients = {
     ...publicApis,
     TEMPORAL_ADDRESS: `127.0.0.1:${grpc}`,
-    PAYMENT_URL: urls.payment!,
-    INVENTORY_URL: urls.inventory!,
-    SHIPPING_URL: urls.shipping!,
-    NOTIFICATION_URL: urls.notification!,
+    PAYMENT_URL: urlOf('payment'),
+    INVENTORY_URL: urlOf('inventory'),
+    SHIPPING_URL: urlOf('shipping'),
+    NOTIFICATION_URL: urlOf('notification'),
   };
   await start('api', { ...clients, MANAGER_TOKEN: 'measure', CUSTOMER_TOKEN_SECRET: 'measure' });
   const worker = spawn(
@@ -82,15 +92,15 @@ try {
     },
   );
   children.push(worker);
-  pids.worker = worker.pid!;
+  pids.worker = pidOf('worker', worker);
   await sleep(25_000); // the worker bundles its workflows and starts polling
 
-  const idle = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, statusKb(pid, 'VmRSS')]));
+  const idle = Object.entries(pids).map(([name, pid]) => ({ name, pid, idleKb: statusKb(pid, 'VmRSS') }));
   for (const url of Object.values(urls))
     for (let i = 0; i < 300; i++) await (await fetch(`${url}/${i % 2 ? 'metrics' : 'openapi.json'}`)).text();
   let accepted = 0;
   for (let i = 0; i < 20; i++) {
-    const res = await fetch(`${urls.api}/api/v1/order`, {
+    const res = await fetch(`${urlOf('api')}/api/v1/order`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(sampleOrderRequest()),
@@ -100,9 +110,9 @@ try {
   }
   await sleep(15_000); // the sagas run (chaos off)
   console.log(`orders accepted: ${accepted}/20`);
-  for (const [name, pid] of Object.entries(pids))
+  for (const { name, pid, idleKb } of idle)
     console.log(
-      `${name.padEnd(13)} idle ${mb(idle[name]!)}, after load ${mb(statusKb(pid, 'VmRSS'))}, peak ${mb(statusKb(pid, 'VmHWM'))}`,
+      `${name.padEnd(13)} idle ${mb(idleKb)}, after load ${mb(statusKb(pid, 'VmRSS'))}, peak ${mb(statusKb(pid, 'VmHWM'))}`,
     );
 } finally {
   for (const child of children) child.kill('SIGTERM');

@@ -108,10 +108,11 @@ async function probe(p: Probe): Promise<Check> {
       return { ok: false, answered: false, detail: `GET ${p.url}: no answer` };
     }
   }
-  const shown = [path.basename(p.command[0]!), ...p.command.slice(1)].join(' ');
+  const [program, ...args] = p.command;
+  const shown = [path.basename(program), ...args].join(' ');
   let output: string;
   try {
-    const { stdout, stderr } = await run(p.command[0]!, p.command.slice(1), { timeout: 5000 });
+    const { stdout, stderr } = await run(program, args, { timeout: 5000 });
     output = stdout + stderr;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
@@ -211,7 +212,10 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
     stopping = true;
     if (started.size > 0) console.log(pc.dim(`stopping${ready ? ' (Ctrl-C again to kill)' : ''} ...`));
     const results: Array<[ServiceDef, string]> = [];
-    const order = defs.flatMap((s): Array<[ServiceDef, number]> => (started.has(s) ? [[s, started.get(s)!.pid]] : []));
+    const order = defs.flatMap((s): Array<[ServiceDef, number]> => {
+      const child = started.get(s);
+      return child ? [[s, child.pid]] : [];
+    });
     await inReverseOrder(order, async (s, pid) => void results.push([s, await stop(s, pid)]));
     followers.forEach((flush) => flush()); // print the services' last words first
     for (const [s, result] of results) say(s, result);
@@ -231,7 +235,7 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
     offsets.set(s, size(logFile(s)));
     const out = fs.openSync(logFile(s), 'a');
     const [cmd, ...args] = s.command;
-    const child = spawn(cmd!, args, {
+    const child = spawn(cmd, args, {
       detached: true,
       env: envFor(s),
       stdio: ['ignore', out, out],

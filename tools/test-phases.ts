@@ -19,9 +19,9 @@ import pc from 'picocolors';
  * `report`: how the phase leaves its counts: `jest` (its `--json` report), or `summary` (the command
  * takes `--summary-file F` and writes jest's `numPassedTests`/`numFailedTests` keys there).
  */
-type Phase = { id: string; what: string; command: string[]; report?: 'jest' | 'summary' };
+type Phase = { id: string; what: string; command: [program: string, ...args: string[]]; report?: 'jest' | 'summary' };
 
-const jest = (...args: string[]): string[] => ['npm', 'test', '--', ...args];
+const jest = (...args: string[]): Phase['command'] => ['npm', 'test', '--', ...args];
 /** A jest path pattern (a regex over absolute paths) for a folder of this repository. */
 const root = resolve(import.meta.dirname, '..');
 const under = (folder: string): string => `^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/${folder}`;
@@ -53,16 +53,17 @@ function reportCounts(file: string): Outcome['tests'] {
 function runPhase(phase: Phase, index: number, total: number, dir: string): Promise<Outcome> {
   const report = join(dir, `${phase.id}.json`);
   const reportArgs = { jest: ['--json', `--outputFile=${report}`], summary: ['--summary-file', report] };
-  const command = phase.report ? [...phase.command, ...reportArgs[phase.report]] : phase.command;
+  const command: Phase['command'] = phase.report ? [...phase.command, ...reportArgs[phase.report]] : phase.command;
   console.log(pc.bold(`\n▶ phase ${index + 1}/${total}: ${phase.id} (${phase.what})`));
   console.log(pc.dim(`  $ ${phase.command.join(' ')}`));
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
+    const [program, ...args] = command;
+    const child = spawn(program, args, { stdio: 'inherit' });
     const done = (ok: boolean): void =>
       resolve({ phase, ok, ms: performance.now() - t0, ...(phase.report && { tests: reportCounts(report) }) });
     child.once('error', (err) => {
-      console.error(pc.red(`  could not start ${command[0]}: ${err.message}`));
+      console.error(pc.red(`  could not start ${program}: ${err.message}`));
       done(false);
     });
     child.once('exit', (code) => done(code === 0));

@@ -5,8 +5,8 @@
 export function createBaselineActivities() {
   return {
     /** Does nothing and returns its step number. */
-    async noop(step: number): Promise<number> {
-      return step;
+    noop(step: number): Promise<number> {
+      return Promise.resolve(step);
     },
   };
 }

@@ -106,7 +106,8 @@ async function historyOf(client: Client, workflowId: string): Promise<Phase['his
   const byType: Record<string, number> = {};
   for (const event of events) {
     // Events are protobufjs messages: toJSON() renders the enum by name (EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).
-    const raw = String((event as { toJSON(): { eventType?: unknown } }).toJSON().eventType ?? event.eventType);
+    const named = (event as { toJSON(): { eventType?: unknown } }).toJSON().eventType;
+    const raw = typeof named === 'string' ? named : String(event.eventType);
     const type = raw
       .replace(/^EVENT_TYPE_/, '')
       .toLowerCase()
@@ -238,7 +239,7 @@ async function oneOrder(api: string, seq: number): Promise<Outcome> {
   throw new Error(`${workflowId}: no result in 5 minutes`);
 }
 
-async function baselinePhase(server: DevServer): Promise<Phase> {
+async function baselinePhase(server: DevServer, dir: string): Promise<Phase> {
   const taskQueue = `bench-baseline-${runId}`;
   const t = Date.now();
   const worker = spawnChild(
@@ -246,7 +247,7 @@ async function baselinePhase(server: DevServer): Promise<Phase> {
     process.execPath,
     [path.join(root, 'tools/bench/baseline-worker.ts')],
     { ...process.env, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue },
-    path.join(tmp!, 'baseline-worker.log'),
+    path.join(dir, 'baseline-worker.log'),
   );
   try {
     await waitReady(worker, () => hasPollers(server.connection, taskQueue), 60_000);
@@ -273,18 +274,18 @@ async function baselinePhase(server: DevServer): Promise<Phase> {
   }
 }
 
-async function ordersPhase(server: DevServer, chaosFile: string): Promise<Phase> {
+async function ordersPhase(server: DevServer, dir: string, chaosFile: string): Promise<Phase> {
   const taskQueue = `bench-orders-${runId}`;
   const telemetry = ['--import', './services/kernel/src/telemetry.ts'];
   const base = { ...process.env, LOG_LEVEL, ADMIN_TOKEN: 'bench-admin-token' };
-  const domainEnv = { ...base, DATA_DIR: tmp!, CHAOS_FILE: chaosFile, SEED_STOCK: '10000000' };
+  const domainEnv = { ...base, DATA_DIR: dir, CHAOS_FILE: chaosFile, SEED_STOCK: '10000000' };
   const started: Array<Server | Child> = [];
   try {
     let t = Date.now();
     // allSettled: when one fails to start, the others are still stopped below.
     const settled = await Promise.allSettled(
       (['payment', 'inventory', 'shipping', 'notification'] as const).map((name) =>
-        startServer(name, [...telemetry, `services/${name}/src/main.ts`], domainEnv, path.join(tmp!, `${name}.log`)),
+        startServer(name, [...telemetry, `services/${name}/src/main.ts`], domainEnv, path.join(dir, `${name}.log`)),
       ),
     );
     const domains: Server[] = [];
@@ -293,11 +294,12 @@ async function ordersPhase(server: DevServer, chaosFile: string): Promise<Phase>
     const failedStart = settled.find((r) => r.status === 'rejected');
     if (failedStart) throw failedStart.reason;
     const [payment, inventory, shipping, notification] = domains;
+    if (!payment || !inventory || !shipping || !notification) throw new Error('A domain service did not start.');
     const urls = {
-      PAYMENT_URL: payment!.url,
-      INVENTORY_URL: inventory!.url,
-      SHIPPING_URL: shipping!.url,
-      NOTIFICATION_URL: notification!.url,
+      PAYMENT_URL: payment.url,
+      INVENTORY_URL: inventory.url,
+      SHIPPING_URL: shipping.url,
+      NOTIFICATION_URL: notification.url,
     };
     say(`orders: domain services ready (${Date.now() - t} ms): ${domains.map((d) => `${d.name} ${d.url}`).join(', ')}`);
     t = Date.now();
@@ -306,7 +308,7 @@ async function ordersPhase(server: DevServer, chaosFile: string): Promise<Phase>
       process.execPath,
       [...telemetry, 'services/worker/src/main.ts'],
       { ...base, ...urls, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue, METRICS_PORT: '0', PORT: '0' },
-      path.join(tmp!, 'worker.log'),
+      path.join(dir, 'worker.log'),
     );
     started.push(worker);
     await waitReady(worker, () => hasPollers(server.connection, taskQueue), 60_000);
@@ -316,7 +318,7 @@ async function ordersPhase(server: DevServer, chaosFile: string): Promise<Phase>
       'api',
       [...telemetry, 'services/api/src/main.ts'],
       { ...base, ...urls, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue },
-      path.join(tmp!, 'api.log'),
+      path.join(dir, 'api.log'),
     );
     started.push(api);
     say(`orders: api ready at ${api.url} (${Date.now() - t} ms); LOG_LEVEL=${LOG_LEVEL}, chaos off`);
@@ -419,8 +421,9 @@ function printReport(baseline: Phase, orders: Phase, server: DevServer): { ratio
 
 /** Runs the orders part; true when it failed (errors, orders that did not ship, a start-up failure). */
 export async function runOrdersBench(): Promise<boolean> {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-orders-'));
-  const chaosFile = path.join(tmp, 'chaos.json');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-orders-'));
+  tmp = dir;
+  const chaosFile = path.join(dir, 'chaos.json');
   fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
   let failed = false;
   let server: DevServer | undefined;
@@ -429,16 +432,16 @@ export async function runOrdersBench(): Promise<boolean> {
     console.log(
       pc.bold(`bench orders: node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg.join(' ')}`),
     );
-    if (os.loadavg()[0]! > 0.5)
-      console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
+    const [lastMinute = 0] = os.loadavg(); // always three figures (zeros where the platform has none)
+    if (lastMinute > 0.5) console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
     console.log(`temp dir ${tmp} (SQLite files, logs; kept on failure)\n`);
     const t = Date.now();
     server = await startDevServer({ binary: TEMPORAL_BIN, dir: tmp, searchAttributes, pragmas: PRAGMAS });
     say(`temporal: dev server pid ${server.pid} at ${server.address} (${Date.now() - t} ms)`);
     say(`temporal: ${server.command.slice(1).join(' ')}`);
 
-    const baseline = await baselinePhase(server);
-    const orders = await ordersPhase(server, chaosFile);
+    const baseline = await baselinePhase(server, dir);
+    const orders = await ordersPhase(server, dir, chaosFile);
     const { ratio, met } = printReport(baseline, orders, server);
 
     const report = {

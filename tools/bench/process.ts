@@ -60,9 +60,11 @@ export function spawnChild(
     }),
   );
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  const { pid } = child;
+  if (pid === undefined) throw new Error(`${name}: ${command} did not start (no pid).`);
   return {
     name,
-    pid: child.pid!,
+    pid,
     logFile,
     alive,
     async stop() {
@@ -127,7 +129,9 @@ export function samplePeakRss(pid: number, everyMs = 200): () => Promise<number>
       () => undefined, // the process is gone: keep the peak so far
     );
   let last = sample();
-  const timer = setInterval(() => (last = sample()), everyMs);
+  const timer = setInterval(() => {
+    last = sample();
+  }, everyMs);
   return async () => {
     clearInterval(timer);
     await last;

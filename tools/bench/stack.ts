@@ -49,7 +49,8 @@ export async function startDevServer(options: {
   });
   const child = spawnChild('temporal', options.binary, args, process.env, path.join(options.dir, 'temporal.log'));
   let connection: Connection | undefined;
-  await waitReady(
+  // Ready means the check connected and saw the search attributes: the connection is read after it.
+  const ready = await waitReady(
     child,
     async () => {
       connection ??= await Connection.connect({ address, connectTimeout: '1 second' });
@@ -59,9 +60,10 @@ export async function startDevServer(options: {
       return Object.keys(options.searchAttributes).every((key) => have?.[key] !== undefined);
     },
     30_000,
-  );
+  ).then(() => connection);
+  if (!ready) throw new Error(`The dev server at ${address} was ready without a connection.`);
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  return { ...child, address, metricsUrl, command: [options.binary, ...args], version, connection: connection! };
+  return { ...child, address, metricsUrl, command: [options.binary, ...args], version, connection: ready };
 }
 
 /** True once `taskQueue` has both workflow and activity pollers (the worker is running). */
@@ -92,14 +94,15 @@ export async function serverCounters(metricsUrl: string): Promise<Record<string,
   };
   const metric =
     /^(service_requests|persistence_requests|persistence_latency_sum|visibility_persistence_requests|visibility_persistence_latency_sum)\{([^}]*)\} (\S+)$/gm;
-  for (const m of text.matchAll(metric)) {
-    const labels = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
-    const value = Number(m[3]);
-    if (m[1] === 'service_requests' && labels.service_name === 'frontend') add(`rpc:${labels.operation}`, value);
-    else if (m[1] === 'persistence_requests') add(`db:${labels.operation}`, value);
-    else if (m[1] === 'persistence_latency_sum') add('dbSeconds', value);
-    else if (m[1] === 'visibility_persistence_requests') add(`vis:${labels.operation}`, value);
-    else if (m[1] === 'visibility_persistence_latency_sum') add('visSeconds', value);
+  // Every group of both patterns takes part in a match, so the defaults never apply.
+  for (const [, name, labelText = '', figure] of text.matchAll(metric)) {
+    const labels = Object.fromEntries([...labelText.matchAll(/(\w+)="([^"]*)"/g)].map(([, k = '', v = '']) => [k, v]));
+    const value = Number(figure);
+    if (name === 'service_requests' && labels.service_name === 'frontend') add(`rpc:${labels.operation}`, value);
+    else if (name === 'persistence_requests') add(`db:${labels.operation}`, value);
+    else if (name === 'persistence_latency_sum') add('dbSeconds', value);
+    else if (name === 'visibility_persistence_requests') add(`vis:${labels.operation}`, value);
+    else if (name === 'visibility_persistence_latency_sum') add('visSeconds', value);
   }
   return out;
 }

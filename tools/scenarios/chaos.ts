@@ -182,10 +182,10 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
     temporalNote = `no history from Temporal at ${env.temporal.connection.address} (${(err as Error).message}): times are as observed by this tool, retries unknown`;
   }
 
-  const finished = orders.filter((o) => o.end);
+  const finished = orders.filter((o): o is Tracked & { end: OrderView } => o.end !== undefined);
   const unfinished = orders.filter((o) => !o.end && !o.stuck);
   const stuck = orders.filter((o) => o.stuck);
-  const by = (status: string): number => finished.filter((o) => o.end!.status === status).length;
+  const by = (status: string): number => finished.filter((o) => o.end.status === status).length;
   const pct = (n: number): string => `${n}`.padStart(4) + pc.dim(` (${Math.round((100 * n) / count)}%)`);
 
   const rate = `${((finished.length + stuck.length) / (batchMs / 1000)).toFixed(2)} orders/s`;
@@ -202,14 +202,14 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
     [pc.dim('  rejected'), pct(by('rejected'))],
     [pc.red('stuck (compensation_stuck)'), pct(stuck.length)],
     [pc.red('not finished in time'), pct(unfinished.length)],
-    [pc.dim('shipped without e-mail'), pct(finished.filter((o) => o.end!.notificationFailed).length)],
+    [pc.dim('shipped without e-mail'), pct(finished.filter((o) => o.end.notificationFailed).length)],
   );
   console.log(outcome.toString());
 
   const reasons = new Map<string, number>();
   for (const o of finished)
-    if (o.end!.failure) {
-      const f = o.end!.failure;
+    if (o.end.failure) {
+      const f = o.end.failure;
       // A business code (card_declined) says it all; otherwise the transient fault that outlasted the retries.
       const cause = /^[a-z_]+$/.test(f.type ?? '')
         ? f.type
@@ -264,8 +264,8 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
   });
   for (const [label, list] of [
     ['all finished', finished],
-    ['shipped', finished.filter((o) => o.end!.status === 'shipped')],
-    ['compensated', finished.filter((o) => o.end!.status !== 'shipped')],
+    ['shipped', finished.filter((o) => o.end.status === 'shipped')],
+    ['compensated', finished.filter((o) => o.end.status !== 'shipped')],
   ] as const) {
     const s = times([...list]);
     t.push([label, s.length, fmt(percentile(s, 50)), fmt(percentile(s, 95)), fmt(s.at(-1))]);

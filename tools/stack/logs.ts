@@ -20,7 +20,9 @@ const pretty = prettyFactory({
 /** A function printing one raw log line of `name`, prefixed with its padded, coloured name. */
 export function printer(names: string[]): (name: string, line: string) => void {
   const width = Math.max(...names.map((n) => n.length));
-  const prefix = new Map(names.map((n, i) => [n, palette[i % palette.length]!(n.padEnd(width)) + pc.dim(' │ ')]));
+  // i % length always picks a colour; reset (no colour) only satisfies the index's type.
+  const colour = (i: number): ((s: string) => string) => palette[i % palette.length] ?? pc.reset;
+  const prefix = new Map(names.map((n, i) => [n, colour(i)(n.padEnd(width)) + pc.dim(' │ ')]));
   return (name, line) => {
     const head = prefix.get(name) ?? `${name} │ `;
     console.log(pretty(line).trimEnd().replace(/^/gm, head));

@@ -8,12 +8,15 @@ import { LOCAL_TEMPORAL_ADDRESS, localPorts, localUrl } from '@fake-stripe/kerne
 import type { LocalProcess } from '@fake-stripe/kernel';
 import { searchAttributes } from '@fake-stripe/kernel/workflow-definitions';
 
+/** A program and its arguments. */
+export type Command = [program: string, ...args: string[]];
+
 /** A readiness check: GET `url` answers 200, or `command` exits 0 and its output matches every pattern. */
-export type Probe = { url: string } | { command: string[]; expect: RegExp[] };
+export type Probe = { url: string } | { command: Command; expect: RegExp[] };
 
 export type ServiceDef = {
   name: string;
-  command: string[];
+  command: Command;
   /** Sets PORT for the process; omit for processes that are not HTTP services. */
   port?: number;
   /** Environment of the process on top of the caller's (the caller's wins where it sets a variable). */
@@ -58,7 +61,7 @@ const domainUrls = {
   NOTIFICATION_URL: localUrl('notification'),
 };
 const domains = ['payment', 'inventory', 'shipping', 'notification'];
-const node = (main: string): string[] => [process.execPath, '--import', './services/kernel/src/telemetry.ts', main];
+const node = (main: string): Command => [process.execPath, '--import', './services/kernel/src/telemetry.ts', main];
 
 /** A koa service of this repository, started with the telemetry preload (it must load before koa). */
 const http = (name: LocalProcess, port: number = localPorts[name], more: Partial<ServiceDef> = {}): ServiceDef => ({

@@ -67,10 +67,10 @@ export function fromTemporal(err: unknown, workflowId?: string): unknown {
 }
 
 /** Decodes one payload (heartbeat details, search attributes) with the default converter. */
-export function decodePayload<T>(payload: unknown): T | undefined {
+export function decodePayload<T>(payload: Payload | null | undefined): T | undefined {
   if (!payload) return undefined;
   try {
-    return defaultPayloadConverter.fromPayload<T>(payload as Payload);
+    return defaultPayloadConverter.fromPayload<T>(payload);
   } catch {
     return undefined;
   }
@@ -104,8 +104,8 @@ export function heartbeatProgress(
 /** The Temporal client with the API's deadline on every call. */
 export interface Temporal {
   client: Client;
-  /** Runs one Temporal call with a deadline, mapping its errors. */
-  call<T>(workflowId: string | undefined, fn: () => Promise<T>): Promise<T>;
+  /** Runs one Temporal call with a deadline, mapping its errors (a function: callers destructure it). */
+  call: <T>(workflowId: string | undefined, fn: () => Promise<T>) => Promise<T>;
 }
 
 export function createTemporal(client: Client, callTimeoutMs: number): Temporal {

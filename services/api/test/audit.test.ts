@@ -190,20 +190,23 @@ describe('runAudit', () => {
     const asked: string[] = [];
     const report = await runAudit({
       concurrency: 2,
-      orders: async () => [
-        { orderId: 'ORD-S', status: 'shipped' },
-        { orderId: 'ORD-F', status: 'failed' },
-        { orderId: 'ORD-Z', status: 'compensation_stuck' },
-        { orderId: 'ORD-A', status: 'compensation_stuck' },
-        { orderId: 'ORD-R', status: 'reserving' },
-      ],
-      ledgers: async (orderId) => {
+      orders: () =>
+        Promise.resolve([
+          { orderId: 'ORD-S', status: 'shipped' },
+          { orderId: 'ORD-F', status: 'failed' },
+          { orderId: 'ORD-Z', status: 'compensation_stuck' },
+          { orderId: 'ORD-A', status: 'compensation_stuck' },
+          { orderId: 'ORD-R', status: 'reserving' },
+        ]),
+      ledgers: (orderId) => {
         asked.push(orderId);
-        return orderId === 'ORD-S'
-          ? shipped()
-          : { ...compensated(), inventory: { reservations: [reservation('reserved')] } };
+        return Promise.resolve(
+          orderId === 'ORD-S'
+            ? shipped()
+            : { ...compensated(), inventory: { reservations: [reservation('reserved')] } },
+        );
       },
-      stock: async () => stock,
+      stock: () => Promise.resolve(stock),
       now: () => new Date('2026-01-01T00:00:00Z'),
     });
     expect(asked.sort()).toEqual(['ORD-F', 'ORD-S']);
@@ -220,18 +223,19 @@ describe('runAudit', () => {
     const asked: string[] = [];
     const report = await runAudit({
       concurrency: 8,
-      orders: async () => [
-        { orderId: 'ORD-S', status: 'shipped' },
-        { orderId: 'ORD-F', status: 'failed' },
-        { orderId: 'ORD-C', status: 'cancelled' },
-        { orderId: 'ORD-R', status: 'rejected' },
-        { orderId: 'ORD-P', status: 'capturing' },
-      ],
-      ledgers: async (orderId) => {
+      orders: () =>
+        Promise.resolve([
+          { orderId: 'ORD-S', status: 'shipped' },
+          { orderId: 'ORD-F', status: 'failed' },
+          { orderId: 'ORD-C', status: 'cancelled' },
+          { orderId: 'ORD-R', status: 'rejected' },
+          { orderId: 'ORD-P', status: 'capturing' },
+        ]),
+      ledgers: (orderId) => {
         asked.push(orderId);
-        return orderId === 'ORD-S' ? shipped() : compensated();
+        return Promise.resolve(orderId === 'ORD-S' ? shipped() : compensated());
       },
-      stock: async () => stock,
+      stock: () => Promise.resolve(stock),
     });
     expect(asked.sort()).toEqual(['ORD-C', 'ORD-F', 'ORD-R', 'ORD-S']);
     expect(report).toMatchObject({ ok: true, checkedOrders: 4, violations: [], stuck: [] });
@@ -245,7 +249,7 @@ describe('runAudit concurrency', () => {
     const delays = [5, 1, 4, 2, 3, 0, 6, 2];
     const report = await runAudit({
       concurrency: 3,
-      orders: async () => delays.map((_, i) => ({ orderId: `ORD-${i}`, status: 'shipped' })),
+      orders: () => Promise.resolve(delays.map((_, i) => ({ orderId: `ORD-${i}`, status: 'shipped' }))),
       ledgers: async (orderId) => {
         inFlight++;
         peak = Math.max(peak, inFlight);
@@ -255,7 +259,7 @@ describe('runAudit concurrency', () => {
         ledgers.payment.captures = []; // one violation per order, to see the order they come back in
         return ledgers;
       },
-      stock: async () => [],
+      stock: () => Promise.resolve([]),
     });
     expect(report.violations.map((v) => v.orderId)).toEqual(delays.map((_, i) => `ORD-${i}`));
     expect(peak).toBe(3);

@@ -96,7 +96,10 @@ export function pickOutcome(weights: Record<string, number>, u: number): string 
     acc += w / total;
     if (u < acc) return outcome;
   }
-  return entries[entries.length - 1]![0];
+  // Rounding can leave the last cumulative weight a hair under 1: the last outcome takes the rest.
+  const last = entries.at(-1);
+  if (!last) throw new Error('No chaos outcome has a positive weight.');
+  return last[0];
 }
 
 /**

@@ -353,8 +353,10 @@ export interface UserContextInput {
 
 /** A deterministic public IPv4 for a user id (no private, loopback or multicast first octets). */
 export function ipForUser(userId: string, hash: (s: string) => Uint8Array): string {
-  const b = hash(userId);
-  let first = 11 + (b[0]! % 200);
+  const [b0, b1, b2, b3] = hash(userId);
+  if (b0 === undefined || b1 === undefined || b2 === undefined || b3 === undefined)
+    throw new Error('ipForUser needs a hash of at least 4 bytes.');
+  let first = 11 + (b0 % 200);
   if (first === 127 || first === 172 || first === 192 || first === 169) first += 1;
-  return `${first}.${b[1]}.${b[2]}.${b[3]}`;
+  return `${first}.${b1}.${b2}.${b3}`;
 }

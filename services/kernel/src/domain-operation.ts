@@ -51,11 +51,13 @@ export async function runDomainOperation(
   input: RouteInput<unknown, unknown, unknown, unknown>,
   p: Pipeline,
 ): Promise<void> {
-  const request = readOperationHeaders(ctx, route.chaos!, p);
+  // The router sends only a chaos route here: the chaos operation is what the pipeline draws for.
+  if (route.chaos === undefined) throw new Error(`${route.operationId} has no chaos operation to run.`);
+  const request = readOperationHeaders(ctx, route.chaos, p);
   const claim = claimKey(ctx, route, input, request.key, p);
   if (!claim) return; // answered from the idempotency store
   const decision = decide(ctx, request, claim, p);
-  if (isTransient(decision.outcome)) return failTransient(ctx, decision, claim, p);
+  if (isTransient(decision.outcome)) return failTransient(ctx, decision.outcome, decision, claim, p);
   await commit(ctx, route, input, request.operation, decision, claim, p);
 }
 
@@ -161,8 +163,8 @@ function decide(ctx: Context, request: OperationRequest, claim: Claim, p: Pipeli
   return decision;
 }
 
-/** The error a transient outcome answers with; undefined for the others (`reset` answers nothing). */
-function transientFault(outcome: string, chaos: Chaos): AppError | undefined {
+/** The error a transient outcome answers with (`reset` answers nothing: it drops the connection). */
+function transientFault(outcome: Exclude<TransientOutcome, 'reset'>, chaos: Chaos): AppError {
   switch (outcome) {
     case 'timeout':
       return timedOut();
@@ -182,8 +184,6 @@ function transientFault(outcome: string, chaos: Chaos): AppError | undefined {
         message: 'Too many requests.',
         headers: { 'Retry-After': String(chaos.retryAfterSeconds()) },
       });
-    default:
-      return undefined;
   }
 }
 
@@ -191,12 +191,18 @@ const timedOut = (): AppError =>
   new AppError({ type: 'api_error', code: 'timeout', status: 504, message: 'The request timed out.' });
 
 /** Outcomes that apply nothing and leave the key free: a retry draws again. */
-const isTransient = (outcome: string): boolean =>
+type TransientOutcome = 'timeout' | 'server_error' | 'rate_limited' | 'reset';
+const isTransient = (outcome: string): outcome is TransientOutcome =>
   outcome === 'timeout' || outcome === 'server_error' || outcome === 'rate_limited' || outcome === 'reset';
 
 /** A transient outcome: free the key, wait as the outcome says, then fail or drop the connection. */
-async function failTransient(ctx: Context, decision: Decision, claim: Claim, p: Pipeline): Promise<void> {
-  const { outcome } = decision;
+async function failTransient(
+  ctx: Context,
+  outcome: TransientOutcome,
+  decision: Decision,
+  claim: Claim,
+  p: Pipeline,
+): Promise<void> {
   // Nothing happened: free the key before waiting, so a caller's retry draws again at once.
   claim.release();
   if (decision.latencyMs) await sleep(decision.latencyMs);
@@ -206,7 +212,7 @@ async function failTransient(ctx: Context, decision: Decision, claim: Claim, p: 
     ctx.respond = false;
     return;
   }
-  throw transientFault(outcome, p.chaos)!;
+  throw transientFault(outcome, p.chaos);
 }
 
 /**

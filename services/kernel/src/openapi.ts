@@ -5,7 +5,7 @@ import { routeSecurity, tokenSchemes } from './auth.ts';
 import type { TokenScheme } from './auth.ts';
 import type { AuthEnv } from './config.ts';
 import { errorBodySchema } from './errors.ts';
-import type { Route } from './route-definition.ts';
+import type { Route, RouteSchemas } from './route-definition.ts';
 
 const errorResponse = (description: string) => ({
   description,
@@ -24,10 +24,12 @@ export function buildOpenApi(
   const paths: ZodOpenApiPathsObject = {};
   const used = new Set<TokenScheme>();
   for (const route of routes) {
+    const schemas: RouteSchemas = route;
     const security = routeSecurity(route, options.env);
     for (const scheme of security) used.add(scheme);
     const path = route.path.replace(/:(\w+)/g, '{$1}');
-    const pathParams = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+    // The one group always takes part in a match: each match names one parameter.
+    const pathParams = [...route.path.matchAll(/:(\w+)/g)].flatMap((m) => m[1] ?? []);
     const headers: Record<string, z.ZodType> = {
       'X-Correlation-Id': z.string().optional().meta({ description: 'Echoed back; generated when absent' }),
     };
@@ -71,17 +73,17 @@ export function buildOpenApi(
       tags: route.tags ?? [options.name],
       ...(security.length > 0 && { security: security.map((scheme) => ({ [scheme]: [] })) }),
       requestParams: {
-        header: z.object({ ...headers, ...route.headers?.shape }),
-        ...(route.query && { query: route.query as z.ZodObject }),
+        header: z.object({ ...headers, ...schemas.headers?.shape }),
+        ...(schemas.query && { query: schemas.query as z.ZodObject }),
         ...(pathParams.length > 0 && {
-          path: route.params ?? z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))),
+          path: schemas.params ?? z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))),
         }),
       },
       // A body is required unless its schema accepts none (the parser reads a missing body as `{}`).
-      ...(route.body && {
+      ...(schemas.body && {
         requestBody: {
-          required: !route.body.safeParse(undefined).success,
-          content: { 'application/json': { schema: route.body } },
+          required: !schemas.body.safeParse(undefined).success,
+          content: { 'application/json': { schema: schemas.body } },
         },
       }),
       responses,

@@ -78,6 +78,14 @@ export interface RouteDef<
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Route = RouteDef<any, any, z.ZodType, any, any>;
 
+/** A route's request schemas as the kernel reads them from the list: each one a zod schema, when given. */
+export interface RouteSchemas {
+  body?: z.ZodType;
+  query?: z.ZodType;
+  headers?: z.ZodObject;
+  params?: z.ZodObject;
+}
+
 export const defineRoute = <
   R extends z.ZodType,
   B extends z.ZodType | undefined = undefined,
@@ -86,4 +94,4 @@ export const defineRoute = <
   P extends z.ZodObject | undefined = undefined,
 >(
   def: RouteDef<B, Q, R, H, P>,
-): Route => def as unknown as Route;
+): Route => def;

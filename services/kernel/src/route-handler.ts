@@ -5,7 +5,7 @@ import type { ServiceEnv } from './config.ts';
 import { runDomainOperation } from './domain-operation.ts';
 import type { Pipeline } from './domain-operation.ts';
 import { validationError } from './errors.ts';
-import type { Route, RouteInput } from './route-definition.ts';
+import type { Route, RouteInput, RouteSchemas } from './route-definition.ts';
 
 function parseWith<S extends z.ZodType>(
   schema: S,
@@ -29,10 +29,12 @@ export function routeHandler(
 ): (ctx: Context) => Promise<void> {
   return async (ctx) => {
     requireRouteTokens(route, env, ctx);
-    const params = route.params ? parseWith(route.params, ctx.params, 'params') : ctx.params;
-    const body = route.body ? parseWith(route.body, ctx.request.body, 'body') : undefined;
-    const query = route.query ? parseWith(route.query, ctx.query, 'query') : undefined;
-    const headers = route.headers ? parseWith(route.headers, ctx.headers, 'header') : undefined;
+    const schemas: RouteSchemas = route;
+    // koa-router's params (strings) when the route has no schema for them.
+    const params: unknown = schemas.params ? parseWith(schemas.params, ctx.params, 'params') : ctx.params;
+    const body = schemas.body ? parseWith(schemas.body, ctx.request.body, 'body') : undefined;
+    const query = schemas.query ? parseWith(schemas.query, ctx.query, 'query') : undefined;
+    const headers = schemas.headers ? parseWith(schemas.headers, ctx.headers, 'header') : undefined;
     const input: RouteInput<unknown, unknown, unknown, unknown> = { body, query, headers, params, ctx };
     if (route.chaos && pipeline) {
       await runDomainOperation(ctx, route, input, pipeline);

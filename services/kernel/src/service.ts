@@ -86,21 +86,23 @@ export function createService(options: ServiceOptions): Service {
     idempotency,
     openapi,
     async listen(port = env.PORT, host = env.HOST) {
-      server = app.listen(port, host);
+      const listening = app.listen(port, host);
+      server = listening;
       await new Promise<void>((resolve, reject) => {
-        server!.once('listening', resolve).once('error', reject);
+        listening.once('listening', resolve).once('error', reject);
       });
-      const actual = (server.address() as AddressInfo).port;
+      const actual = (listening.address() as AddressInfo).port;
       const url = `http://127.0.0.1:${actual}`;
       log.info({ port: actual, url }, `${name} listening`);
-      return { server, port: actual, url };
+      return { server: listening, port: actual, url };
     },
     async close() {
       wired?.stopWatching();
       clearInterval(pruneTimer);
-      if (server) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      const open = server;
+      if (open) {
+        open.closeAllConnections();
+        await new Promise<void>((resolve) => open.close(() => resolve()));
       }
       db.close();
     },

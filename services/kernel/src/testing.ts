@@ -81,7 +81,7 @@ export function spawnService(name: string, env: Record<string, string>, timeoutM
   );
   const lines: string[] = [];
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
@@ -92,7 +92,7 @@ export function spawnService(name: string, env: Record<string, string>, timeoutM
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code} before listening:\n${stderr}\n${lines.join('\n')}`));
     });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
       try {
         const entry = JSON.parse(line) as { url?: string; msg?: string };

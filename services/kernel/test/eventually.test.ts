@@ -25,7 +25,7 @@ describe('eventually', () => {
   it('fails after the timeout, naming what it waited for and the last value read', async () => {
     const started = Date.now();
     await expect(
-      eventually(async () => ({ status: 'running' }), 'the order to ship', {
+      eventually(() => Promise.resolve({ status: 'running' }), 'the order to ship', {
         until: (v) => v.status === 'shipped',
         timeoutMs: 200,
         intervalMs: 10,

@@ -5,7 +5,7 @@ import type { Capture, Hold, Refund } from '@fake-stripe/kernel';
 export type { Capture, Hold, HoldStatus, Refund } from '@fake-stripe/kernel';
 
 /** A capture needs a live hold and takes at most its amount; a second capture is refused. */
-export function captureAmount(hold: Hold | undefined, requested: number | undefined): number {
+export function checkCapture(hold: Hold | undefined, requested: number | undefined): { hold: Hold; amount: number } {
   if (!hold) throw notFound('No such authorization.', 'authorizationId');
   if (hold.status === 'captured')
     throw conflict('charge_already_captured', 'This authorization has already been captured.', 'authorizationId');
@@ -18,7 +18,7 @@ export function captureAmount(hold: Hold | undefined, requested: number | undefi
   const amount = requested ?? hold.amount;
   if (amount > hold.amount)
     throw badRequest('amount_too_large', `Cannot capture ${amount}: the authorization holds ${hold.amount}.`, 'amount');
-  return amount;
+  return { hold, amount };
 }
 
 /** Releasing an unknown hold is 404, a captured one 409; releasing twice is a no-op. */
@@ -34,15 +34,15 @@ export function checkRelease(hold: Hold | undefined): Hold {
 }
 
 /** A refund needs a capture, takes at most its amount, and happens once. */
-export function refundAmount(
+export function checkRefund(
   capture: Capture | undefined,
   existing: Refund | undefined,
   requested: number | undefined,
-): number {
+): { capture: Capture; amount: number } {
   if (!capture) throw notFound('No such capture.', 'captureId');
   if (existing) throw conflict('charge_already_refunded', 'This capture has already been refunded.', 'captureId');
   const amount = requested ?? capture.amount;
   if (amount > capture.amount)
     throw badRequest('amount_too_large', `Cannot refund ${amount}: the capture is ${capture.amount}.`, 'amount');
-  return amount;
+  return { capture, amount };
 }

@@ -1,6 +1,6 @@
 import { AppError, defineRoute, orderQuerySchema } from '@fake-stripe/kernel';
 import type { OperationSpec, Route } from '@fake-stripe/kernel';
-import { captureAmount, checkRelease, refundAmount } from './domain.ts';
+import { checkCapture, checkRefund, checkRelease } from './domain.ts';
 import {
   authorizeBody,
   captureBody,
@@ -70,9 +70,8 @@ export function paymentRoutes(store: PaymentStore): Route[] {
       response: captureSchema,
       errors: { 404: 'Unknown authorization', 409: 'Already captured, or released' },
       handler: ({ body }) => {
-        const hold = store.hold(body.authorizationId);
-        const amount = captureAmount(hold, body.amount);
-        return store.createCapture(hold!, amount);
+        const { hold, amount } = checkCapture(store.hold(body.authorizationId), body.amount);
+        return store.createCapture(hold, amount);
       },
     }),
     defineRoute({
@@ -101,8 +100,8 @@ export function paymentRoutes(store: PaymentStore): Route[] {
       errors: { 404: 'Unknown capture', 409: 'Already refunded' },
       handler: ({ body }) => {
         const capture = store.capture(body.captureId);
-        const amount = refundAmount(capture, capture && store.refundOf(capture.captureId), body.amount);
-        return store.createRefund(capture!, amount);
+        const checked = checkRefund(capture, capture && store.refundOf(capture.captureId), body.amount);
+        return store.createRefund(checked.capture, checked.amount);
       },
     }),
     defineRoute({

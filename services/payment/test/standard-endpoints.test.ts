@@ -147,7 +147,7 @@ describe('GET /openapi.json', () => {
     expect(forced('/payment/refund')).not.toContain('insufficient_funds');
   });
 
-  it('documents chaos config keys as names, which `__proto__` is not', async () => {
+  it('documents chaos config keys as names, which `__proto__` is not', () => {
     const config = resolve(doc.paths['/payment/chaos']!.put!.requestBody!.content['application/json']!.schema);
     const keyPattern = new RegExp(
       (config.properties!.overrides as { propertyNames: { pattern: string } }).propertyNames.pattern,

@@ -12,7 +12,13 @@ function uniforms(text: string): [number, number, number, number, number] {
   const u = (i: number): number => d.readUIntBE(i * 6, 6) / 2 ** 48;
   return [u(0), u(1), u(2), u(3), u(4)];
 }
-const pick = <T>(list: readonly T[], u: number): T => list[Math.floor(u * list.length)]!;
+/** The item at `index` of a fixed, non-empty table (an index out of it is a bug here). */
+function itemAt<T>(list: readonly T[], index: number): T {
+  const item = list[index];
+  if (item === undefined) throw new Error(`No item ${index} in a table of ${list.length}.`);
+  return item;
+}
+const pick = <T>(list: readonly T[], u: number): T => itemAt(list, Math.floor(u * list.length));
 const round = (n: number, decimals: number): number => {
   const f = 10 ** decimals;
   return Math.round(n * f) / f;
@@ -83,7 +89,8 @@ export function specialRange(ip: string): 'private range' | 'reserved range' | u
   const lower = ip.toLowerCase();
   if (lower === '::1') return 'private range';
   if (lower === '::') return 'reserved range';
-  const first = lower.startsWith('::') ? 0 : parseInt(lower.split(':')[0]!, 16);
+  const [head = ''] = lower.split(':'); // split gives at least one part
+  const first = lower.startsWith('::') ? 0 : parseInt(head, 16);
   if ((first & 0xfe00) === 0xfc00) return 'private range'; // fc00::/7, unique local
   if ((first & 0xffc0) === 0xfe80 || (first & 0xff00) === 0xff00) return 'reserved range'; // link-local, multicast
   return undefined;
@@ -96,7 +103,7 @@ export function locate(ip: string): IpApiAnswer {
   const [u1, u2] = uniforms(`ip\u0000${ip.toLowerCase()}`);
   const city = pick(cities, u1);
   const ispIndex = Math.floor(u2 * isps.length);
-  const isp = isps[ispIndex]!;
+  const isp = itemAt(isps, ispIndex);
   return { status: 'success', ...city, isp, org: isp, as: `AS${64512 + ispIndex} ${isp}`, query: ip };
 }
 
@@ -189,6 +196,6 @@ export const catFacts: readonly string[] = [
 export function catFact(seed: string | number): CatFact {
   const index =
     typeof seed === 'number' ? seed % catFacts.length : Math.floor(uniforms(`fact\u0000${seed}`)[0] * catFacts.length);
-  const fact = catFacts[index]!;
+  const fact = itemAt(catFacts, index);
   return { fact, length: fact.length };
 }

@@ -38,7 +38,10 @@ const apiPrefixes: Array<[string, UserContextSource]> = [
 export function recordRequests(log: RequestLog): NonNullable<ServiceOptions['middleware']>[number] {
   return async (ctx, next) => {
     const api = apiPrefixes.find(([prefix]) => ctx.path.startsWith(prefix))?.[1];
-    if (!api) return next();
+    if (!api) {
+      await next();
+      return;
+    }
     const record = log.start({ api, path: ctx.path, correlationId: correlationId() });
     const outcome = (): string | undefined => (ctx.state.chaos as { outcome?: string } | undefined)?.outcome;
     const onClose = (): void => log.end(record, null, outcome());
@@ -67,7 +70,7 @@ export function publicApisRoutes(log: RequestLog, now: () => Date = () => new Da
       chaos: 'location',
       params: ipParams,
       response: ipApiAnswerSchema,
-      handler: ({ params }) => locate(params.ip!),
+      handler: ({ params }) => locate(params.ip),
     }),
     defineRoute({
       method: 'get',

@@ -109,7 +109,7 @@ export function answerWhenReady(store: ShippingStore): Middleware {
         ctx.respond = false;
         return;
       }
-      label = store.label(label.labelId)!;
+      label = store.stored(label.labelId);
     }
     ctx.body = label;
   };

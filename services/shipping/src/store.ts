@@ -75,6 +75,12 @@ export function createShippingStore(db: Db, now: () => number = Date.now) {
     const row = q.label.get(id) as Row | undefined;
     return row && fromRow(row);
   };
+  /** A label this store wrote: labels are never deleted, so its row is there. */
+  const stored = (id: string): Label => {
+    const found = label(id);
+    if (!found) throw new Error(`Label ${id} is missing from the store that wrote it.`);
+    return found;
+  };
   return {
     /** Starts a label job that is ready after `labelMs`; it is kept (durably) whatever its caller does. */
     create(orderId: string, address: Address, items: Label['items'], labelMs: number): Label {
@@ -90,14 +96,15 @@ export function createShippingStore(db: Db, now: () => number = Date.now) {
         new Date(at).toISOString(),
         at + labelMs,
       );
-      return label(labelId)!;
+      return stored(labelId);
     },
     label,
+    stored,
     /** Cancels once, a pending job (it never becomes created) or a label; a cancelled label is returned unchanged. */
     cancel(l: Label): Label {
       settle();
       q.cancel.run(new Date(now()).toISOString(), l.labelId);
-      return label(l.labelId)!;
+      return stored(l.labelId);
     },
     ledger: (orderId: string) => {
       settle();

@@ -22,14 +22,15 @@ export interface Gathered {
 }
 
 /** Weather's result when there is no location to ask about. */
-const unavailable: PromiseRejectedResult = { status: 'rejected', reason: new Error(LOCATION_UNAVAILABLE) };
+const locationUnavailable = new Error(LOCATION_UNAVAILABLE);
+const unavailable: PromiseRejectedResult = { status: 'rejected', reason: locationUnavailable };
 
 /** location→weather and the cat fact at the same time; Promise.allSettled collects every outcome. */
 async function promiseAllSettled(s: Sources): Promise<Gathered> {
   const location = s.location();
   const weather = location.then(
     (at) => s.weather(at),
-    () => Promise.reject(unavailable.reason),
+    () => Promise.reject(locationUnavailable),
   );
   const [l, w, c] = await Promise.allSettled([location, weather, s.catFact()]);
   return { location: l, weather: w, catFact: c };

@@ -25,7 +25,7 @@ function controlled() {
   const pending = new Map<UserContextSource, { resolve: (v: never) => void; reject: (e: unknown) => void }>();
   const call = <T>(name: UserContextSource): Promise<T> => {
     started.push(name);
-    return new Promise<T>((resolve, reject) => pending.set(name, { resolve: resolve as (v: never) => void, reject }));
+    return new Promise<T>((resolve, reject) => pending.set(name, { resolve, reject }));
   };
   const sources: Sources = {
     location: () => call('location'),

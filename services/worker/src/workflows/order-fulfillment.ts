@@ -154,7 +154,7 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
       return state;
     },
     {
-      validator: (action) => {
+      validator: (action: OperatorAction) => {
         if (state.status !== 'compensation_stuck') throw new Error(`order is ${state.status}, not compensation_stuck`);
         if (action.action !== 'retry' && action.action !== 'resolve')
           throw new Error('action must be retry or resolve');
@@ -205,16 +205,19 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
         );
         delete state.currentStep;
         if (!decided) decision = { approved: false, by: 'system', reason: 'approval timed out' };
+        // The condition holds only once a signal decided, and the timeout decided otherwise.
+        const final = decision;
+        if (!final) throw new Error('The approval wait ended without a decision.');
         state.approval = {
-          approved: decision!.approved,
-          by: decision!.by,
-          ...(decision!.reason && { reason: decision!.reason }),
+          approved: final.approved,
+          by: final.by,
+          ...(final.reason && { reason: final.reason }),
           ...(!decided && { timedOut: true }),
         };
-        if (!decision!.approved)
+        if (!final.approved)
           throw ApplicationFailure.create({
             type: 'rejected',
-            message: decision!.reason ?? `rejected by ${decision!.by}`,
+            message: final.reason ?? `rejected by ${final.by}`,
             nonRetryable: true,
           });
         state.completedSteps.push('approval');
@@ -278,8 +281,9 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
           .createCounter('fake_stripe_orders_stuck_total', 'orders', 'Times an order parked in compensation_stuck')
           .add(1);
         operator = undefined;
-        await condition(() => operator !== undefined);
-        const action = operator!;
+        // The operator Update's handler sets it; the wait ends once it has (read after it, not narrowed).
+        const action = await condition(() => operator !== undefined).then(() => operator);
+        if (!action) throw new Error('The operator wait ended without an action.');
         if (action.action === 'resolve') return { resolve: action.note ?? 'resolved by operator' };
         setStatus('compensating');
         return { resolve: undefined };
