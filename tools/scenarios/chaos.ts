@@ -9,24 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { MultiBar, Presets } from 'cli-progress';
-import Table from 'cli-table3';
 import pMap from 'p-map';
 import pc from 'picocolors';
 import { api, describeError, env, ScenarioError } from './api.ts';
-import type { OrderBody, OrderView } from './api.ts';
-import { printAudit, seconds } from './watch.ts';
-import { faultableActivities, isTerminal, sampleOrder } from '@fake-stripe/kernel';
-
-type Tracked = {
-  orderId: string;
-  workflowId: string;
-  startedAt: number;
-  end?: OrderView;
-  /** Client-side start → observed end, when Temporal cannot be asked. */
-  observedMs?: number;
-  stuck?: boolean;
-  last?: string;
-};
+import type { OrderBody } from './api.ts';
+import { printScorecard } from './scorecard.ts';
+import type { ActivityStats, History, Tracked } from './scorecard.ts';
+import { seconds } from './watch.ts';
+import { isTerminal, sampleOrder } from '@fake-stripe/kernel';
 
 const CREATE_CONCURRENCY = 8;
 const HISTORY_CONCURRENCY = 8;
@@ -83,9 +73,6 @@ async function waitFor(o: Tracked, deadline: number): Promise<void> {
   }
 }
 
-type ActivityStats = { runs: number; retried: number; extraAttempts: number; maxAttempt: number };
-type History = { durationMs?: number; activities: Map<string, ActivityStats> };
-
 /** Activities' attempts and the workflow's start → close time, from Temporal. */
 async function readHistory(client: Client, workflowId: string): Promise<History> {
   const handle = client.workflow.getHandle(workflowId);
@@ -111,16 +98,8 @@ async function readHistory(client: Client, workflowId: string): Promise<History>
   return { ...(durationMs !== undefined && { durationMs }), activities };
 }
 
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: number[], p: number): number | undefined =>
-  sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
-
-export async function runChaos(opts: { count: number; waitSeconds: number }): Promise<number> {
-  const { count } = opts;
-  const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`.toUpperCase();
-  console.log(`\n${pc.bold(`▶ chaos`)} — ${count} orders, no fault plan: the services' live chaos decides every step`);
-  console.log(pc.dim(`  API ${env.apiUrl}, orders ORD-CHAOS-${run}-1…${count}, waiting up to ${opts.waitSeconds} s`));
-  const t0 = Date.now();
+/** Creates the batch's orders through the API, a few at a once; fails on the first refusal. */
+async function startOrders(run: string, count: number): Promise<Tracked[]> {
   const orders: Tracked[] = [];
   await pMap(
     Array.from({ length: count }, (_, i) => i + 1),
@@ -133,8 +112,12 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
     },
     { concurrency: CREATE_CONCURRENCY },
   );
-  console.log(`  ${pc.dim('started')}  ${count} workflows in ${seconds(Date.now() - t0)}`);
+  return orders;
+}
 
+/** Waits for every order until the deadline, with a progress bar over the finished ones. */
+async function waitForAll(orders: Tracked[], waitSeconds: number): Promise<void> {
+  const count = orders.length;
   const bars = new MultiBar(
     {
       format: `  {bar} {value}/{total} finished | ${pc.green('shipped {shipped}')} | ${pc.yellow('compensated {compensated}')} | ${pc.red('stuck {stuck}')} | {duration_formatted}`,
@@ -147,7 +130,7 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
   );
   const tally = { shipped: 0, compensated: 0, stuck: 0 };
   const bar = bars.create(count, 0, tally);
-  const deadline = Date.now() + opts.waitSeconds * 1000;
+  const deadline = Date.now() + waitSeconds * 1000;
   await pMap(
     orders,
     async (o) => {
@@ -161,10 +144,13 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
   );
   bar.update(tally);
   bars.stop();
-  // Start of the first order to the last one finished: the rate's time, before the history is read.
-  const batchMs = Date.now() - t0;
+}
 
-  // Retries and fulfilment times, from Temporal (optional: without it, client-observed times).
+/**
+ * Retries and fulfilment times of the finished orders, from Temporal; without it (`note` says why),
+ * the scorecard falls back to the times this tool observed.
+ */
+async function readHistories(orders: Tracked[]): Promise<{ histories: Map<string, History>; temporalNote: string }> {
   const histories = new Map<string, History>();
   let temporalNote = '';
   try {
@@ -182,111 +168,27 @@ export async function runChaos(opts: { count: number; waitSeconds: number }): Pr
     temporalNote = `no history from Temporal at ${env.temporal.connection.address} (${(err as Error).message}): times are as observed by this tool, retries unknown`;
   }
 
-  const finished = orders.filter((o): o is Tracked & { end: OrderView } => o.end !== undefined);
-  const unfinished = orders.filter((o) => !o.end && !o.stuck);
-  const stuck = orders.filter((o) => o.stuck);
-  const by = (status: string): number => finished.filter((o) => o.end.status === status).length;
-  const pct = (n: number): string => `${n}`.padStart(4) + pc.dim(` (${Math.round((100 * n) / count)}%)`);
+  return { histories, temporalNote };
+}
 
-  const rate = `${((finished.length + stuck.length) / (batchMs / 1000)).toFixed(2)} orders/s`;
-  console.log(`\n${pc.bold('scorecard')} ${pc.dim(`${count} orders in ${seconds(batchMs)} (${rate})`)}`);
-  const outcome = new Table({
-    head: ['outcome', 'orders'].map((h) => pc.bold(h)),
-    style: { head: [], border: [], compact: true },
-  });
-  outcome.push(
-    [pc.green('shipped'), pct(by('shipped'))],
-    [pc.yellow('compensated'), pct(by('failed') + by('cancelled') + by('rejected'))],
-    [pc.dim('  failed'), pct(by('failed'))],
-    [pc.dim('  cancelled'), pct(by('cancelled'))],
-    [pc.dim('  rejected'), pct(by('rejected'))],
-    [pc.red('stuck (compensation_stuck)'), pct(stuck.length)],
-    [pc.red('not finished in time'), pct(unfinished.length)],
-    [pc.dim('shipped without e-mail'), pct(finished.filter((o) => o.end.notificationFailed).length)],
-  );
-  console.log(outcome.toString());
+export async function runChaos(opts: { count: number; waitSeconds: number }): Promise<number> {
+  const { count } = opts;
+  const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`.toUpperCase();
+  console.log(`\n${pc.bold(`▶ chaos`)} — ${count} orders, no fault plan: the services' live chaos decides every step`);
+  console.log(pc.dim(`  API ${env.apiUrl}, orders ORD-CHAOS-${run}-1…${count}, waiting up to ${opts.waitSeconds} s`));
+  const t0 = Date.now();
+  const orders = await startOrders(run, count);
+  console.log(`  ${pc.dim('started')}  ${count} workflows in ${seconds(Date.now() - t0)}`);
 
-  const reasons = new Map<string, number>();
-  for (const o of finished)
-    if (o.end.failure) {
-      const f = o.end.failure;
-      // A business code (card_declined) says it all; otherwise the transient fault that outlasted the retries.
-      const cause = /^[a-z_]+$/.test(f.type ?? '')
-        ? f.type
-        : `retries exhausted: ${f.message.replace(/^[A-Z]+ \S+: /, '').slice(0, 45)}`;
-      const key = `${f.step}: ${cause}`;
-      reasons.set(key, (reasons.get(key) ?? 0) + 1);
-    }
-  if (reasons.size > 0) {
-    const t = new Table({
-      head: ['why compensated (step: cause)', 'orders'].map((h) => pc.bold(h)),
-      style: { head: [], border: [], compact: true },
-    });
-    for (const [k, n] of [...reasons].sort((a, b) => b[1] - a[1])) t.push([k, n]);
-    console.log(t.toString());
-  }
-
-  if (temporalNote) console.log(pc.yellow(`  ${temporalNote}`));
-  else {
-    const totals = new Map<string, ActivityStats>();
-    for (const h of histories.values())
-      for (const [type, s] of h.activities) {
-        const t = totals.get(type) ?? { runs: 0, retried: 0, extraAttempts: 0, maxAttempt: 0 };
-        totals.set(type, {
-          runs: t.runs + s.runs,
-          retried: t.retried + s.retried,
-          extraAttempts: t.extraAttempts + s.extraAttempts,
-          maxAttempt: Math.max(t.maxAttempt, s.maxAttempt),
-        });
-      }
-    const t = new Table({
-      head: ['activity', 'executions', 'retried', 'retries (attempts > 1)', 'max attempt'].map((h) => pc.bold(h)),
-      style: { head: [], border: [], compact: true },
-    });
-    const order: readonly string[] = faultableActivities; // the saga's activities, in order
-    const rank = (a: string): number => order.indexOf(a) + 1 || 99;
-    for (const [type, s] of [...totals].sort((a, b) => rank(a[0]) - rank(b[0])))
-      t.push([type, s.runs, s.retried, s.extraAttempts, s.maxAttempt]);
-    const all = [...totals.values()].reduce((sum, s) => sum + s.extraAttempts, 0);
-    t.push([pc.bold('total'), '', '', pc.bold(String(all)), '']);
-    console.log(t.toString());
-  }
-
-  const times = (list: Tracked[]): number[] =>
-    list
-      .map((o) => histories.get(o.orderId)?.durationMs ?? o.observedMs ?? NaN)
-      .filter((ms) => !Number.isNaN(ms))
-      .sort((a, b) => a - b);
-  const fmt = (ms: number | undefined): string => (ms === undefined ? '-' : seconds(ms));
-  const t = new Table({
-    head: ['fulfilment time (start → close)', 'orders', 'p50', 'p95', 'max'].map((h) => pc.bold(h)),
-    style: { head: [], border: [], compact: true },
-  });
-  for (const [label, list] of [
-    ['all finished', finished],
-    ['shipped', finished.filter((o) => o.end.status === 'shipped')],
-    ['compensated', finished.filter((o) => o.end.status !== 'shipped')],
-  ] as const) {
-    const s = times([...list]);
-    t.push([label, s.length, fmt(percentile(s, 50)), fmt(percentile(s, 95)), fmt(s.at(-1))]);
-  }
-  console.log(t.toString());
-
-  for (const o of [...stuck, ...unfinished])
-    console.log(
-      pc.red(
-        `  ✘ ${o.orderId}: ${o.stuck ? 'compensation_stuck (needs an operator)' : `still ${o.last ?? 'running'}`}`,
-      ),
-    );
-  const clean = printAudit(
-    await api.audit(),
-    orders.map((o) => o.orderId),
-  );
-  const passed = clean && stuck.length === 0 && unfinished.length === 0;
+  await waitForAll(orders, opts.waitSeconds);
+  // Start of the first order to the last one finished: the rate's time, before the history is read.
+  const batchMs = Date.now() - t0;
+  const { histories, temporalNote } = await readHistories(orders);
+  const clean = printScorecard({ orders, count, batchMs, histories, temporalNote }, await api.audit());
   console.log(
-    passed
+    clean
       ? pc.green(pc.bold('\n✔ chaos passed: every order terminal, no audit violation'))
       : pc.red(pc.bold('\n✘ chaos failed')),
   );
-  return passed ? 0 : 1;
+  return clean ? 0 : 1;
 }

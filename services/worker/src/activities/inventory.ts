@@ -1,0 +1,28 @@
+import type { DomainClient, InventoryLedger, OrderInput, Reservation } from '@fake-stripe/kernel';
+import { callOptions, classify, compensationOptions, ledgerQuery } from './calls.ts';
+import type { CallContext, CompensationResult } from './calls.ts';
+
+/** Reserving stock for an order, and releasing what the ledger says is still reserved. */
+export function inventoryActivities({ inventory }: { inventory: DomainClient }) {
+  return {
+    async reserveInventory(c: CallContext & { items: OrderInput['items'] }): Promise<{ reservationId: string }> {
+      const items = c.items.map(({ sku, quantity }) => ({ sku, quantity }));
+      const r = await inventory
+        .post<Reservation>('/inventory/reserve', { orderId: c.orderId, items }, callOptions('reserveInventory', c))
+        .catch(classify);
+      return { reservationId: r.reservationId };
+    },
+
+    async releaseInventory(c: CallContext): Promise<CompensationResult> {
+      const { reservations } = await inventory.get<InventoryLedger>(`/inventory/ledger${ledgerQuery(c.orderId)}`);
+      const live = reservations.filter((r) => r.status === 'reserved');
+      for (const r of live)
+        await inventory.post(
+          '/inventory/release',
+          { reservationId: r.reservationId },
+          compensationOptions('releaseInventory', c, r.reservationId),
+        );
+      return { outcome: live.length ? 'released' : 'nothing_to_do', ids: live.map((r) => r.reservationId) };
+    },
+  };
+}
