@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { AppError } from '@fake-stripe/kernel';
-import type { CallOptions, FaultPlan } from '@fake-stripe/kernel';
+import type { CallOptions, DomainClient, FaultPlan } from '@fake-stripe/kernel';
 
 /** What every activity gets besides its own fields: where to send correlation and faults. */
 export interface CallContext {
@@ -63,3 +63,19 @@ export function compensationOptions(name: keyof FaultPlan, c: CallContext, targe
 
 /** The query string of a ledger read: `?orderId=…`. */
 export const ledgerQuery = (orderId: string): string => `?orderId=${encodeURIComponent(orderId)}`;
+
+/**
+ * A compensation's undo: one call per id the ledger says is still live (its key carries the id and
+ * the attempt), then what was done, or `nothing_to_do`.
+ */
+export async function undoEach(
+  client: DomainClient,
+  c: CallContext,
+  step: keyof FaultPlan,
+  call: { path: string; field: string },
+  ids: string[],
+  outcome: string,
+): Promise<CompensationResult> {
+  for (const id of ids) await client.post(call.path, { [call.field]: id }, compensationOptions(step, c, id));
+  return { outcome: ids.length ? outcome : 'nothing_to_do', ids };
+}

@@ -1,5 +1,5 @@
 import type { DomainClient, InventoryLedger, OrderInput, Reservation } from '@fake-stripe/kernel';
-import { callOptions, classify, compensationOptions, ledgerQuery } from './calls.ts';
+import { callOptions, classify, ledgerQuery, undoEach } from './calls.ts';
 import type { CallContext, CompensationResult } from './calls.ts';
 
 /** Reserving stock for an order, and releasing what the ledger says is still reserved. */
@@ -15,14 +15,15 @@ export function inventoryActivities({ inventory }: { inventory: DomainClient }) 
 
     async releaseInventory(c: CallContext): Promise<CompensationResult> {
       const { reservations } = await inventory.get<InventoryLedger>(`/inventory/ledger${ledgerQuery(c.orderId)}`);
-      const live = reservations.filter((r) => r.status === 'reserved');
-      for (const r of live)
-        await inventory.post(
-          '/inventory/release',
-          { reservationId: r.reservationId },
-          compensationOptions('releaseInventory', c, r.reservationId),
-        );
-      return { outcome: live.length ? 'released' : 'nothing_to_do', ids: live.map((r) => r.reservationId) };
+      const live = reservations.filter((r) => r.status === 'reserved').map((r) => r.reservationId);
+      return undoEach(
+        inventory,
+        c,
+        'releaseInventory',
+        { path: '/inventory/release', field: 'reservationId' },
+        live,
+        'released',
+      );
     },
   };
 }

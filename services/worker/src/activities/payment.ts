@@ -1,5 +1,5 @@
 import type { Capture, DomainClient, Hold, PaymentLedger } from '@fake-stripe/kernel';
-import { callOptions, classify, compensationOptions, ledgerQuery } from './calls.ts';
+import { callOptions, classify, ledgerQuery, undoEach } from './calls.ts';
 import type { CallContext, CompensationResult } from './calls.ts';
 
 /** The payment steps of the order saga and of paymentWorkflow, and their compensations. */
@@ -37,27 +37,24 @@ export function paymentActivities({ payment }: { payment: DomainClient }) {
 
     async refundPayment(c: CallContext): Promise<CompensationResult> {
       const { captures, refunds } = await payment.get<PaymentLedger>(`/payment/ledger${ledgerQuery(c.orderId)}`);
-      const open = captures.filter((cap) => !refunds.some((r) => r.captureId === cap.captureId));
-      for (const cap of open)
-        await payment.post(
-          '/payment/refund',
-          { captureId: cap.captureId },
-          compensationOptions('refundPayment', c, cap.captureId),
-        );
-      return { outcome: open.length ? 'refunded' : 'nothing_to_do', ids: open.map((cap) => cap.captureId) };
+      const open = captures
+        .filter((cap) => !refunds.some((r) => r.captureId === cap.captureId))
+        .map((cap) => cap.captureId);
+      return undoEach(payment, c, 'refundPayment', { path: '/payment/refund', field: 'captureId' }, open, 'refunded');
     },
 
     /** Releases holds that are still live; a captured hold is consumed (refunded instead), not released. */
     async releaseAuthorization(c: CallContext): Promise<CompensationResult> {
       const { authorizations } = await payment.get<PaymentLedger>(`/payment/ledger${ledgerQuery(c.orderId)}`);
-      const live = authorizations.filter((h) => h.status === 'authorized');
-      for (const h of live)
-        await payment.post(
-          '/payment/release',
-          { authorizationId: h.authorizationId },
-          compensationOptions('releaseAuthorization', c, h.authorizationId),
-        );
-      return { outcome: live.length ? 'released' : 'nothing_to_do', ids: live.map((h) => h.authorizationId) };
+      const live = authorizations.filter((h) => h.status === 'authorized').map((h) => h.authorizationId);
+      return undoEach(
+        payment,
+        c,
+        'releaseAuthorization',
+        { path: '/payment/release', field: 'authorizationId' },
+        live,
+        'released',
+      );
     },
 
     /** paymentWorkflow's charge: authorize then capture, each with its own idempotency key. */

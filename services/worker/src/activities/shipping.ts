@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { DomainClient, Label, OrderInput, ShippingLedger } from '@fake-stripe/kernel';
-import { callOptions, classify, compensationOptions, ledgerQuery } from './calls.ts';
+import { callOptions, classify, ledgerQuery, undoEach } from './calls.ts';
 import type { CallContext, CompensationResult } from './calls.ts';
 
 export interface ShippingDeps {
@@ -58,14 +58,8 @@ export function shippingActivities(deps: ShippingDeps) {
      */
     async cancelLabel(c: CallContext): Promise<CompensationResult> {
       const { labels } = await shipping.get<ShippingLedger>(`/shipping/ledger${ledgerQuery(c.orderId)}`);
-      const live = labels.filter((l) => l.status !== 'cancelled');
-      for (const l of live)
-        await shipping.post(
-          '/shipping/cancel',
-          { labelId: l.labelId },
-          compensationOptions('cancelLabel', c, l.labelId),
-        );
-      return { outcome: live.length ? 'cancelled' : 'nothing_to_do', ids: live.map((l) => l.labelId) };
+      const live = labels.filter((l) => l.status !== 'cancelled').map((l) => l.labelId);
+      return undoEach(shipping, c, 'cancelLabel', { path: '/shipping/cancel', field: 'labelId' }, live, 'cancelled');
     },
   };
 }
