@@ -40,6 +40,7 @@ if (cannotRun && process.env.CI !== 'true')
 const suite = cannotRun && process.env.CI !== 'true' ? describe.skip : describe;
 
 let dockerEnv: NodeJS.ProcessEnv;
+let startedEngine = false;
 const docker = (...args: string[]): string =>
   execFileSync(DOCKER, args, { env: dockerEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
@@ -110,6 +111,8 @@ const logsOf = (s: ServiceName): string => {
 
 suite('the images, run as containers', () => {
   beforeAll(async () => {
+    // The engine is stopped afterwards when this run started it (its layers stay on disk).
+    startedEngine = spawnSync(join(repoRoot, 'tools/images/dockerd.sh'), ['status']).status !== 0;
     const host = execFileSync(join(repoRoot, 'tools/images/dockerd.sh'), ['start'], { encoding: 'utf8' }).trim();
     dockerEnv = { ...process.env, DOCKER_HOST: host };
     // Cached layers make a rebuild quick; a cold one (base image and eight builds) takes minutes.
@@ -150,6 +153,7 @@ suite('the images, run as containers', () => {
     for (const s of services) if (names[s]) spawnSync(DOCKER, ['rm', '--force', names[s]], { env: dockerEnv });
     await temporal?.teardown();
     tmp.remove();
+    if (startedEngine) execFileSync(join(repoRoot, 'tools/images/dockerd.sh'), ['stop']);
   }, 120_000);
 
   it('runs each service as user 10001 with a read-only root', () => {

@@ -4,6 +4,7 @@
 # every container runs with --network host or none. Its state lives apart from any other engine.
 #
 #   tools/images/dockerd.sh start   # idempotent; prints the DOCKER_HOST to use
+#   tools/images/dockerd.sh status  # exit 0 when it runs and answers
 #   tools/images/dockerd.sh stop
 #
 # Env: FAKE_STRIPE_DOCKER_DIR (socket, pid and exec root; default /tmp/fake-stripe-docker: a short
@@ -52,6 +53,7 @@ stop() {
 
 case "${1:-}" in
   start) start ;;
+  status) running && DOCKER_HOST="unix://$SOCK" "$DOCKER" info >/dev/null 2>&1 ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|status|stop" >&2; exit 2 ;;
 esac
