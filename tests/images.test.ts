@@ -87,7 +87,7 @@ function run(s: ServiceName): void {
     'host',
     '--read-only',
     '--tmpfs',
-    '/tmp:exec', // the worker's swc addon is loaded from a cache there (an emptyDir in the chart)
+    '/tmp',
     '--tmpfs',
     '/data:uid=10001,gid=10001',
     '--volume',

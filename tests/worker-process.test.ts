@@ -3,8 +3,9 @@
  * attributes on a server that has none, answers /health and /ready on its PORT once it polls, and
  * drains on SIGTERM (exit 0, the health port closed).
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, getJson, repoRoot } from '@fake-stripe/kernel/testing';
+import { freePort, getJson, repoRoot, tempDir } from '@fake-stripe/kernel/testing';
 import { searchAttributes } from '@fake-stripe/kernel/workflow-definitions';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawnWorkerProcess } from './harness.ts';
@@ -13,6 +14,7 @@ import type { WorkerProcess } from './harness.ts';
 let env: TestWorkflowEnvironment;
 let worker: WorkerProcess;
 let port: number;
+const tmp = tempDir('fake-stripe-worker-');
 
 beforeAll(async () => {
   // A dev server without the project's search attributes, as a Temporal installed by its own chart.
@@ -29,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.kill();
   await env?.teardown();
+  tmp.remove();
 }, 60_000);
 
 const customAttributes = async (): Promise<Record<string, unknown>> =>
@@ -46,11 +49,17 @@ describe('the worker process', () => {
     expect(ready).toMatchObject({ status: 200, body: { status: 'ready', service: 'worker' } });
   });
 
-  it('starts again against a server that has the attributes already', async () => {
+  it('starts again against a server that has the attributes already, from a bundle made ahead', async () => {
+    const bundle = join(tmp.dir, 'workflow-bundle.js');
+    const made = spawnSync(process.execPath, [join(repoRoot, 'services/worker/src/bundle.ts'), bundle], {
+      encoding: 'utf8',
+    });
+    expect(made.stdout).toContain(`workflow bundle: ${bundle}`);
     const second = await spawnWorkerProcess({
       TEMPORAL_ADDRESS: env.address,
       TASK_QUEUE: `worker-process-${port}-2`,
       PORT: String(await freePort()),
+      WORKFLOW_BUNDLE: bundle,
     });
     await second.kill('SIGTERM');
     expect(second.child.exitCode).toBe(0);

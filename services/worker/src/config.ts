@@ -39,6 +39,8 @@ export const envSchema = withTemporalConfig(
     /** Prometheus endpoint of the SDK's worker metrics; 0 disables. */
     METRICS_PORT: envInt(localPorts.workerMetrics),
     OTEL_EXPORTER_OTLP_ENDPOINT: envString(),
+    /** A workflow bundle made by bundle.ts (the image has one); unset: bundled at start. */
+    WORKFLOW_BUNDLE: envString(),
   }),
 );
 export type WorkerEnv = z.infer<typeof envSchema>;

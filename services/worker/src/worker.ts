@@ -46,7 +46,8 @@ export function workerOptions(env: WorkerEnv, connection: NativeConnection): Wor
     connection,
     namespace: env.temporal.namespace,
     taskQueue: env.TASK_QUEUE,
-    workflowsPath,
+    // A bundle made ahead (the image's, by bundle.ts) starts at once; else webpack bundles now.
+    ...(env.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE } } : { workflowsPath }),
     activities: {
       ...createActivities(activityDeps(env)),
       ...createUserContextActivities(
