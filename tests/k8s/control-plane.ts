@@ -11,7 +11,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { eventually, freePort, repoRoot, tempDir } from '@fake-stripe/kernel/testing';
@@ -298,11 +298,12 @@ export async function startControlPlane(): Promise<ControlPlane> {
       },
     });
     if (node.status !== 201) throw new Error(`creating the fake node: ${node.status} ${JSON.stringify(node.body)}`);
-    const stages = ['node/fast', 'pod/fast'].flatMap((d) =>
-      readdirSync(join(kwokStage, d))
-        .filter((f) => f.endsWith('.yaml'))
-        .map((f) => join(kwokStage, d, f)),
-    );
+    // kwok's "fast" stages: a node Ready at once and kept leased, a pod Running and Ready at once.
+    const stages = [
+      'node/fast/node-initialize.yaml',
+      'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
+      ...['pod-ready', 'pod-complete', 'pod-delete'].map((f) => `pod/fast/${f}.yaml`),
+    ].map((f) => join(kwokStage, f));
     const kwok = start('kwok', [
       '--kubeconfig',
       kubeconfig(dir, 'kwok', server),
