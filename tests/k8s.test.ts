@@ -153,7 +153,7 @@ describe.each(variants)('helm install --wait ($namespace)', ({ namespace, file }
   it('converges: every workload ready with the replicas it asks for, its pods Running on the kwok node', async () => {
     const objects = await render(namespace, file);
     await prepare(namespace, file, objects);
-    await helm('install', RELEASE, chart, '--namespace', namespace, ...valuesArgs(file), '--wait', '--timeout', '5m');
+    await helm('install', RELEASE, chart, '--namespace', namespace, ...valuesArgs(file), '--wait', '--timeout', '3m');
 
     const running = await workloads(namespace);
     expect(running.map((w) => w.metadata.name).sort()).toEqual(allServices.map(component).sort());

@@ -150,6 +150,12 @@ export async function startControlPlane(): Promise<ControlPlane> {
       throw new Error(`${p.name} exited (${p.child.exitCode ?? p.child.signalCode}):\n${tail(p.log)}`);
   };
 
+  // Should the test process end without calling stop(), nothing it started stays behind.
+  const killAll = (): void => {
+    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+
   const stop = async (): Promise<void> => {
     for (const p of [...procs].reverse()) {
       if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
@@ -157,6 +163,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
       await p.exited;
       clearTimeout(killed);
     }
+    process.off('exit', killAll);
     tmp.remove();
   };
 
@@ -279,6 +286,9 @@ export async function startControlPlane(): Promise<ControlPlane> {
       'sa.key',
       '--root-ca-file',
       'ca.crt',
+      // Each controller as its own ServiceAccount, with the bootstrap roles RBAC gives it (the manager's
+      // own user may do little more than that).
+      '--use-service-account-credentials=true',
       ...common,
     ]);
     const scheduler = start('kube-scheduler', ['--kubeconfig', kubeconfig(dir, 'kube-scheduler', server), ...common]);
