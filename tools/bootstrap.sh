@@ -2,7 +2,8 @@
 # Installs what the project needs and is missing, one step per tool: Node 24 (into .tools/node when
 # the machine's Node is older), the Temporal CLI, schemathesis, helm and the helm-unittest plugin (into
 # .tools/bin; helm's plugins and state in .tools/helm), Debian's docker.io and debootstrap for the image
-# tests (as root), and node_modules.
+# tests (as root), the chart tests' control plane (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler from the wrapper modules under tools/k8s/; kwok and its stage files), and node_modules.
 # Idempotent: every step skips what is already there. Installed tools live in a per-user cache keyed
 # by tool and version (FAKE_STRIPE_CACHE, default ~/.cache/fake-stripe/<tool>-<version>) and are
 # linked into .tools/, so a fresh clone on the same machine does not rebuild them.
