@@ -119,7 +119,7 @@ step() {
   local started=$SECONDS
   "$4"
   local took=$((SECONDS - started))
-  printf '[bootstrap] %-13s %-9s %-10s %6s  %s\n' "$STEP" "$STEP_VERSION" "$STATUS" "$(secs $took)" "$WHERE"
+  printf '[bootstrap] %-23s %-9s %-10s %6s  %s\n' "$STEP" "$STEP_VERSION" "$STATUS" "$(secs $took)" "$WHERE"
   SUMMARY+=("$STEP $(secs $took)${STATUS:+ ($STATUS)}")
   STEP=""
 }
@@ -338,7 +338,7 @@ wrapper_tool() {
         flags=(-ldflags "$("$ldflags")") || fail "could not work out the -ldflags of $name"
       fi
       run "building with go build in ${module#"$ROOT"/}" bash -c 'cd "$1" && shift && exec "$@"' _ "$module" \
-        env GOFLAGS="${GOFLAGS:-} -mod=mod" go build -trimpath "${flags[@]}" -o "$dir.tmp/$name" "$package"
+        env GOFLAGS="${GOFLAGS:-} -mod=mod" go build -v -trimpath "${flags[@]}" -o "$dir.tmp/$name" "$package"
       rm -rf "$dir" && mv "$dir.tmp" "$dir"
       STATUS=built
     fi
@@ -432,11 +432,11 @@ step schemathesis  "$SCHEMATHESIS_VERSION"  "~30 s"                             
 step docker        "docker.io"              "~40 s"                                   install_docker
 step helm          "$HELM_VERSION"          "~2 min cold, ~1 min with a warm Go cache" install_helm
 step helm-unittest "$HELM_UNITTEST_VERSION" "~100 s cold, ~15 s with a warm Go cache" install_helm_unittest
-step etcd          "$ETCD_VERSION"          "~1 min cold"                             install_etcd
+step etcd          "$ETCD_VERSION"          "~1-3 min cold"                           install_etcd
 step kube-apiserver "$K8S_VERSION"          "~4-8 min cold, ~10 s with a warm Go cache" install_kube_apiserver
 step kube-controller-manager "$K8S_VERSION" "~1-2 min after kube-apiserver"            install_kube_controller_manager
 step kube-scheduler "$K8S_VERSION"          "~10 s after kube-controller-manager"      install_kube_scheduler
-step kwok          "$KWOK_VERSION"          "~90 s cold"                              install_kwok
+step kwok          "$KWOK_VERSION"          "~1½-3 min cold"                          install_kwok
 step node_modules  "npm ci"                 "~30 s"                                   install_node_modules
 
 size="$(du -sh "$CACHE" 2>/dev/null | cut -f1)"
