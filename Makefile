@@ -20,7 +20,7 @@ DETACH ?=
 service ?=
 # CRASH_ORDERS=: orders per batch of `make crash-test` (the tests' own default is 30).
 CRASH_ORDERS ?= 100
-# PHASES=lint,unit: only those phases of `make test` (type-check, lint, unit, cross-service, collections, fuzz, images, chart).
+# PHASES=lint,unit: only those phases of `make test` (type-check, lint, unit, cross-service, collections, fuzz, images, chart, k8s).
 PHASES ?=
 # collection=order|workflows|domain: one request collection for `make requests`; env= its environment.
 collection ?=
@@ -41,7 +41,7 @@ help: ## List the targets
 	@echo '    ID= (scenario-custom), PHASES=<phase>[,<phase>] (test), collection=order|workflows|domain and'
 	@echo '    env= (requests), API_URL, LOG_LEVEL, AUTH, SERVICE_TOKEN, ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
 
-setup: ## Install what is missing (Node 24, Temporal CLI, schemathesis, helm, helm-unittest, node_modules), showing each tool and its time
+setup: ## Install what is missing (Node 24, Temporal CLI, schemathesis, helm, helm-unittest, etcd, kube-*, kwok, node_modules), showing each tool and its time
 	@bash tools/bootstrap.sh
 
 up: setup ## Start the local stack, print the URLs, stream logs (DETACH=1: return once ready)
@@ -57,7 +57,7 @@ logs: ## Follow the services' logs (service=<name> for one)
 	@$(STACK) logs $(ONLY)
 
 # Tests log at warn (tests/jest.setup.js) unless LOG_LEVEL is given on the command line or in the environment.
-test: setup ## Type-check, lint, unit, cross-service, collection, fuzz and chart tests, then a summary of the phases (PHASES=)
+test: setup ## Type-check, lint, unit, cross-service, collection, fuzz, image, chart and k8s tests, then a summary of the phases (PHASES=)
 	@LOG_LEVEL=$(if $(filter command line environment,$(origin LOG_LEVEL)),$(LOG_LEVEL),warn) \
 		node tools/test-phases.ts $(if $(PHASES),--only '$(PHASES)')
 
@@ -111,6 +111,10 @@ scenario-custom: ## The happy path with your order id (ID=ORD-...)
 .PHONY: chart-test
 chart-test: setup ## The chart's static checks: helm lint --strict (defaults, each ci/ values file), helm unittest
 	@node tools/chart-test.ts
+
+.PHONY: test-k8s
+test-k8s: setup ## The chart in a real control plane on loopback (etcd, kube-*, kwok): install --wait, strict validation, RBAC, upgrade
+	@node tools/test-phases.ts --only k8s
 
 .PHONY: fuzz
 fuzz: setup ## schemathesis over every service's /openapi.json, all checks, chaos off (SCHEMATHESIS=, FUZZ_EXAMPLES=, FUZZ_SEED=)

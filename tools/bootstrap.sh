@@ -2,7 +2,8 @@
 # Installs what the project needs and is missing, one step per tool: Node 24 (into .tools/node when
 # the machine's Node is older), the Temporal CLI, schemathesis, helm and the helm-unittest plugin (into
 # .tools/bin; helm's plugins and state in .tools/helm), Debian's docker.io and debootstrap for the image
-# tests (as root), and node_modules.
+# tests (as root), the chart tests' control plane (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler from the wrapper modules under tools/k8s/; kwok and its stage files), and node_modules.
 # Idempotent: every step skips what is already there. Installed tools live in a per-user cache keyed
 # by tool and version (FAKE_STRIPE_CACHE, default ~/.cache/fake-stripe/<tool>-<version>) and are
 # linked into .tools/, so a fresh clone on the same machine does not rebuild them.
@@ -24,6 +25,7 @@ SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
 HELM_VERSION="${HELM_VERSION:-3.22.0}"
 # `go install` refuses it (its go.mod has a replace directive): built with `go build` from its source.
 HELM_UNITTEST_VERSION="${HELM_UNITTEST_VERSION:-1.1.2}"
+KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 PYTHON_MIN="3.9"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -117,7 +119,7 @@ step() {
   local started=$SECONDS
   "$4"
   local took=$((SECONDS - started))
-  printf '[bootstrap] %-13s %-9s %-10s %6s  %s\n' "$STEP" "$STEP_VERSION" "$STATUS" "$(secs $took)" "$WHERE"
+  printf '[bootstrap] %-23s %-9s %-10s %6s  %s\n' "$STEP" "$STEP_VERSION" "$STATUS" "$(secs $took)" "$WHERE"
   SUMMARY+=("$STEP $(secs $took)${STATUS:+ ($STATUS)}")
   STEP=""
 }
@@ -321,6 +323,66 @@ PLUGIN
   STATUS="${STATUS:-cached}" WHERE="$(home "$dir")"
 }
 
+# wrapper_tool NAME VERSION MODULE_DIR PACKAGE [LDFLAGS]: `go build PACKAGE` inside one of our wrapper
+# modules (tools/k8s/*/go.mod, which pin what `go install` cannot) into $CACHE/NAME-VERSION, linked as
+# .tools/bin/NAME; like go_tool, the cache entry either has the binary or does not exist.
+wrapper_tool() {
+  local name="$1" version="$2" module="$3" package="$4" ldflags="${5:-}" dir="$CACHE/$1-$2"
+  if [[ ! -x "$dir/$name" ]]; then
+    lock "$name-$version"
+    if [[ ! -x "$dir/$name" ]]; then
+      need go "to build $name with go build"
+      rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+      local flags=()
+      if [[ -n "$ldflags" ]]; then
+        flags=(-ldflags "$("$ldflags")") || fail "could not work out the -ldflags of $name"
+      fi
+      run "building with go build in ${module#"$ROOT"/}" bash -c 'cd "$1" && shift && exec "$@"' _ "$module" \
+        env GOFLAGS="${GOFLAGS:-} -mod=mod" go build -v -trimpath "${flags[@]}" -o "$dir.tmp/$name" "$package"
+      rm -rf "$dir" && mv "$dir.tmp" "$dir"
+      STATUS=built
+    fi
+    unlock
+  fi
+  ln -sfn "$dir/$name" "$TOOLS/bin/$name"
+  STATUS="${STATUS:-cached}" WHERE="$(home "$dir")"
+}
+
+# The chart tests' control plane (tests/k8s/control-plane.ts): etcd and the Kubernetes commands from
+# the wrapper modules under tools/k8s/, whose go.mod files hold their versions.
+K8S_MODULES="$ROOT/tools/k8s"
+ETCD_VERSION="$(awk '$1 == "go.etcd.io/etcd/server/v3" {print $2}' "$K8S_MODULES/etcd/go.mod")"
+K8S_VERSION="$(awk '$1 == "k8s.io/kubernetes" {print $2}' "$K8S_MODULES/kubernetes/go.mod")"
+
+install_etcd() { wrapper_tool etcd "$ETCD_VERSION" "$K8S_MODULES/etcd" go.etcd.io/etcd/server/v3; }
+
+# What a Kubernetes release build stamps in: without it `/version` says v0.0.0 and a chart with a
+# kubeVersion constraint refuses to install.
+k8s_ldflags() {
+  local v="${K8S_VERSION#v}" kv=k8s.io/component-base/version
+  printf '%s ' "-X $kv.gitVersion=$K8S_VERSION" "-X $kv.gitMajor=${v%%.*}" "-X $kv.gitMinor=$(cut -d. -f2 <<<"$v")" \
+    "-X $kv.gitTreeState=clean" "-X $kv.buildDate=1970-01-01T00:00:00Z"
+}
+install_kube_apiserver() { k8s_command kube-apiserver; }
+install_kube_controller_manager() { k8s_command kube-controller-manager; }
+install_kube_scheduler() { k8s_command kube-scheduler; }
+k8s_command() { wrapper_tool "$1" "$K8S_VERSION" "$K8S_MODULES/kubernetes" "k8s.io/kubernetes/cmd/$1" k8s_ldflags; }
+
+# kwok, and its stage files (what a fake node and pod do: Ready, Running), which the standalone
+# binary needs passed with --config: copied from its module's kustomize/stage into
+# $CACHE/kwok-stage-VERSION, linked as .tools/kwok-stage.
+install_kwok() {
+  go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
+  local stage="$CACHE/kwok-stage-$KWOK_VERSION"
+  if [[ ! -d "$stage" ]]; then
+    local src
+    src="$(go mod download -json "sigs.k8s.io/kwok@v$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+    [[ -d "$src/kustomize/stage" ]] || fail "sigs.k8s.io/kwok@v$KWOK_VERSION has no kustomize/stage"
+    rm -rf "$stage.tmp" && cp -R "$src/kustomize/stage" "$stage.tmp" && chmod -R u+w "$stage.tmp" && mv "$stage.tmp" "$stage"
+  fi
+  ln -sfn "$stage" "$TOOLS/kwok-stage"
+}
+
 # The image tests' Docker engine and base-image maker, from Debian's packages (docker.io, debootstrap).
 # Installed as root only, with services kept from starting (policy-rc.d): the engine the tests use is
 # started by tools/images/dockerd.sh with no container network, never the package's default one.
@@ -370,6 +432,11 @@ step schemathesis  "$SCHEMATHESIS_VERSION"  "~30 s"                             
 step docker        "docker.io"              "~40 s"                                   install_docker
 step helm          "$HELM_VERSION"          "~2 min cold, ~1 min with a warm Go cache" install_helm
 step helm-unittest "$HELM_UNITTEST_VERSION" "~100 s cold, ~15 s with a warm Go cache" install_helm_unittest
+step etcd          "$ETCD_VERSION"          "~1-3 min cold"                           install_etcd
+step kube-apiserver "$K8S_VERSION"          "~4-8 min cold, ~10 s with a warm Go cache" install_kube_apiserver
+step kube-controller-manager "$K8S_VERSION" "~1-2 min after kube-apiserver"            install_kube_controller_manager
+step kube-scheduler "$K8S_VERSION"          "~10 s after kube-controller-manager"      install_kube_scheduler
+step kwok          "$KWOK_VERSION"          "~1½-3 min cold"                          install_kwok
 step node_modules  "npm ci"                 "~30 s"                                   install_node_modules
 
 size="$(du -sh "$CACHE" 2>/dev/null | cut -f1)"

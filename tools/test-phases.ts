@@ -31,11 +31,12 @@ const phases: Phase[] = [
   { id: 'type-check', what: 'tsc --noEmit', command: ['npm', 'run', 'typecheck'] },
   { id: 'lint', what: 'eslint, prettier', command: ['npm', 'run', 'lint'] },
   { id: 'unit', what: 'services/*/test', command: jest(under('services/[^/]+/test/')), report: 'jest' },
-  { id: 'cross-service', what: 'tests/: real Temporal, services, worker', command: jest(under('tests/'), '--testPathIgnorePatterns', under('tests/http-collections'), under('tests/images')), report: 'jest' },
+  { id: 'cross-service', what: 'tests/: real Temporal, services, worker', command: jest(under('tests/'), '--testPathIgnorePatterns', under('tests/http-collections'), under('tests/images'), under('tests/k8s')), report: 'jest' },
   { id: 'collections', what: 'tools/requests/*.http with httpyac', command: jest(under('tests/http-collections')), report: 'jest' },
   { id: 'fuzz', what: 'schemathesis over every /openapi.json', command: ['node', 'tools/fuzz.ts'], report: 'summary' },
   { id: 'images', what: 'every image built and run as containers (root)', command: jest(under('tests/images')), report: 'jest' },
   { id: 'chart', what: 'helm lint --strict, helm unittest of charts/fake-stripe', command: ['node', 'tools/chart-test.ts'], report: 'summary' },
+  { id: 'k8s', what: 'charts/fake-stripe installed into a real API server (kwok nodes)', command: jest(under('tests/k8s')), report: 'jest' },
 ];
 
 type Outcome = { phase: Phase; ok: boolean; ms: number; tests?: { passed: number; failed: number; skipped: number } };
