@@ -1,7 +1,8 @@
 /**
  * The images, built and run for real: every service's image (services/Dockerfile, `make images`) on
  * the private Docker engine of tools/images/ (no container network), each run as its non-root user
- * with a read-only root, a tmpfs /tmp and /data, and `--network host` on loopback ports, against a
+ * with a read-only root, a tmpfs /tmp and /data, the environment the chart renders (service URLs
+ * pointed at loopback), and `--network host` on loopback ports, against a
  * Temporal dev server without our search attributes (the worker registers them). The happy and
  * compensation scenarios then pass through the API's container, and the worker drains on SIGTERM.
  *
@@ -13,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, freePort, repoRoot, tempDir } from '@fake-stripe/kernel/testing';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { parseAllDocuments } from 'yaml';
 
 const DOCKER = '/usr/bin/docker';
 const services = [
@@ -50,34 +52,72 @@ const ports = {} as Record<ServiceName, number>;
 const names = {} as Record<ServiceName, string>;
 const url = (s: ServiceName, path = ''): string => `http://127.0.0.1:${ports[s]}${path}`;
 
-/** Each container's environment: what the chart renders, with loopback URLs for the cluster's. */
-function envOf(s: ServiceName): Record<string, string> {
-  const domains = {
-    PAYMENT_URL: url('payment'),
-    INVENTORY_URL: url('inventory'),
-    SHIPPING_URL: url('shipping'),
-    NOTIFICATION_URL: url('notification'),
+type Manifest = {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  spec?: { template: { spec: { containers: Array<{ env?: Array<{ name: string; valueFrom?: unknown }> }> } } };
+};
+
+/**
+ * Each container's environment as the chart renders it (`helm template`, AUTH=open as the scenarios
+ * need, chaos forcing on as in ci/scenarios-values.yaml): the env ConfigMap plus the tokens its pod
+ * takes from the Secret. Only what names the cluster changes: every in-cluster service URL becomes
+ * its container's loopback port, HOST is 127.0.0.1, Temporal is the dev server, metrics ports are
+ * off and there is no OTLP collector to send to.
+ */
+function renderedEnv(): Record<ServiceName, Record<string, string>> {
+  const rendered = execFileSync(
+    join(repoRoot, '.tools/bin/helm'),
+    [
+      'template',
+      'r',
+      join(repoRoot, 'charts/fake-stripe'),
+      '-f',
+      join(repoRoot, 'charts/fake-stripe/ci/scenarios-values.yaml'),
+      '--set',
+      'auth.mode=open',
+    ],
+    { encoding: 'utf8' },
+  );
+  const docs = parseAllDocuments(rendered).map((d) => d.toJS() as Manifest | null);
+  const secretValue: Record<string, string> = {
+    ADMIN_TOKEN: tokens.ADMIN_TOKEN,
+    MANAGER_TOKEN: tokens.MANAGER_TOKEN,
+    CUSTOMER_TOKEN_SECRET: tokens.CUSTOMER_TOKEN_SECRET,
+    SERVICE_TOKEN: 'it-service',
   };
-  const publicApis = {
-    LOCATION_API_URL: url('public-apis', '/ipapi'),
-    WEATHER_API_URL: url('public-apis', '/open-meteo'),
-    CATFACT_API_URL: url('public-apis', '/catfact'),
-  };
-  const common = { HOST: '127.0.0.1', PORT: String(ports[s]), LOG_LEVEL: 'info', AUTH: 'open', ...tokens };
-  const chaos: Record<string, string> = ['payment', 'inventory', 'shipping', 'notification', 'public-apis'].includes(s)
-    ? { CHAOS_FILE: `/chaos/${s}.json` }
-    : {};
-  const temporalEnv = { TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: 'order-fulfillment-images' };
-  const own: Partial<Record<ServiceName, Record<string, string>>> = {
-    worker: { ...temporalEnv, ...domains, ...publicApis, METRICS_PORT: '0', LABEL_EXPECTED_MS: '1000' },
-    api: { ...temporalEnv, ...domains },
-    'user-context': publicApis,
-  };
-  return { ...common, ...chaos, ...own[s] };
+  const inCluster = /^http:\/\/r-fake-stripe-([a-z-]+):\d+/;
+  const out = {} as Record<ServiceName, Record<string, string>>;
+  for (const s of services) {
+    const of = (kind: string) =>
+      docs.find(
+        (d) =>
+          d?.kind === kind &&
+          d.metadata.labels?.['app.kubernetes.io/component'] === s &&
+          (kind !== 'ConfigMap' || d.metadata.name.endsWith('-env')),
+      );
+    const config = of('ConfigMap')?.data;
+    const workload = of('Deployment') ?? of('StatefulSet');
+    if (!config || !workload?.spec) throw new Error(`the chart rendered no env ConfigMap or workload for ${s}`);
+    const env: Record<string, string> = { ...config };
+    for (const e of workload.spec.template.spec.containers[0]?.env ?? [])
+      if (e.valueFrom) env[e.name] = secretValue[e.name] ?? `missing secret value for ${e.name}`;
+    for (const [k, v] of Object.entries(env)) {
+      const target = inCluster.exec(v)?.[1];
+      if (target) env[k] = v.replace(inCluster, `http://127.0.0.1:${ports[target as ServiceName]}`);
+    }
+    delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    Object.assign(env, { HOST: '127.0.0.1', PORT: String(ports[s]) });
+    if ('TEMPORAL_ADDRESS' in env) env.TEMPORAL_ADDRESS = temporal.address;
+    if ('METRICS_PORT' in env) env.METRICS_PORT = '0';
+    out[s] = env;
+  }
+  return out;
 }
 
-function run(s: ServiceName): void {
-  const env = Object.entries(envOf(s)).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+function run(s: ServiceName, rendered: Record<string, string>): void {
+  const env = Object.entries(rendered).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   docker(
     'run',
     '--detach',
@@ -91,7 +131,8 @@ function run(s: ServiceName): void {
     '--tmpfs',
     '/data:uid=10001,gid=10001',
     '--volume',
-    `${join(tmp.dir, 'chaos')}:/chaos:ro`,
+    // Where the chart mounts each chaos ConfigMap (its CHAOS_FILE's directory).
+    `${join(tmp.dir, 'chaos', s)}:/etc/fake-stripe/chaos:ro`,
     '--cap-drop',
     'ALL',
     '--security-opt',
@@ -123,22 +164,24 @@ suite('the images, run as containers', () => {
     temporal = await TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'existing-path', path: join(repoRoot, '.tools/bin/temporal') } },
     });
-    mkdirSync(join(tmp.dir, 'chaos'));
     // Chaos off but a 1 s label, so the scenarios' fault plans decide and the happy path is quick.
-    for (const s of ['payment', 'inventory', 'shipping', 'notification', 'public-apis'])
+    for (const s of services) {
+      mkdirSync(join(tmp.dir, 'chaos', s), { recursive: true });
       writeFileSync(
-        join(tmp.dir, 'chaos', `${s}.json`),
+        join(tmp.dir, 'chaos', s, 'chaos.json'),
         JSON.stringify({
           profile: 'off',
           timeoutMs: 1000,
           ...(s === 'shipping' && { overrides: { createLabel: { latency: { baseMs: 1000, jitterMs: 0 } } } }),
         }),
       );
+    }
     for (const s of services) {
       ports[s] = await freePort();
       names[s] = `fake-stripe-it-${s}-${process.pid}`;
     }
-    for (const s of services) run(s);
+    const rendered = renderedEnv();
+    for (const s of services) run(s, rendered[s]);
     for (const s of services)
       await eventually(async () => (await fetch(url(s, '/ready'))).status, `${s}'s container to answer /ready`, {
         until: (status) => status === 200,
