@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import type { Chaos } from './chaos.ts';
 import { chaosConfigSchema } from './chaos.ts';
+import { chaosSources as sources } from './chaos-wiring.ts';
+import type { WiredChaos } from './chaos-wiring.ts';
 import { badRequest } from './errors.ts';
-import { logger } from './logger.ts';
 import { defineRoute } from './route-definition.ts';
 import type { Route } from './route-definition.ts';
 
-export function chaosRoutes(prefix: string, engine: Chaos): Route[] {
+export function chaosRoutes(prefix: string, wired: WiredChaos): Route[] {
+  const engine = wired.chaos;
+  const distribution = () => ({ ...engine.distribution(), source: wired.status() });
   const distributionSchema = z
     .object({
       profile: z.string(),
@@ -20,6 +22,13 @@ export function chaosRoutes(prefix: string, engine: Chaos): Route[] {
           latency: z.object({ baseMs: z.number(), jitterMs: z.number(), extraMs: z.number() }),
         }),
       ),
+      /** Which source is in force (the newest valid change wins) and the last refused change or watch error. */
+      source: z.object({
+        source: z.enum(sources),
+        version: z.string().optional().meta({ description: "The ConfigMap's resourceVersion" }),
+        since: z.string(),
+        lastError: z.object({ source: z.enum(sources), message: z.string(), at: z.string() }).optional(),
+      }),
     })
     .meta({ id: 'ChaosDistribution' });
   return [
@@ -30,7 +39,7 @@ export function chaosRoutes(prefix: string, engine: Chaos): Route[] {
       summary: 'The live chaos outcome mix of each operation, in percent',
       tags: ['chaos'],
       response: distributionSchema,
-      handler: () => engine.distribution(),
+      handler: distribution,
     }),
     defineRoute({
       method: 'get',
@@ -54,10 +63,9 @@ export function chaosRoutes(prefix: string, engine: Chaos): Route[] {
       response: distributionSchema,
       errors: { 400: 'Invalid chaos config', 401: 'Missing or wrong admin token' },
       handler: ({ ctx }) => {
-        const result = engine.apply(ctx.request.body);
+        const result = wired.apply('api', ctx.request.body);
         if (!result.ok) throw badRequest('chaos_config_invalid', `Chaos config refused: ${result.error}`);
-        logger.info({ chaos: engine.distribution() }, 'chaos config replaced through the API');
-        return engine.distribution();
+        return distribution();
       },
     }),
   ];

@@ -2,26 +2,55 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createChaos } from './chaos.ts';
 import type { Chaos, OperationSpec } from './chaos.ts';
+import { watchChaosConfigMap } from './chaos-configmap.ts';
 import { readJsonFile, watchJsonFile } from './config.ts';
+import type { ServiceEnv } from './config.ts';
 import type { Db } from './db.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+
+/** Where the config in force came from: the built-in default, CHAOS_FILE, `PUT /{domain}/chaos`, or CHAOS_CONFIGMAP. */
+export const chaosSources = ['default', 'file', 'api', 'configmap'] as const;
+export type ChaosSource = (typeof chaosSources)[number];
+
+export interface ChaosSourceStatus {
+  source: ChaosSource;
+  /** The ConfigMap's resourceVersion, for the `configmap` source. */
+  version?: string;
+  /** When that source's config took effect. */
+  since: string;
+  lastError?: { source: ChaosSource; message: string; at: string };
+}
+
+export interface WiredChaos {
+  chaos: Chaos;
+  /** Applies a document from one source: the newest valid change wins, a bad one is refused and counted. */
+  apply(source: ChaosSource, raw: unknown, version?: string): { ok: true } | { ok: false; error: string };
+  status(): ChaosSourceStatus;
+  stopWatching(): void;
+}
 
 /**
- * A service's chaos engine, started from its CHAOS_FILE (when set) and kept in step with the file.
- * A file that is missing or invalid at start-up leaves the built-in default profile, logged; a bad
- * edit later is logged and the last good config stays.
+ * A service's chaos engine, started from its CHAOS_FILE (when set) and kept in step with the file and,
+ * when CHAOS_CONFIGMAP is set, with that ConfigMap. A file that is missing or invalid at start-up leaves
+ * the built-in default profile, logged; a bad document later from any source is logged, counted and
+ * shown in `status()`, and the last good config stays.
  */
 export function wireChaos(options: {
   operations: Record<string, OperationSpec>;
   db: Db;
-  file: string | undefined;
+  env: Pick<ServiceEnv, 'CHAOS_FILE' | 'CHAOS_CONFIGMAP' | 'CHAOS_CONFIGMAP_NAMESPACE'>;
+  metrics: Metrics;
   log: Logger;
-}): { chaos: Chaos; stopWatching: () => void } {
-  const { operations, db, file, log } = options;
+}): WiredChaos {
+  const { operations, db, env, metrics, log } = options;
+  const file = env.CHAOS_FILE;
+  let status: ChaosSourceStatus = { source: 'default', since: new Date().toISOString() };
   let initial: unknown = {};
   if (file) {
     try {
       initial = readJsonFile(file) ?? {};
+      status = { source: 'file', since: status.since };
     } catch (err) {
       log.error({ file, err: (err as Error).message }, 'chaos file rejected at start-up: using the built-in default');
     }
@@ -32,14 +61,66 @@ export function wireChaos(options: {
   } catch (err) {
     log.error({ err: (err as Error).message }, 'chaos config rejected at start-up: using the built-in default');
     chaos = createChaos({ operations, db });
+    status = { source: 'default', since: status.since };
   }
-  if (!file) return { chaos, stopWatching: () => undefined };
   const engine = chaos;
-  mkdirSync(dirname(file), { recursive: true });
-  const stopWatching = watchJsonFile(file, log, (raw) => {
+
+  const refuse = (source: ChaosSource, message: string): void => {
+    metrics.chaosConfigRejected.inc({ source });
+    status = { ...status, lastError: { source, message, at: new Date().toISOString() } };
+  };
+  const apply: WiredChaos['apply'] = (source, raw, version) => {
     const result = engine.apply(raw);
-    if (result.ok) log.info({ file, chaos: engine.distribution() }, 'chaos config reloaded');
-    else log.error({ file, reason: result.error }, 'chaos config rejected; keeping the last good config');
-  });
-  return { chaos, stopWatching };
+    if (!result.ok) {
+      refuse(source, result.error);
+      log.error({ source, version, reason: result.error }, 'chaos config rejected; keeping the last good config');
+      return result;
+    }
+    status = {
+      source,
+      ...(version === undefined ? {} : { version }),
+      since: new Date().toISOString(),
+      ...(status.lastError ? { lastError: status.lastError } : {}),
+    };
+    log.info({ source, version, chaos: engine.distribution() }, 'chaos config applied');
+    return result;
+  };
+
+  const stops: Array<() => void> = [];
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    stops.push(watchJsonFile(file, log, (raw) => apply('file', raw)));
+  }
+  if (env.CHAOS_CONFIGMAP) {
+    stops.push(
+      watchChaosConfigMap({
+        name: env.CHAOS_CONFIGMAP,
+        namespace: env.CHAOS_CONFIGMAP_NAMESPACE,
+        log,
+        onData: (text, version) => {
+          if (text === undefined) {
+            refuse('configmap', `the ConfigMap has no chaos.json key (version ${version})`);
+            return;
+          }
+          let raw: unknown;
+          try {
+            raw = JSON.parse(text);
+          } catch (err) {
+            refuse('configmap', `chaos.json is not JSON: ${(err as Error).message}`);
+            log.error(
+              { version, reason: (err as Error).message },
+              'chaos ConfigMap rejected; keeping the last good config',
+            );
+            return;
+          }
+          apply('configmap', raw, version);
+        },
+        // A watch failure is no refused config: shown, not counted.
+        onError: (message) => {
+          status = { ...status, lastError: { source: 'configmap', message, at: new Date().toISOString() } };
+        },
+      }),
+    );
+  }
+  return { chaos, apply, status: () => status, stopWatching: () => stops.forEach((stop) => stop()) };
 }

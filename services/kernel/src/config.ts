@@ -48,6 +48,10 @@ export const serviceEnvSchema = z.object({
   HOST: z.preprocess(blankIsUnset, z.string().default('127.0.0.1')),
   DATA_DIR: z.preprocess(blankIsUnset, z.string().default('.data')),
   CHAOS_FILE: envString(),
+  /** A ConfigMap whose `chaos.json` key is a chaos source, watched through the Kubernetes API. */
+  CHAOS_CONFIGMAP: envString(),
+  /** Its namespace; unset, the pod's ServiceAccount namespace. */
+  CHAOS_CONFIGMAP_NAMESPACE: envString(),
   ADMIN_TOKEN: envString(),
   ALLOW_CHAOS_FORCING: envBool(true),
   IDEMPOTENCY_TTL_MS: envInt(24 * 60 * 60 * 1000),

@@ -40,6 +40,12 @@ export function createMetrics(service: string) {
     labelNames: ['operation', 'outcome', 'forced'] as const,
     registers: [registry],
   });
+  const chaosConfigRejected = new Counter({
+    name: 'fake_stripe_chaos_config_rejected_total',
+    help: 'Chaos configs refused (the last good one stayed in force), by source',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
   const idempotentReplays = new Counter({
     name: 'fake_stripe_idempotent_replays_total',
     help: 'Requests answered from the idempotency store',
@@ -64,5 +70,5 @@ export function createMetrics(service: string) {
     }
   }
 
-  return { registry, httpRequests, httpDuration, chaosOutcomes, idempotentReplays, middleware };
+  return { registry, httpRequests, httpDuration, chaosOutcomes, chaosConfigRejected, idempotentReplays, middleware };
 }

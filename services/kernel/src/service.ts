@@ -68,8 +68,8 @@ export function createService(options: ServiceOptions): Service {
   pruneTimer.unref();
 
   const routes = [...options.routes];
-  const wired = options.chaos ? wireChaos({ operations: options.chaos, db, file: env.CHAOS_FILE, log }) : undefined;
-  if (wired) routes.push(...chaosRoutes(prefix, wired.chaos));
+  const wired = options.chaos ? wireChaos({ operations: options.chaos, db, env, metrics, log }) : undefined;
+  if (wired) routes.push(...chaosRoutes(prefix, wired));
   const pipeline: Pipeline | undefined = wired && { chaos: wired.chaos, idempotency, metrics, db, env };
 
   const router = new Router();

@@ -21,6 +21,7 @@ async function distribution(svc: Payment) {
     seeded: boolean;
     timeoutMs: number;
     operations: Record<string, OperationChaos>;
+    source: { source: string; version?: string; since: string; lastError?: { source: string; message: string } };
   };
 }
 
@@ -250,7 +251,10 @@ describe('live chaos tuning', () => {
       expectError(badShape, 400, { type: 'invalid_request_error', param: 'timeoutMs' });
       const unknownField = await put({ profile: 'off', chaosMonkey: true }, ADMIN);
       expectError(unknownField, 400, { type: 'invalid_request_error' });
-      expect(await distribution(svc)).toEqual(before);
+      // The mix and the source in force stay; the refusal is shown as the last error.
+      const after = await distribution(svc);
+      expect({ ...after, source: { ...after.source, lastError: undefined } }).toEqual(before);
+      expect(after.source.lastError).toMatchObject({ source: 'api', message: expect.stringContaining('vanish') });
     });
 
     it('applies a good config at once', async () => {
