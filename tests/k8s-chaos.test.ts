@@ -2,11 +2,14 @@
  * The chaos ConfigMap source against the real API server of the harness (tests/k8s/control-plane.ts):
  * a payment process watches its ConfigMap with a ServiceAccount token (TokenRequest API) bound to a
  * Role like the chart's (get, list, watch on that one ConfigMap), through a kubeconfig that trusts the
- * harness CA. Only the API server on 127.0.0.1 is contacted.
+ * harness CA. The service reaches the API server through a loopback TCP relay the test can cut, to
+ * play an API-server outage. Only 127.0.0.1 is contacted.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
-import { eventually, spawnService, tempDir } from '@fake-stripe/kernel/testing';
+import { eventually, freePort, spawnService, tempDir } from '@fake-stripe/kernel/testing';
 import type { Spawned } from '@fake-stripe/kernel/testing';
 import { startControlPlane } from './k8s/control-plane.ts';
 import type { ControlPlane } from './k8s/control-plane.ts';
@@ -18,6 +21,32 @@ const CONFIGMAP = 'payment-chaos';
 let cp: ControlPlane;
 let tmp: ReturnType<typeof tempDir>;
 let proc: Spawned;
+
+/** A TCP relay on 127.0.0.1 to the API server: `cut()` drops every connection and refuses new ones. */
+function relay(port: number, target: number) {
+  let server: Server | undefined;
+  const sockets = new Set<Socket>();
+  const open = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer((client) => {
+        const upstream = connect(target, '127.0.0.1');
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.once('close', () => sockets.delete(s));
+          s.on('error', () => undefined);
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.once('error', reject).listen(port, '127.0.0.1', () => resolve());
+    });
+  const cut = async () => {
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    for (const s of sockets) s.destroy();
+    await closed;
+  };
+  return { open, cut };
+}
+let apiRelay: ReturnType<typeof relay>;
 
 async function ok(method: string, path: string, body?: unknown, contentType?: string) {
   const reply = await cp.api(method, path, body, contentType);
@@ -45,6 +74,17 @@ interface Distribution {
 }
 const distribution = async (): Promise<Distribution> =>
   (await fetch(`${proc.url}/payment/chaos/distribution`).then((r) => r.json())) as Distribution;
+
+/** The distribution once the ConfigMap version `version` is in force. */
+const versionInForce = (version: string, what: string, timeoutMs: number): Promise<Distribution> =>
+  eventually(
+    async () => {
+      const d = await distribution();
+      return d.source.version === version ? d : undefined;
+    },
+    what,
+    { timeoutMs, intervalMs: 20 },
+  );
 
 let keyCounter = 0;
 async function authorizeOutcome(): Promise<string | null> {
@@ -106,6 +146,9 @@ beforeAll(async () => {
   const admin = JSON.parse(readFileSync(cp.kubeconfig, 'utf8')) as {
     clusters: Array<{ cluster: { 'certificate-authority': string } }>;
   };
+  const relayPort = await freePort();
+  apiRelay = relay(relayPort, Number(new URL(cp.server).port));
+  await apiRelay.open();
   const kubeconfig = join(tmp.dir, 'payment.kubeconfig');
   writeFileSync(
     kubeconfig,
@@ -115,7 +158,10 @@ beforeAll(async () => {
       clusters: [
         {
           name: 'test',
-          cluster: { server: cp.server, 'certificate-authority': admin.clusters[0]!.cluster['certificate-authority'] },
+          cluster: {
+            server: `https://127.0.0.1:${relayPort}`,
+            'certificate-authority': admin.clusters[0]!.cluster['certificate-authority'],
+          },
         },
       ],
       users: [{ name: SA, user: { token } }],
@@ -133,6 +179,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proc?.kill();
+  await apiRelay?.cut();
   await cp?.stop();
   tmp?.remove();
 });
@@ -152,14 +199,7 @@ describe('the chaos ConfigMap source', () => {
       overrides: { authorize: { weights: { insufficient_funds: 1 } } },
     });
     const started = Date.now();
-    const applied = await eventually(
-      async () => {
-        const d = await distribution();
-        return d.source.version === edited.metadata.resourceVersion ? d : undefined;
-      },
-      'the edit in distribution',
-      { timeoutMs: 2_000, intervalMs: 20 },
-    );
+    const applied = await versionInForce(edited.metadata.resourceVersion, 'the edit in distribution', 2_000);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(applied.source.source).toBe('configmap');
     expect(applied.operations.authorize!.weights).toEqual({ insufficient_funds: 100 });
@@ -194,4 +234,30 @@ describe('the chaos ConfigMap source', () => {
     expect(await rejectedCount()).toBe(rejectedBefore + 2);
     for (let i = 0; i < 5; i += 1) expect(await authorizeOutcome()).toBe('insufficient_funds');
   });
+
+  it('restarts the watch after the API server was unreachable: it kept serving, and an edit made meanwhile applies', async () => {
+    const before = await distribution();
+    await apiRelay.cut();
+    await eventually(
+      async () =>
+        (await distribution()).source.lastError?.message.startsWith('watching ConfigMap') ? true : undefined,
+      'the watch failure in distribution',
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    const meanwhile = await patchChaos({ profile: 'off', timeoutMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Still serving the last good config, with no API server in reach.
+    expect((await distribution()).source.version).toBe(before.source.version);
+    expect(await authorizeOutcome()).toBe('insufficient_funds');
+    expect((await fetch(`${proc.url}/ready`)).status).toBe(200);
+
+    await apiRelay.open();
+    const applied = await versionInForce(
+      meanwhile.metadata.resourceVersion,
+      'the edit made during the outage applied',
+      15_000,
+    );
+    expect(applied.profile).toBe('off');
+    expect(await authorizeOutcome()).toBe('success');
+  }, 40_000);
 });
