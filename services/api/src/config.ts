@@ -1,12 +1,11 @@
 import {
+  domainUrlsEnv,
   envBool,
   envInt,
   envString,
   envText as text,
-  envUrl as url,
   loadEnv,
   localPorts,
-  localUrl,
   serviceEnvSchema,
 } from '@fake-stripe/kernel';
 import { withTemporalConfig } from '@fake-stripe/kernel/temporal-config';
@@ -22,10 +21,7 @@ export const envSchema = withTemporalConfig(
     PORT: envInt(localPorts.api),
     /** Task queue the API starts workflows on (the worker's TASK_QUEUE). */
     TASK_QUEUE: text(TASK_QUEUE),
-    PAYMENT_URL: url(localUrl('payment')),
-    INVENTORY_URL: url(localUrl('inventory')),
-    SHIPPING_URL: url(localUrl('shipping')),
-    NOTIFICATION_URL: url(localUrl('notification')),
+    ...domainUrlsEnv,
     /** Bearer token of managers (approve, reject, cancel, operator, workflow cancel); unset disables them. */
     MANAGER_TOKEN: envString(),
     /** HMAC key of customers' tokens (cancel of their own orders); unset: only managers may cancel. */

@@ -1,6 +1,7 @@
 import { watch, readFileSync, existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { localUrl } from './local-stack.ts';
 import type { Logger } from './logger.ts';
 
 /** Blank counts as unset (as in opentelemetry-js's env getters). */
@@ -39,6 +40,14 @@ export function checkAuthEnv(env: AuthEnv): void {
   if (env.AUTH === 'strict' && !env.SERVICE_TOKEN)
     throw new Error('invalid configuration:\n  SERVICE_TOKEN: required when AUTH=strict');
 }
+
+/** Where the four domain services answer: the worker's activities and the API's auditor call them. */
+export const domainUrlsEnv = {
+  PAYMENT_URL: envUrl(localUrl('payment')),
+  INVENTORY_URL: envUrl(localUrl('inventory')),
+  SHIPPING_URL: envUrl(localUrl('shipping')),
+  NOTIFICATION_URL: envUrl(localUrl('notification')),
+};
 
 /** Variables every service reads; a service extends this schema with its own. */
 export const serviceEnvSchema = z.object({

@@ -1,4 +1,5 @@
 import {
+  domainUrlsEnv,
   checkAuthEnv,
   envInt,
   envString,
@@ -20,10 +21,7 @@ export const envSchema = withTemporalConfig(
   serviceEnvSchema.extend({
     PORT: envInt(localPorts.worker),
     TASK_QUEUE: envText(TASK_QUEUE),
-    PAYMENT_URL: url(localUrl('payment')),
-    INVENTORY_URL: url(localUrl('inventory')),
-    SHIPPING_URL: url(localUrl('shipping')),
-    NOTIFICATION_URL: url(localUrl('notification')),
+    ...domainUrlsEnv,
     /** The three public APIs of userContextWorkflow (the public-apis stand-in by default). */
     LOCATION_API_URL: url(localUrl('public-apis', '/ipapi')),
     WEATHER_API_URL: url(localUrl('public-apis', '/open-meteo')),
