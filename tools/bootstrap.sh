@@ -223,7 +223,7 @@ install_node() {
 temporal_ok() { # $1: binary; true when its version is >= TEMPORAL_VERSION
   local v
   v="$("$1" --version 2>/dev/null | sed -n 's/^temporal version \([0-9.]*\).*/\1/p')"
-  [[ -n "$v" ]] && [[ "$(printf '%s\n%s\n' "$TEMPORAL_VERSION" "$v" | sort -V | head -1)" == "$TEMPORAL_VERSION" ]]
+  [[ -n "$v" ]] && [[ "$(printf '%s\n%s\n' "$TEMPORAL_VERSION" "$v" | sort -V | sed -n 1p)" == "$TEMPORAL_VERSION" ]]
 }
 
 install_temporal() {
