@@ -387,7 +387,7 @@ install_kwok() {
 # Installed as root only, with services kept from starting (policy-rc.d): the engine the tests use is
 # started by tools/images/dockerd.sh with no container network, never the package's default one.
 install_docker() {
-  STEP_VERSION="$(/usr/sbin/dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,)"
+  STEP_VERSION="$(/usr/sbin/dockerd --version 2>/dev/null | awk '{print $3}' | tr -d , || true)"
   if [[ -x /usr/sbin/dockerd && -x /usr/bin/docker && -x /usr/sbin/debootstrap ]]; then
     STATUS=present WHERE="/usr/sbin/dockerd, /usr/sbin/debootstrap"
     return
