@@ -42,4 +42,6 @@ for s in "${wanted[@]}"; do
   size="$("$DOCKER" image inspect "fake-stripe/$s:$TAG" --format '{{.Size}}')"
   printf '%-13s fake-stripe/%s:%s  %4d MB  built in %d s\n' "$s" "$s" "$TAG" $((size / 1000000)) $((SECONDS - started))
 done
+# A rebuilt tag leaves its previous image dangling: drop those (layers of the current tags stay).
+"$DOCKER" image prune --force >/dev/null
 printf 'base %s: %d MB\n' "$NODE_IMAGE" $(($("$DOCKER" image inspect "$NODE_IMAGE" --format '{{.Size}}') / 1000000))
