@@ -36,6 +36,8 @@ let cp: ControlPlane;
 let tmp: ReturnType<typeof tempDir>;
 let proc: Spawned;
 let chaosFile: string;
+/** The chaos ConfigMap as the chart renders it (profile off), to create it again. */
+let chartConfigMap: unknown;
 
 /** A TCP relay on 127.0.0.1 to the API server: `stall()` stops every open connection's traffic (new ones flow). */
 function relay(port: number, target: number) {
@@ -121,6 +123,7 @@ async function createChartObjects(): Promise<void> {
   for (const [collection, [kind, name]] of Object.entries(collections)) {
     const object = objects.find((o) => o?.kind === kind && o.metadata?.name === name);
     if (!object) throw new Error(`helm template rendered no ${kind} ${name}`);
+    if (kind === 'ConfigMap') chartConfigMap = object;
     await ok('POST', collection, object);
   }
 }
@@ -382,6 +385,28 @@ describe('the chaos ConfigMap source', () => {
     ] as const)
       await expect(make(...args)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
     expect((await ok('GET', configMapPath)).metadata.resourceVersion).toBe(cm.metadata.resourceVersion);
+  });
+
+  it('a deleted ConfigMap keeps the last good config and says so; created again, it applies', async () => {
+    const edited = await patchChaos(insufficientFunds);
+    const before = await versionInForce(edited.metadata.resourceVersion, 'the edit before the deletion', 2_000);
+    await ok('DELETE', configMapPath);
+    const told = await eventually(
+      async () => {
+        const d = await distribution();
+        return d.source.lastError?.message.includes('was deleted; keeping the last good config') ? d : undefined;
+      },
+      'the deletion in distribution',
+      { timeoutMs: 2_000, intervalMs: 20 },
+    );
+    expect(told.source).toMatchObject({ source: 'configmap', version: before.source.version });
+    expect(told.operations).toEqual(before.operations);
+    expect(await authorizeOutcome()).toBe('insufficient_funds');
+
+    const created = await ok('POST', `/api/v1/namespaces/${NAMESPACE}/configmaps`, chartConfigMap);
+    const applied = await versionInForce(created.metadata.resourceVersion, 'the ConfigMap created again', 2_000);
+    expect(applied.profile).toBe('off');
+    expect(await authorizeOutcome()).toBe('success');
   });
 
   it('a ServiceAccount without the Role: one clear error, the service serves its file config; a Role bound later is picked up', async () => {
