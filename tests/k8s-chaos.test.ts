@@ -211,6 +211,17 @@ const versionInForce = (version: string, what: string, timeoutMs: number, p = pr
     { timeoutMs, intervalMs: 20 },
   );
 
+/** The distribution once its last error (a refusal or a watch failure) mentions `text`. */
+const lastErrorShown = (text: string, what: string): Promise<Distribution> =>
+  eventually(
+    async () => {
+      const d = await distribution();
+      return d.source.lastError?.message.includes(text) ? d : undefined;
+    },
+    what,
+    { timeoutMs: 2_000, intervalMs: 20 },
+  );
+
 let keyCounter = 0;
 async function authorizeOutcome(p = proc): Promise<string | null> {
   keyCounter += 1;
@@ -270,14 +281,7 @@ describe('the chaos ConfigMap source', () => {
     const rejectedBefore = await rejectedCount();
 
     const teleport = await patchChaos({ profile: 'default', overrides: { teleport: { weights: { success: 1 } } } });
-    const refused = await eventually(
-      async () => {
-        const d = await distribution();
-        return d.source.lastError?.message.includes('teleport') ? d : undefined;
-      },
-      'the refusal in distribution',
-      { timeoutMs: 2_000, intervalMs: 20 },
-    );
+    const refused = await lastErrorShown('teleport', 'the refusal in distribution');
     expect(refused.source).toMatchObject({ source: 'configmap', version: before.source.version });
     expect(refused.source.lastError).toMatchObject({ source: 'configmap' });
     expect(Date.parse(refused.source.lastError!.at)).not.toBeNaN();
@@ -285,11 +289,7 @@ describe('the chaos ConfigMap source', () => {
     expect(await rejectedCount()).toBe(rejectedBefore + 1);
 
     const notJson = await patchChaos('{ "profile": "off", ');
-    await eventually(
-      async () => ((await distribution()).source.lastError?.message.includes('not JSON') ? true : undefined),
-      'the invalid JSON refused',
-      { timeoutMs: 2_000, intervalMs: 20 },
-    );
+    await lastErrorShown('not JSON', 'the invalid JSON refused');
     expect(await rejectedCount()).toBe(rejectedBefore + 2);
     for (let i = 0; i < 5; i += 1) expect(await authorizeOutcome()).toBe('insufficient_funds');
 
@@ -391,14 +391,7 @@ describe('the chaos ConfigMap source', () => {
     const edited = await patchChaos(insufficientFunds);
     const before = await versionInForce(edited.metadata.resourceVersion, 'the edit before the deletion', 2_000);
     await ok('DELETE', configMapPath);
-    const told = await eventually(
-      async () => {
-        const d = await distribution();
-        return d.source.lastError?.message.includes('was deleted; keeping the last good config') ? d : undefined;
-      },
-      'the deletion in distribution',
-      { timeoutMs: 2_000, intervalMs: 20 },
-    );
+    const told = await lastErrorShown('was deleted; keeping the last good config', 'the deletion in distribution');
     expect(told.source).toMatchObject({ source: 'configmap', version: before.source.version });
     expect(told.operations).toEqual(before.operations);
     expect(await authorizeOutcome()).toBe('insufficient_funds');
