@@ -25,6 +25,10 @@ PHASES ?=
 # collection=order|workflows|domain: one request collection for `make requests`; env= its environment.
 collection ?=
 env ?= local
+# make chaos: profile= (off, default or a named profile), and the release= and namespace= it is in.
+profile ?=
+release ?=
+namespace ?=
 
 STACK := node tools/stack.ts
 ONLY = $(if $(service),--service $(service))
@@ -37,7 +41,7 @@ SCENARIO := node tools/scenarios.ts
 help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo '  Variables: DETACH=1 (up), service=<name>[,<name>] (up/down/status/logs), N= (scenario-chaos, soak),'
-	@echo '    CRASH_ORDERS= (crash-test),'
+	@echo '    CRASH_ORDERS= (crash-test), service= profile= release= namespace= (chaos),'
 	@echo '    ID= (scenario-custom), PHASES=<phase>[,<phase>] (test), collection=order|workflows|domain and'
 	@echo '    env= (requests), API_URL, LOG_LEVEL, AUTH, SERVICE_TOKEN, ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
 
@@ -113,8 +117,12 @@ chart-test: setup ## The chart's static checks: helm lint --strict (defaults, ea
 	@node tools/chart-test.ts
 
 .PHONY: test-k8s
-test-k8s: setup ## The chart in a real control plane on loopback (etcd, kube-*, kwok): install --wait, strict validation, RBAC, upgrade
+test-k8s: setup ## The chart in a real control plane on loopback (etcd, kube-*, kwok): install --wait, strict validation, RBAC, upgrade; the chaos ConfigMap watch (tests/k8s-chaos.test.ts)
 	@node tools/test-phases.ts --only k8s
+
+.PHONY: chaos
+chaos: ## Set one service's chaos profile in a cluster: patches its chaos ConfigMap (service=, profile=off|default|<name>, release=, namespace=)
+	@node tools/chaos.ts --service '$(service)' --profile '$(profile)' --release '$(release)' --namespace '$(namespace)'
 
 .PHONY: fuzz
 fuzz: setup ## schemathesis over every service's /openapi.json, all checks, chaos off (SCHEMATHESIS=, FUZZ_EXAMPLES=, FUZZ_SEED=)

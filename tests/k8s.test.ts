@@ -236,7 +236,16 @@ describe('RBAC as the API server decides it (SubjectAccessReview)', () => {
       expect([verb, await can(service, verb, 'configmaps', own)]).toEqual([verb, true]);
   });
 
-  it.each(allServices)('%s may not read Secrets, other ConfigMaps, or write anything', async (service) => {
+  it.each(chaosServices)(
+    '%s may create Events (a refused chaos document) and do nothing else with them',
+    async (service) => {
+      expect(await can(service, 'create', 'events')).toBe(true);
+      for (const verb of ['get', 'list', 'watch', 'update', 'patch', 'delete'])
+        expect([verb, await can(service, verb, 'events')]).toEqual([verb, false]);
+    },
+  );
+
+  it.each(allServices)('%s may not read Secrets, other ConfigMaps, or write anything but Events', async (service) => {
     const denied: string[] = [];
     const check = async (verb: string, resource: string, name?: string): Promise<void> => {
       if (await can(service, verb, resource, name)) denied.push(`${verb} ${resource}${name ? `/${name}` : ''}`);
@@ -251,6 +260,8 @@ describe('RBAC as the API server decides it (SubjectAccessReview)', () => {
       await check(verb, 'configmaps', `${component(service)}-chaos`);
       await check(verb, 'secrets');
       await check(verb, 'pods');
+      // Only a service with chaos creates Events (above); no one changes one.
+      if (verb !== 'create' || !chaosServices.includes(service)) await check(verb, 'events');
     }
     expect(denied).toEqual([]);
   });

@@ -37,6 +37,12 @@ export interface ControlPlane {
   kubeconfig: string;
   /** A request to the API server as the admin; a body object is sent as JSON. */
   api(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiReply>;
+  /** Stops kube-apiserver alone (SIGTERM, SIGKILL after 5 s); etcd and the rest keep running. */
+  stopApiServer(): Promise<void>;
+  /** Starts kube-apiserver again, on the same port and etcd, and waits for /readyz. */
+  startApiServer(): Promise<void>;
+  /** Compacts etcd past its current revision (through its gRPC gateway): every resourceVersion so far is gone. */
+  compactEtcd(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -156,13 +162,14 @@ export async function startControlPlane(): Promise<ControlPlane> {
   };
   process.once('exit', killAll);
 
+  const terminate = async (p: Proc): Promise<void> => {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+    const killed = setTimeout(() => p.child.kill('SIGKILL'), 5_000);
+    await p.exited;
+    clearTimeout(killed);
+  };
   const stop = async (): Promise<void> => {
-    for (const p of [...procs].reverse()) {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-      const killed = setTimeout(() => p.child.kill('SIGKILL'), 5_000);
-      await p.exited;
-      clearTimeout(killed);
-    }
+    for (const p of [...procs].reverse()) await terminate(p);
     process.off('exit', killAll);
     tmp.remove();
   };
@@ -234,7 +241,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
       { timeoutMs: 30_000, intervalMs: 100 },
     );
 
-    const apiserver = start('kube-apiserver', [
+    const apiserverArgs = [
       '--etcd-servers',
       `http://127.0.0.1:${etcdPort}`,
       '--bind-address',
@@ -267,16 +274,41 @@ export async function startControlPlane(): Promise<ControlPlane> {
       '--profiling=false',
       '--v',
       '0',
-    ]);
-    await eventually(
-      async () => {
-        alive(apiserver);
-        const r = await api('GET', '/readyz');
-        return r.status === 200;
-      },
-      'kube-apiserver /readyz',
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
+    ];
+    let apiserver: Proc | undefined;
+    const startApiServer = async (): Promise<void> => {
+      const started = start('kube-apiserver', apiserverArgs);
+      apiserver = started;
+      await eventually(
+        async () => {
+          alive(started);
+          return (await api('GET', '/readyz').catch(() => ({ status: 0 }))).status === 200;
+        },
+        'kube-apiserver /readyz',
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+    };
+    const stopApiServer = async (): Promise<void> => {
+      if (apiserver) await terminate(apiserver);
+    };
+    await startApiServer();
+
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    const compactEtcd = async (): Promise<number> => {
+      const etcdPost = async (path: string, body: unknown): Promise<{ header?: { revision?: string } }> => {
+        const r = await fetch(`${etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+        if (!r.ok) throw new Error(`etcd ${path}: ${r.status} ${await r.text()}`);
+        return (await r.json()) as { header?: { revision?: string } };
+      };
+      // A write of a key outside the API server's /registry first: the compaction then passes every
+      // resourceVersion the API server has handed out, the newest included. Keys and values are base64.
+      const base64 = (text: string): string => Buffer.from(text).toString('base64');
+      const put = await etcdPost('/v3/kv/put', { key: base64('fake-stripe-test/compaction'), value: base64('x') });
+      const revision = Number(put.header?.revision);
+      if (!Number.isInteger(revision) || revision < 1) throw new Error(`etcd gave no revision (${revision})`);
+      await etcdPost('/v3/kv/compaction', { revision: String(revision), physical: true });
+      return revision;
+    };
 
     const common = ['--bind-address', '127.0.0.1', '--secure-port', '0', '--leader-elect=false', '--v', '0'];
     const controllers = start('kube-controller-manager', [
@@ -344,7 +376,15 @@ export async function startControlPlane(): Promise<ControlPlane> {
       { timeoutMs: 30_000, intervalMs: 100 },
     );
 
-    return { server, kubeconfig: kubeconfig(dir, 'admin', server), api, stop };
+    return {
+      server,
+      kubeconfig: kubeconfig(dir, 'admin', server),
+      api,
+      stopApiServer,
+      startApiServer,
+      compactEtcd,
+      stop,
+    };
   } catch (err) {
     const logs = procs.map((p) => `--- ${p.name}:\n${tail(p.log, 15)}`).join('\n');
     await stop();

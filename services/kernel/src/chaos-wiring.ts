@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createChaos } from './chaos.ts';
 import type { Chaos, OperationSpec } from './chaos.ts';
-import { watchChaosConfigMap } from './chaos-configmap.ts';
+import { CHAOS_CONFIGMAP_KEY, watchChaosConfigMap } from './chaos-configmap.ts';
 import { readJsonFile, watchJsonFile } from './config.ts';
 import type { ServiceEnv } from './config.ts';
 import type { Db } from './db.ts';
@@ -37,9 +37,18 @@ export interface WiredChaos {
  * shown in `status()`, and the last good config stays.
  */
 export function wireChaos(options: {
+  /** The service's name: the source of the Events recorded on its ConfigMap. */
+  service: string;
   operations: Record<string, OperationSpec>;
   db: Db;
-  env: Pick<ServiceEnv, 'CHAOS_FILE' | 'CHAOS_CONFIGMAP' | 'CHAOS_CONFIGMAP_NAMESPACE'>;
+  env: Pick<
+    ServiceEnv,
+    | 'CHAOS_FILE'
+    | 'CHAOS_CONFIGMAP'
+    | 'CHAOS_CONFIGMAP_NAMESPACE'
+    | 'CHAOS_CONFIGMAP_RESYNC_SECONDS'
+    | 'CHAOS_CONFIGMAP_BACKOFF_MAX_MS'
+  >;
   metrics: Metrics;
   log: Logger;
 }): WiredChaos {
@@ -65,17 +74,16 @@ export function wireChaos(options: {
   }
   const engine = chaos;
 
-  const refuse = (source: ChaosSource, message: string): void => {
+  /** A refused document: logged, counted, shown in `status()`; the last good config stays. */
+  const refuse = (source: ChaosSource, reason: string, version?: string): { ok: false; error: string } => {
     metrics.chaosConfigRejected.inc({ source });
-    status = { ...status, lastError: { source, message, at: new Date().toISOString() } };
+    status = { ...status, lastError: { source, message: reason, at: new Date().toISOString() } };
+    log.error({ source, version, reason }, 'chaos config rejected; keeping the last good config');
+    return { ok: false, error: reason };
   };
   const apply: WiredChaos['apply'] = (source, raw, version) => {
     const result = engine.apply(raw);
-    if (!result.ok) {
-      refuse(source, result.error);
-      log.error({ source, version, reason: result.error }, 'chaos config rejected; keeping the last good config');
-      return result;
-    }
+    if (!result.ok) return refuse(source, result.error, version);
     status = {
       source,
       ...(version === undefined ? {} : { version }),
@@ -84,6 +92,19 @@ export function wireChaos(options: {
     };
     log.info({ source, version, chaos: engine.distribution() }, 'chaos config applied');
     return result;
+  };
+  /** One ConfigMap version's chaos key: the reason when it is refused. */
+  const applyConfigMap = (text: string | undefined, version: string): string | undefined => {
+    if (text === undefined)
+      return refuse('configmap', `the ConfigMap has no ${CHAOS_CONFIGMAP_KEY} key`, version).error;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      return refuse('configmap', `${CHAOS_CONFIGMAP_KEY} is not JSON: ${(err as Error).message}`, version).error;
+    }
+    const result = apply('configmap', raw, version);
+    return result.ok ? undefined : result.error;
   };
 
   const stops: Array<() => void> = [];
@@ -96,25 +117,11 @@ export function wireChaos(options: {
       watchChaosConfigMap({
         name: env.CHAOS_CONFIGMAP,
         namespace: env.CHAOS_CONFIGMAP_NAMESPACE,
+        component: `fake-stripe-${options.service}`,
+        resyncMs: env.CHAOS_CONFIGMAP_RESYNC_SECONDS * 1000,
+        backoffMaxMs: env.CHAOS_CONFIGMAP_BACKOFF_MAX_MS,
         log,
-        onData: (text, version) => {
-          if (text === undefined) {
-            refuse('configmap', `the ConfigMap has no chaos.json key (version ${version})`);
-            return;
-          }
-          let raw: unknown;
-          try {
-            raw = JSON.parse(text);
-          } catch (err) {
-            refuse('configmap', `chaos.json is not JSON: ${(err as Error).message}`);
-            log.error(
-              { version, reason: (err as Error).message },
-              'chaos ConfigMap rejected; keeping the last good config',
-            );
-            return;
-          }
-          apply('configmap', raw, version);
-        },
+        onData: applyConfigMap,
         // A watch failure is no refused config: shown, not counted.
         onError: (message) => {
           status = { ...status, lastError: { source: 'configmap', message, at: new Date().toISOString() } };

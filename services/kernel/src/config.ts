@@ -61,6 +61,10 @@ export const serviceEnvSchema = z.object({
   CHAOS_CONFIGMAP: envString(),
   /** Its namespace; unset, the pod's ServiceAccount namespace. */
   CHAOS_CONFIGMAP_NAMESPACE: envString(),
+  /** Seconds between relists of that ConfigMap, beside its watch (0: none). */
+  CHAOS_CONFIGMAP_RESYNC_SECONDS: envInt(300),
+  /** The cap of the backoff between restarts of a failed watch, in ms. */
+  CHAOS_CONFIGMAP_BACKOFF_MAX_MS: envInt(30_000),
   ADMIN_TOKEN: envString(),
   ALLOW_CHAOS_FORCING: envBool(true),
   IDEMPOTENCY_TTL_MS: envInt(24 * 60 * 60 * 1000),

@@ -68,7 +68,9 @@ export function createService(options: ServiceOptions): Service {
   pruneTimer.unref();
 
   const routes = [...options.routes];
-  const wired = options.chaos ? wireChaos({ operations: options.chaos, db, env, metrics, log }) : undefined;
+  const wired = options.chaos
+    ? wireChaos({ service: name, operations: options.chaos, db, env, metrics, log })
+    : undefined;
   if (wired) routes.push(...chaosRoutes(prefix, wired));
   const pipeline: Pipeline | undefined = wired && { chaos: wired.chaos, idempotency, metrics, db, env };
 
