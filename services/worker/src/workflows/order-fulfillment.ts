@@ -1,5 +1,4 @@
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -25,6 +24,12 @@ import type {
 } from '@fake-stripe/kernel/contracts';
 import type { Activities, CallContext, CompensationResult } from '../activities/index.ts';
 import {
+  compensationPolicy,
+  DEFAULT_COMPENSATION_WINDOW_MS,
+  transientBudget,
+  waitCancel,
+} from './activity-policies.ts';
+import {
   approveSignal,
   cancelSignal,
   OrderStatusKey,
@@ -36,28 +41,6 @@ import {
 } from '@fake-stripe/kernel/workflow-definitions';
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60 * 1000;
-const DEFAULT_COMPENSATION_WINDOW_MS = 15 * 60 * 1000;
-
-// Activity policies, each with why. Every activity's HTTP call carries an idempotency key
-// derived from workflow id + activity id, so a retry never charges, reserves or ships twice.
-// WAIT_CANCELLATION_COMPLETED: on cancel the workflow waits until the activity has really stopped
-// (or finished), so the ledger-driven compensations never race an effect still landing.
-const waitCancel = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
-// Business declines arrive as non-retryable ApplicationFailures (the activities classify answers).
-
-/**
- * Transient faults (connection refused or reset, 5xx, 429, timeouts, a worker that died mid-call) are
- * retried for a time, not a count: a service restart takes seconds, and an attempt count spent in
- * one second of backoff ran out while the service was still down. Business answers are
- * non-retryable and never use this budget.
- */
-const transientBudget = {
-  // The per-call client timeout (10 s) turns a hung call into a retry; this only catches an attempt
-  // whose worker died, so it is the client timeout plus a margin rather than 30 s.
-  startToCloseTimeout: '15 seconds',
-  scheduleToCloseTimeout: '60 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-} as const;
 
 // Seed: payments 3 attempts (1 s, ×2), inventory 2 attempts (1 s), 30 s each; the counts only ever
 // limited transient retries, so they became the time budget.
@@ -82,13 +65,7 @@ const notifications = proxyActivities<Activities>({
   ...transientBudget,
   retry: { ...transientBudget.retry, maximumAttempts: 5 },
 });
-/** Compensations never give up silently: they retry with capped backoff for a long window. */
-const compensationsFor = (windowMs: number) =>
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: windowMs,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-  });
+const compensationsFor = (windowMs: number) => proxyActivities<Activities>(compensationPolicy(windowMs));
 
 /**
  * The order saga: authorize → [approval] → reserve → capture → ship → notify. On failure,
