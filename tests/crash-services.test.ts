@@ -8,7 +8,7 @@ import { isTerminal } from '@fake-stripe/kernel';
 import { eventually, getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { auditOnceSeen, duplicatesOf, startBatch, waitForOrders } from './batch.ts';
-import { startPlatform } from './harness.ts';
+import { recordHistory, startPlatform } from './harness.ts';
 import type { Domain, Platform } from './harness.ts';
 import { paymentWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import type { paymentWorkflow } from '@fake-stripe/worker/workflows';
@@ -66,6 +66,7 @@ it('charges a payment workflow whose payment service is down for a restart when 
   const ledger = await getJson(`${p.urls.payment}/payment/ledger?orderId=${orderId}`);
   expect(ledger.body.captures).toEqual([expect.objectContaining({ captureId: result.captureId, amount: 1234 })]);
   expect(ledger.body.refunds).toEqual([]);
+  await recordHistory(p, paymentWorkflowId(orderId), 'payment-service-restart-retried');
 }, 120_000);
 
 describe.each([

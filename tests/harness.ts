@@ -30,12 +30,13 @@ import { createActivities, createUserContextActivities, workflowsPath } from '@f
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import { createApiService, envSchema as apiEnv } from '@fake-stripe/api';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export type Domain = 'payment' | 'inventory' | 'shipping' | 'notification';
@@ -301,6 +302,18 @@ function testWorker(o: {
       ),
     },
   });
+}
+
+/**
+ * With RECORD_HISTORIES=1, saves a finished workflow's history as a replay fixture
+ * (services/worker/test/histories/), which the replay test runs against the current workflow code.
+ */
+export async function recordHistory(p: Platform, workflowId: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await p.env.client.workflow.getHandle(workflowId).fetchHistory();
+  const dir = join(repoRoot, 'services/worker/test/histories');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
 }
 
 /** An order workflow input (minor units) from the sample order body; override what a test is about. */
