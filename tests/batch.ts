@@ -4,6 +4,7 @@
  * must never have twice.
  */
 import { eventually, getJson, postJson } from '@fake-stripe/kernel/testing';
+import pWaitFor from 'p-wait-for';
 import { orderStateSchema } from '@fake-stripe/kernel';
 import type { OrderState } from '@fake-stripe/kernel';
 import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
@@ -56,22 +57,29 @@ export async function waitForOrders(
 ): Promise<Array<OrderState | Unanswered>> {
   const deadline = Date.now() + timeoutMs;
   return Promise.all(
-    orderIds.map(async (orderId) => {
+    orderIds.map((orderId) => {
       const workflowId = orderWorkflowId(orderId);
-      for (;;) {
-        const left = Math.floor((deadline - Date.now()) / 1000);
-        const res =
-          left >= 1
-            ? await getJson(`${apiUrl}/api/v1/order/${workflowId}/result?wait=${Math.min(left, 20)}`).catch(() => null)
-            : null;
-        if (res?.status === 200 && res.body.result) return orderStateSchema.parse(res.body.result);
-        const now = await getJson(`${apiUrl}/api/v1/order/${workflowId}/status`).catch(() => null);
-        const state = now?.status === 200 ? orderStateSchema.parse(now.body) : undefined;
-        if (left < 1 || state?.status === 'compensation_stuck')
-          return state ?? ({ orderId, status: 'unknown' } as const);
-        // The long poll waited already, unless the API failed at once.
-        if (res?.status !== 202) await new Promise((r) => setTimeout(r, 500));
-      }
+      // Each round long-polls the result (up to 20 s, as the API allows), else reads the status.
+      return pWaitFor<OrderState | Unanswered>(
+        async () => {
+          const left = Math.floor((deadline - Date.now()) / 1000);
+          const res =
+            left >= 1
+              ? await getJson(`${apiUrl}/api/v1/order/${workflowId}/result?wait=${Math.min(left, 20)}`).catch(
+                  () => null,
+                )
+              : null;
+          if (res?.status === 200 && res.body.result)
+            return pWaitFor.resolveWith(orderStateSchema.parse(res.body.result));
+          const now = await getJson(`${apiUrl}/api/v1/order/${workflowId}/status`).catch(() => null);
+          const state = now?.status === 200 ? orderStateSchema.parse(now.body) : undefined;
+          if (left < 1 || state?.status === 'compensation_stuck')
+            return pWaitFor.resolveWith(state ?? ({ orderId, status: 'unknown' } as const));
+          return false;
+        },
+        // A round that long-polled has waited already; the interval paces rounds the API failed at once.
+        { interval: 500 },
+      );
     }),
   );
 }

@@ -5,11 +5,13 @@ import { isTerminal } from '@fake-stripe/kernel';
  * reset) for longer than that, with the same idempotency keys, so nothing happens twice.
  * CRASH_ORDERS sizes the batches (`make crash-test` runs them larger).
  */
-import { postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { auditOnceSeen, duplicatesOf, startBatch, waitForOrders } from './batch.ts';
-import { startPlatform } from './harness.ts';
+import { recordHistory, startPlatform } from './harness.ts';
 import type { Domain, Platform } from './harness.ts';
+import { paymentWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
+import type { paymentWorkflow } from '@fake-stripe/worker/workflows';
 
 const ORDERS = Number(process.env.CRASH_ORDERS || 30);
 const LABEL_MS = 3_000;
@@ -37,6 +39,34 @@ it('ships an order whose inventory service is down for a restart when the order 
   const [result] = await waitForOrders(api.url, ['ORD-KS-RESERVE'], 90_000);
   expect(result).toMatchObject({ status: 'shipped' });
   ordersSoFar++;
+}, 120_000);
+
+it('charges a payment workflow whose payment service is down for a restart when it starts', async () => {
+  // Seed policy: 3 attempts at 0, 1 and 3 s, all refused while payment is down for 5 s: the workflow
+  // failed. Now the saga's transient budget (60 s) outlasts the restart.
+  const restarted = p.restartService('payment', 5_000);
+  await eventually(
+    () =>
+      fetch(`${p.urls.payment}/health`).then(
+        () => false,
+        () => true,
+      ),
+    'payment to be down',
+  );
+  const orderId = 'ORD-KS-PAYWF';
+  const started = await postJson(`${api.url}/api/v1/workflows/payment`, {
+    orderId,
+    amount: 12.34,
+    customerId: 'CUST-KS',
+  });
+  expect(started.status).toBe(201);
+  await restarted;
+  const result = await p.env.client.workflow.getHandle<typeof paymentWorkflow>(paymentWorkflowId(orderId)).result();
+  expect(result).toMatchObject({ orderId, status: 'charged', compensations: [] });
+  const ledger = await getJson(`${p.urls.payment}/payment/ledger?orderId=${orderId}`);
+  expect(ledger.body.captures).toEqual([expect.objectContaining({ captureId: result.captureId, amount: 1234 })]);
+  expect(ledger.body.refunds).toEqual([]);
+  await recordHistory(p, paymentWorkflowId(orderId), 'payment-service-restart-retried');
 }, 120_000);
 
 describe.each([

@@ -6,6 +6,7 @@ import { isTerminal } from '@fake-stripe/kernel';
  * CRASH_ORDERS and CRASH_KILL_EVERY_MS size it (`make crash-test` runs it larger).
  */
 import type { Running } from '@fake-stripe/kernel/testing';
+import pWaitFor from 'p-wait-for';
 import { auditOnceSeen, duplicatesOf, startBatch, waitForOrders } from './batch.ts';
 import { startPlatform } from './harness.ts';
 import type { Platform, WorkerProcess } from './harness.ts';
@@ -34,8 +35,8 @@ function killLoop(everyMs: number): { stop: () => Promise<number> } {
   const loop = (async () => {
     while (!stopped) {
       current = await p.spawnWorker();
-      const until = Date.now() + everyMs;
-      while (!stopped && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      // Until it is time for the kill, or the loop is stopped.
+      await pWaitFor(() => stopped, { interval: 100, timeout: { milliseconds: everyMs, fallback: () => undefined } });
       if (stopped) break;
       await current.kill('SIGKILL');
       kills++;

@@ -30,12 +30,13 @@ import { createActivities, createUserContextActivities, workflowsPath } from '@f
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import { createApiService, envSchema as apiEnv } from '@fake-stripe/api';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export type Domain = 'payment' | 'inventory' | 'shipping' | 'notification';
@@ -83,56 +84,26 @@ export const testChaos = (labelMs?: number, seed?: string) => ({
   ...(labelMs !== undefined && { overrides: { createLabel: { latency: { baseMs: labelMs, jitterMs: 0 } } } }),
 });
 
+type PlatformOptions = {
+  labelMs?: number;
+  seed?: string;
+  publicApis?: boolean;
+  serviceToken?: string;
+  processes?: boolean;
+};
+
 /**
  * `serviceToken` runs the platform under AUTH=strict: the domain services answer their writes and
  * ledgers only to it, and the worker and the API send it.
  */
-export async function startPlatform(
-  options: { labelMs?: number; seed?: string; publicApis?: boolean; serviceToken?: string; processes?: boolean } = {},
-): Promise<Platform> {
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   const labelMs = options.labelMs ?? 300;
   const data = tempDir('fake-stripe-saga-');
   const auth: Record<string, string> = options.serviceToken
     ? { AUTH: 'strict', SERVICE_TOKEN: options.serviceToken }
     : {};
-  const chaos = (name: string, config: object): Record<string, string> => {
-    const file = join(data.dir, `${name}.chaos.json`);
-    writeFileSync(file, JSON.stringify(config));
-    return { DATA_DIR: data.dir, CHAOS_FILE: file, ...auth };
-  };
-  const serviceEnv = (name: Domain): Record<string, string> => ({
-    ...chaos(name, testChaos(name === 'shipping' ? labelMs : undefined, options.seed)),
-    ...(name === 'inventory' && { SEED_STOCK: '100000' }),
-  });
-  const creators = {
-    payment: (o: Record<string, string>) => startInProcess(createPaymentService, o),
-    inventory: (o: Record<string, string>) => startInProcess(createInventoryService, o, inventoryEnv),
-    shipping: (o: Record<string, string>) => startInProcess(createShippingService, o),
-    notification: (o: Record<string, string>) => startInProcess(createNotificationService, o),
-  };
-  // With `processes`, each domain service is a real process on a port chosen here, so it can be
-  // killed and started again where the worker and the API keep calling it.
-  const ports = new Map<Domain, number>();
-  const spawned = new Map<Domain, Spawned>();
-  const spawnDomain = async (name: Domain): Promise<Spawned> => {
-    const child = await spawnService(name, {
-      ...serviceEnv(name),
-      PORT: String(ports.get(name)),
-      ADMIN_TOKEN: 'test-admin-token',
-      LOG_LEVEL: 'info',
-    });
-    spawned.set(name, child);
-    return child;
-  };
-  const startDomain = async (name: Domain): Promise<{ url: string; running?: Running }> => {
-    if (!options.processes) {
-      const running = await creators[name](serviceEnv(name));
-      return { url: running.url, running };
-    }
-    ports.set(name, await freePort());
-    return { url: (await spawnDomain(name)).url };
-  };
+  const domains = domainServices({ ...options, labelMs }, data.dir, auth);
   const [env, payment, inventory, shipping, notification, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
@@ -140,25 +111,15 @@ export async function startPlatform(
         searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey],
       },
     }),
-    startDomain('payment'),
-    startDomain('inventory'),
-    startDomain('shipping'),
-    startDomain('notification'),
-    bundleWorkflowCode({
-      workflowsPath,
-      logger: {
-        log: () => undefined,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
-    }),
+    domains.start('payment'),
+    domains.start('inventory'),
+    domains.start('shipping'),
+    domains.start('notification'),
+    quietBundle(),
   ]);
   // The public-apis stand-in, for userContextWorkflow's activities (chaos off).
   const publicApis = options.publicApis
-    ? await startInProcess(createPublicApisService, chaos('public-apis', testChaos()), publicApisEnv)
+    ? await startInProcess(createPublicApisService, chaosEnv(data.dir, auth, 'public-apis', testChaos()), publicApisEnv)
     : undefined;
   const urls = {
     payment: payment.url,
@@ -182,30 +143,7 @@ export async function startPlatform(
     ...auth,
   };
   const newWorker = ({ labelExpectedMs = labelMs }: { labelExpectedMs?: number } = {}): Promise<Worker> =>
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: bundle,
-      maxHeartbeatThrottleInterval: '100 milliseconds',
-      activities: {
-        ...createActivities({
-          payment: createDomainClient(urls.payment, 2_000, options.serviceToken),
-          inventory: createDomainClient(urls.inventory, 2_000, options.serviceToken),
-          shipping: createDomainClient(urls.shipping, 2_000, options.serviceToken),
-          notification: createDomainClient(urls.notification, 2_000, options.serviceToken),
-          labelExpectedMs,
-          labelTimeoutMs: labelMs + 5_000,
-          heartbeatIntervalMs: 100,
-        }),
-        ...createUserContextActivities(
-          createPublicApisClient({
-            location: { url: `${urls.publicApis}/ipapi`, timeoutMs: 2_000 },
-            weather: { url: `${urls.publicApis}/open-meteo`, timeoutMs: 2_000 },
-            catFact: { url: `${urls.publicApis}/catfact`, timeoutMs: 2_000 },
-          }),
-        ),
-      },
-    });
+    testWorker({ env, taskQueue, bundle, urls, serviceToken: options.serviceToken, labelMs, labelExpectedMs });
   const workers: Worker[] = [];
   const running: Array<Promise<void>> = [];
   const apis: Running[] = [];
@@ -237,7 +175,7 @@ export async function startPlatform(
       return w;
     },
     async setChaos(seed) {
-      options = { ...options, seed }; // a restarted service reads its chaos file: write the new one
+      domains.setSeed(seed); // a restarted service reads its chaos file: write the new one
       for (const name of ['payment', 'inventory', 'shipping', 'notification'] as const) {
         const res = await fetch(`${urls[name]}/${name}/chaos`, {
           method: 'PUT',
@@ -247,24 +185,135 @@ export async function startPlatform(
         if (!res.ok) throw new Error(`PUT /${name}/chaos: ${res.status} ${await res.text()}`);
       }
     },
-    async restartService(name, downMs = 0) {
-      const child = spawned.get(name);
-      if (!child) throw new Error(`${name} is not a process of this platform (startPlatform({ processes: true }))`);
-      await child.kill('SIGKILL');
-      if (downMs) await new Promise((r) => setTimeout(r, downMs));
-      await spawnDomain(name);
-    },
+    restartService: (name, downMs) => domains.restart(name, downMs),
     async stop() {
       await Promise.all(apis.map((a) => a.close()));
       await Promise.all([...workerProcesses].map((w) => w.kill()));
       for (const w of workers) w.shutdown();
       await Promise.all(running);
       await Promise.all(services.map((s) => s.close()));
-      await Promise.all([...spawned.values()].map((s) => s.kill('SIGKILL')));
+      await domains.killProcesses();
       await env.teardown();
       data.remove();
     },
   };
+}
+
+/** A service's environment with its chaos file (written now) and data directory. */
+function chaosEnv(dir: string, auth: Record<string, string>, name: string, config: object): Record<string, string> {
+  const file = join(dir, `${name}.chaos.json`);
+  writeFileSync(file, JSON.stringify(config));
+  return { DATA_DIR: dir, CHAOS_FILE: file, ...auth };
+}
+
+/**
+ * The four domain services: in-process, or with `processes` each a real process on a port chosen
+ * here, so it can be killed and started again where the worker and the API keep calling it.
+ */
+function domainServices(options: PlatformOptions & { labelMs: number }, dir: string, auth: Record<string, string>) {
+  let seed = options.seed;
+  const serviceEnv = (name: Domain): Record<string, string> => ({
+    ...chaosEnv(dir, auth, name, testChaos(name === 'shipping' ? options.labelMs : undefined, seed)),
+    ...(name === 'inventory' && { SEED_STOCK: '100000' }),
+  });
+  const creators = {
+    payment: (o: Record<string, string>) => startInProcess(createPaymentService, o),
+    inventory: (o: Record<string, string>) => startInProcess(createInventoryService, o, inventoryEnv),
+    shipping: (o: Record<string, string>) => startInProcess(createShippingService, o),
+    notification: (o: Record<string, string>) => startInProcess(createNotificationService, o),
+  };
+  const ports = new Map<Domain, number>();
+  const spawned = new Map<Domain, Spawned>();
+  const spawnDomain = async (name: Domain): Promise<Spawned> => {
+    const child = await spawnService(name, {
+      ...serviceEnv(name),
+      PORT: String(ports.get(name)),
+      ADMIN_TOKEN: 'test-admin-token',
+      LOG_LEVEL: 'info',
+    });
+    spawned.set(name, child);
+    return child;
+  };
+  return {
+    async start(name: Domain): Promise<{ url: string; running?: Running }> {
+      if (!options.processes) {
+        const running = await creators[name](serviceEnv(name));
+        return { url: running.url, running };
+      }
+      ports.set(name, await freePort());
+      return { url: (await spawnDomain(name)).url };
+    },
+    /** The chaos seed a service started from now on gets in its chaos file. */
+    setSeed(next: string | undefined): void {
+      seed = next;
+    },
+    async restart(name: Domain, downMs = 0): Promise<void> {
+      const child = spawned.get(name);
+      if (!child) throw new Error(`${name} is not a process of this platform (startPlatform({ processes: true }))`);
+      await child.kill('SIGKILL');
+      if (downMs) await new Promise((r) => setTimeout(r, downMs));
+      await spawnDomain(name);
+    },
+    killProcesses: () => Promise.all([...spawned.values()].map((s) => s.kill('SIGKILL'))).then(() => undefined),
+  };
+}
+
+/** The workflow code bundled once per platform, without webpack's output. */
+function quietBundle(): Promise<WorkflowBundleWithSourceMap> {
+  const quiet = () => undefined;
+  return bundleWorkflowCode({
+    workflowsPath,
+    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
+  });
+}
+
+/** An in-process worker running the real workflows and activities against this platform's services. */
+function testWorker(o: {
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  bundle: WorkflowBundleWithSourceMap;
+  urls: Platform['urls'];
+  serviceToken: string | undefined;
+  labelMs: number;
+  labelExpectedMs: number;
+}): Promise<Worker> {
+  const domain = (url: string) => createDomainClient(url, 2_000, o.serviceToken);
+  return Worker.create({
+    connection: o.env.nativeConnection,
+    taskQueue: o.taskQueue,
+    workflowBundle: o.bundle,
+    maxHeartbeatThrottleInterval: '100 milliseconds',
+    activities: {
+      ...createActivities({
+        payment: domain(o.urls.payment),
+        inventory: domain(o.urls.inventory),
+        shipping: domain(o.urls.shipping),
+        notification: domain(o.urls.notification),
+        labelExpectedMs: o.labelExpectedMs,
+        labelTimeoutMs: o.labelMs + 5_000,
+        heartbeatIntervalMs: 100,
+      }),
+      ...createUserContextActivities(
+        createPublicApisClient({
+          location: { url: `${o.urls.publicApis}/ipapi`, timeoutMs: 2_000 },
+          weather: { url: `${o.urls.publicApis}/open-meteo`, timeoutMs: 2_000 },
+          catFact: { url: `${o.urls.publicApis}/catfact`, timeoutMs: 2_000 },
+        }),
+      ),
+    },
+  });
+}
+
+/**
+ * With RECORD_HISTORIES=1, saves a finished workflow's history as a replay fixture
+ * (services/worker/test/histories/), which the replay test runs against the current workflow code.
+ */
+export async function recordHistory(p: Platform, workflowId: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await p.env.client.workflow.getHandle(workflowId).fetchHistory();
+  const dir = join(repoRoot, 'services/worker/test/histories');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
 }
 
 /** An order workflow input (minor units) from the sample order body; override what a test is about. */

@@ -1,7 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { eventually, getJson, repoRoot } from '@fake-stripe/kernel/testing';
+import { eventually, getJson } from '@fake-stripe/kernel/testing';
 import type { OrderInput, OrderState } from '@fake-stripe/kernel';
 import {
   approveSignal,
@@ -14,7 +11,7 @@ import {
 } from '@fake-stripe/kernel/workflow-definitions';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import type { WorkflowHandle } from '@temporalio/client';
-import { orderInput, startPlatform } from './harness.ts';
+import { orderInput, recordHistory, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 let p: Platform;
@@ -46,17 +43,9 @@ async function run(input: OrderInput): Promise<OrderState> {
 const until = (handle: OrderHandle, pred: (s: OrderState) => boolean, timeoutMs = 15_000): Promise<OrderState> =>
   eventually(() => handle.query(statusQuery), String(pred), { until: pred, timeoutMs, intervalMs: 50 });
 
-/**
- * With RECORD_HISTORIES=1, saves a finished run's history as a replay fixture
- * (services/worker/test/histories/), which the replay test runs against the current workflow code.
- */
-async function record(input: OrderInput, name: string): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await p.env.client.workflow.getHandle(orderWorkflowId(input.orderId)).fetchHistory();
-  const dir = join(repoRoot, 'services/worker/test/histories');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
-}
+/** Saves a finished order's history as a replay fixture (with RECORD_HISTORIES=1). */
+const record = (input: OrderInput, name: string): Promise<void> =>
+  recordHistory(p, orderWorkflowId(input.orderId), name);
 
 const steps = (s: OrderState) => s.compensations.map((c) => [c.step, c.outcome]);
 

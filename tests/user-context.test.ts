@@ -3,15 +3,12 @@
  * shared vocabulary, the shared result contract (the REST aggregator's, plus the user id), failed
  * sources as null fields, and bad input refused with no workflow started.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { userContextResultSchema, userContextStrategies } from '@fake-stripe/kernel';
 import type { UserContextResult, UserContextStrategy } from '@fake-stripe/kernel';
-import { eventually, getJson, postJson, repoRoot, startInProcess } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, postJson, startInProcess } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { createUserContextService, envSchema as userContextEnv } from '@fake-stripe/user-context';
-import { startPlatform } from './harness.ts';
+import { recordHistory, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 let p: Platform;
@@ -70,17 +67,8 @@ const listedRuns = (): Promise<number> =>
     { until: (count) => count >= started, timeoutMs: 5_000, intervalMs: 50 },
   );
 
-/**
- * With RECORD_HISTORIES=1, saves a finished run's history as a replay fixture
- * (services/worker/test/histories/), which the replay test runs against the current workflow code.
- */
-async function record(userId: string, name: string): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await p.env.client.workflow.getHandle(`user-context-${userId}`).fetchHistory();
-  const dir = join(repoRoot, 'services/worker/test/histories');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
-}
+/** Saves a finished run's history as a replay fixture (with RECORD_HISTORIES=1). */
+const record = (userId: string, name: string): Promise<void> => recordHistory(p, `user-context-${userId}`, name);
 
 describe('userContextWorkflow through the API', () => {
   afterEach(() => publicApisChaos({ profile: 'off' }));

@@ -3,34 +3,25 @@
  * them (`node --import <telemetry preload> services/<name>/src/main.ts`), the figures the chart's
  * requests and limits come from. It starts a Temporal dev server (the project's CLI) and every
  * service on ephemeral loopback ports, then prints each process's RSS idle, after 300 reads of
- * /openapi.json and /metrics and 20 orders through the API, and its peak (VmHWM: the worker's is
- * its workflow bundle being built at start).
+ * /openapi.json and /metrics and 20 orders through the API, and its peak (pidusage sampled every
+ * 200 ms, from when a service is ready and from the worker's spawn: the worker's peak is its workflow
+ * bundle being built at start).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { repoRoot, sampleOrderRequest, spawnService } from '@fake-stripe/kernel/testing';
+import { freePort, repoRoot, sampleOrderRequest, spawnService } from '@fake-stripe/kernel/testing';
+import { rssMb, samplePeakRss } from './bench/process.ts';
 
-/** A kB figure of /proc/<pid>/status (VmRSS, VmHWM). */
-const statusKb = (pid: number, key: string): number =>
-  Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-const mb = (kb: number): string => `${Math.round(kb / 1024)} MB`;
-
-/** A port the kernel just handed out on loopback (free now, so the dev server can take it). */
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+const mb = (n: number): string => `${Math.round(n)} MB`;
 
 const data = mkdtempSync(join(tmpdir(), 'fake-stripe-rss-'));
 const children: ChildProcess[] = [];
+/** Each process's peak sampler: stopping it resolves the peak. */
+const peaks: Record<string, () => Promise<number>> = {};
 try {
   const [grpc, http, metrics] = [await freePort(), await freePort(), await freePort()];
   const attributes = ['OrderId=Keyword', 'CustomerId=Keyword', 'OrderStatus=Keyword', 'TotalAmount=Double'];
@@ -60,6 +51,7 @@ try {
     const s = await spawnService(name, { ...base, ...env });
     children.push(s.child);
     pids[name] = pidOf(name, s.child);
+    peaks[name] = samplePeakRss(pids[name]);
     urls[name] = s.url;
   };
   for (const name of ['payment', 'inventory', 'shipping', 'notification', 'public-apis']) {
@@ -93,9 +85,12 @@ try {
   );
   children.push(worker);
   pids.worker = pidOf('worker', worker);
+  peaks.worker = samplePeakRss(pids.worker);
   await sleep(25_000); // the worker bundles its workflows and starts polling
 
-  const idle = Object.entries(pids).map(([name, pid]) => ({ name, pid, idleKb: statusKb(pid, 'VmRSS') }));
+  const idle = await Promise.all(
+    Object.entries(pids).map(async ([name, pid]) => ({ name, pid, idle: await rssMb(pid) })),
+  );
   for (const url of Object.values(urls))
     for (let i = 0; i < 300; i++) await (await fetch(`${url}/${i % 2 ? 'metrics' : 'openapi.json'}`)).text();
   let accepted = 0;
@@ -110,11 +105,12 @@ try {
   }
   await sleep(15_000); // the sagas run (chaos off)
   console.log(`orders accepted: ${accepted}/20`);
-  for (const { name, pid, idleKb } of idle)
-    console.log(
-      `${name.padEnd(13)} idle ${mb(idleKb)}, after load ${mb(statusKb(pid, 'VmRSS'))}, peak ${mb(statusKb(pid, 'VmHWM'))}`,
-    );
+  for (const { name, pid, idle: idleMb } of idle) {
+    const [after, peak] = [await rssMb(pid), await peaks[name]?.()];
+    console.log(`${name.padEnd(13)} idle ${mb(idleMb)}, after load ${mb(after)}, peak ${mb(peak ?? after)}`);
+  }
 } finally {
+  await Promise.all(Object.values(peaks).map((stop) => stop()));
   for (const child of children) child.kill('SIGTERM');
   await sleep(1_000);
   rmSync(data, { recursive: true, force: true });

@@ -191,6 +191,57 @@ async function inReverseOrder<T>(
   await Promise.all(done.values());
 }
 
+/**
+ * Starts each service once the services it depends on are ready (independent ones in parallel); a
+ * service whose dependency failed is not started. Resolves the services that failed to start.
+ */
+async function inDependencyOrder(
+  defs: ServiceDef[],
+  startOne: (s: ServiceDef) => Promise<void>,
+): Promise<Array<{ s: ServiceDef; why: string }>> {
+  const failures: Array<{ s: ServiceDef; why: string }> = [];
+  const pending = new Map<string, Promise<void>>();
+  for (const s of defs) {
+    const deps = (s.dependsOn ?? []).flatMap((d) => pending.get(d) ?? []);
+    const run = async (): Promise<void> => {
+      const results = await Promise.allSettled(deps);
+      if (results.some((r) => r.status === 'rejected')) {
+        say(s, `not started: ${s.dependsOn?.join(', ')} failed`);
+        throw new Error('a dependency failed');
+      }
+      await startOne(s).catch((err: Error) => {
+        failures.push({ s, why: err.message });
+        throw err;
+      });
+    };
+    pending.set(s.name, run());
+  }
+  await Promise.allSettled([...pending.values()]);
+  return failures;
+}
+
+/**
+ * Starts `s` in its own process group, its output appended to its log file and its pid in its pid
+ * file; `exited` resolves with why it exited.
+ */
+async function spawnLogged(s: ServiceDef): Promise<{ child: ChildProcess & { pid: number }; exited: Promise<string> }> {
+  const out = fs.openSync(logFile(s), 'a');
+  const [cmd, ...args] = s.command;
+  const child = spawn(cmd, args, {
+    detached: true,
+    env: envFor(s),
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  const exited = new Promise<string>((resolve) => {
+    child.on('error', (err) => resolve(err.message));
+    child.on('exit', (code, sig) => resolve(sig ?? `code ${code}`));
+  });
+  if (child.pid === undefined) throw new Error(`could not start: ${await exited}`);
+  fs.writeFileSync(pidFile(s), `${child.pid}\n`);
+  return { child: child as ChildProcess & { pid: number }, exited };
+}
+
 async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
   for (const dir of ['logs', 'run', 'chaos']) fs.mkdirSync(path.join(data, dir), { recursive: true });
   const started = new Map<ServiceDef, ChildProcess & { pid: number }>();
@@ -233,21 +284,8 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
     }
     const t0 = Date.now();
     offsets.set(s, size(logFile(s)));
-    const out = fs.openSync(logFile(s), 'a');
-    const [cmd, ...args] = s.command;
-    const child = spawn(cmd, args, {
-      detached: true,
-      env: envFor(s),
-      stdio: ['ignore', out, out],
-    });
-    fs.closeSync(out);
-    const exited = new Promise<string>((resolve) => {
-      child.on('error', (err) => resolve(err.message));
-      child.on('exit', (code, sig) => resolve(sig ?? `code ${code}`));
-    });
-    if (child.pid === undefined) throw new Error(`could not start: ${await exited}`);
-    started.set(s, child as ChildProcess & { pid: number });
-    fs.writeFileSync(pidFile(s), `${child.pid}\n`);
+    const { child, exited } = await spawnLogged(s);
+    started.set(s, child);
     void exited.then((why) => {
       if (stopping) return;
       started.delete(s);
@@ -258,25 +296,7 @@ async function up(defs: ServiceDef[], detach: boolean): Promise<void> {
     say(s, `ready (pid ${child.pid}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   };
 
-  // Start each service once the services it depends on are ready (independent ones in parallel).
-  const failures: Array<{ s: ServiceDef; why: string }> = [];
-  const pending = new Map<string, Promise<void>>();
-  for (const s of defs) {
-    const deps = (s.dependsOn ?? []).flatMap((d) => pending.get(d) ?? []);
-    const run = async (): Promise<void> => {
-      const results = await Promise.allSettled(deps);
-      if (results.some((r) => r.status === 'rejected')) {
-        say(s, `not started: ${s.dependsOn?.join(', ')} failed`);
-        throw new Error('a dependency failed');
-      }
-      await startOne(s).catch((err: Error) => {
-        failures.push({ s, why: err.message });
-        throw err;
-      });
-    };
-    pending.set(s.name, run());
-  }
-  await Promise.allSettled([...pending.values()]);
+  const failures = await inDependencyOrder(defs, startOne);
   if (failures.length > 0) {
     for (const { s, why } of failures) {
       console.log(pc.red(`\n${s.name} ${why}; last lines of ${logFile(s)}:`));

@@ -126,11 +126,89 @@ function latencyFor(op: OperationChaos, outcome: string, u: number): number {
 
 export type Chaos = ReturnType<typeof createChaos>;
 
+type Operations = Record<string, OperationSpec>;
+/** A valid chaos document and each operation's resolved mix, or why the document was refused. */
+type Parsed =
+  { ok: true; config: ChaosConfig; resolved: Record<string, OperationChaos> } | { ok: false; error: string };
+
+/** The outcomes an operation accepts: the transport ones and its own business errors. */
+function outcomesFor(operations: Operations, name: string): string[] {
+  // Own keys only: `constructor` is a valid name, and an object's prototype has one.
+  return [
+    ...transportOutcomes,
+    ...Object.keys((Object.hasOwn(operations, name) && operations[name]?.businessErrors) || {}),
+  ];
+}
+
+/** Validates a raw document against the schema and this service's operations and outcomes. */
+function parseChaos(operations: Operations, raw: unknown): Parsed {
+  const parsed = chaosConfigSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error) };
+  const config = parsed.data;
+  const named =
+    config.profile === 'off' || config.profile === 'default'
+      ? {}
+      : Object.hasOwn(config.profiles, config.profile)
+        ? config.profiles[config.profile]
+        : undefined;
+  if (!named)
+    return {
+      ok: false,
+      error: `unknown profile "${config.profile}" (have: off, default, ${Object.keys(config.profiles).join(', ')})`,
+    };
+  const error = unknownNames(operations, config);
+  if (error) return { ok: false, error };
+  return { ok: true, config, resolved: resolveOperations(operations, config, named) };
+}
+
+/** The first operation or outcome that the overrides or a profile name and this service does not have. */
+function unknownNames(operations: Operations, config: ChaosConfig): string | undefined {
+  const checks: Array<[string, Record<string, OperationOverride>]> = [
+    ['overrides', config.overrides],
+    ...Object.entries(config.profiles).map(([p, ops]): [string, Record<string, OperationOverride>] => [
+      `profiles.${p}`,
+      ops,
+    ]),
+  ];
+  for (const [where, ops] of checks) {
+    for (const [name, override] of Object.entries(ops)) {
+      if (!Object.hasOwn(operations, name))
+        return `${where}: unknown operation "${name}" (have: ${Object.keys(operations).join(', ')})`;
+      const outcomes = outcomesFor(operations, name);
+      for (const outcome of Object.keys(override.weights ?? {})) {
+        if (!outcomes.includes(outcome))
+          return `${where}.${name}.weights: unknown outcome "${outcome}" (have: ${outcomes.join(', ')})`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Each operation's mix: the service's default (or all success when off), then the profile, then the overrides. */
+function resolveOperations(
+  operations: Operations,
+  config: ChaosConfig,
+  named: Record<string, OperationOverride>,
+): Record<string, OperationChaos> {
+  const resolved: Record<string, OperationChaos> = {};
+  for (const [name, spec] of Object.entries(operations)) {
+    const base: OperationChaos =
+      config.profile === 'off'
+        ? { weights: { success: 1 }, latency: { ...DEFAULT_LATENCY } }
+        : { weights: spec.weights, latency: { ...DEFAULT_LATENCY, ...spec.latency } };
+    resolved[name] = [named[name], config.overrides[name]].reduce<OperationChaos>(
+      (op, o) => (o ? { weights: o.weights ?? op.weights, latency: { ...op.latency, ...o.latency } } : op),
+      base,
+    );
+  }
+  return resolved;
+}
+
 /**
  * The chaos engine of one service: holds the live config (replaced atomically by `apply`), draws or
  * forces outcomes, and counts attempts per idempotency key durably so seeded replays are exact.
  */
-export function createChaos(options: { operations: Record<string, OperationSpec>; db: Db; initial?: unknown }) {
+export function createChaos(options: { operations: Operations; db: Db; initial?: unknown }) {
   const { operations, db } = options;
   db.exec(`CREATE TABLE IF NOT EXISTS chaos_attempts (
     operation TEXT NOT NULL, key TEXT NOT NULL, attempts INTEGER NOT NULL, PRIMARY KEY (operation, key))`);
@@ -138,67 +216,8 @@ export function createChaos(options: { operations: Record<string, OperationSpec>
     ON CONFLICT (operation, key) DO UPDATE SET attempts = attempts + 1 RETURNING attempts`);
   const keyless = new Map<string, number>();
   const served = new Map<string, Map<string, number>>();
-
-  // Own keys only: `constructor` is a valid name, and an object's prototype has one.
-  const outcomesOf = (name: string): string[] => [
-    ...transportOutcomes,
-    ...Object.keys((Object.hasOwn(operations, name) && operations[name]?.businessErrors) || {}),
-  ];
-
-  /** Validates a raw document against the schema and this service's operations and outcomes. */
-  function parse(
-    raw: unknown,
-  ): { ok: true; config: ChaosConfig; resolved: Record<string, OperationChaos> } | { ok: false; error: string } {
-    const parsed = chaosConfigSchema.safeParse(raw);
-    if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error) };
-    const config = parsed.data;
-    const named =
-      config.profile === 'off' || config.profile === 'default'
-        ? {}
-        : Object.hasOwn(config.profiles, config.profile)
-          ? config.profiles[config.profile]
-          : undefined;
-    if (!named)
-      return {
-        ok: false,
-        error: `unknown profile "${config.profile}" (have: off, default, ${Object.keys(config.profiles).join(', ')})`,
-      };
-    const checks: Array<[string, Record<string, OperationOverride>]> = [
-      ['overrides', config.overrides],
-      ...Object.entries(config.profiles).map(([p, ops]): [string, Record<string, OperationOverride>] => [
-        `profiles.${p}`,
-        ops,
-      ]),
-    ];
-    for (const [where, ops] of checks) {
-      for (const [name, override] of Object.entries(ops)) {
-        if (!Object.hasOwn(operations, name))
-          return {
-            ok: false,
-            error: `${where}: unknown operation "${name}" (have: ${Object.keys(operations).join(', ')})`,
-          };
-        for (const outcome of Object.keys(override.weights ?? {})) {
-          if (!outcomesOf(name).includes(outcome))
-            return {
-              ok: false,
-              error: `${where}.${name}.weights: unknown outcome "${outcome}" (have: ${outcomesOf(name).join(', ')})`,
-            };
-        }
-      }
-    }
-    const resolved: Record<string, OperationChaos> = {};
-    for (const [name, spec] of Object.entries(operations)) {
-      const base: OperationChaos =
-        config.profile === 'off'
-          ? { weights: { success: 1 }, latency: { ...DEFAULT_LATENCY } }
-          : { weights: spec.weights, latency: { ...DEFAULT_LATENCY, ...spec.latency } };
-      resolved[name] = [named[name], config.overrides[name]].reduce<OperationChaos>(
-        (op, o) => (o ? { weights: o.weights ?? op.weights, latency: { ...op.latency, ...o.latency } } : op),
-        base,
-      );
-    }
-    return { ok: true, config, resolved };
-  }
+  const outcomesOf = (name: string): string[] => outcomesFor(operations, name);
+  const parse = (raw: unknown): Parsed => parseChaos(operations, raw);
 
   const first = parse(options.initial ?? {});
   if (!first.ok) throw new Error(`invalid chaos config: ${first.error}`);

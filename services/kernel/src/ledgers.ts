@@ -7,15 +7,16 @@ import { addressSchema, lineItemSchema } from './schemas.ts';
  * integer minor units.
  */
 
-const authorizationId = z.string().min(1).max(100);
-const captureId = z.string().min(1).max(100);
+/** The payment ledger's ids, as the payment service's requests take them too. */
+export const authorizationIdSchema = z.string().min(1).max(100);
+export const captureIdSchema = z.string().min(1).max(100);
 
 export const holdStatuses = ['authorized', 'captured', 'released'] as const;
 export type HoldStatus = (typeof holdStatuses)[number];
 
 export const holdSchema = z
   .object({
-    authorizationId,
+    authorizationId: authorizationIdSchema,
     orderId: z.string(),
     customerId: z.string(),
     amount: z.number().int(),
@@ -27,12 +28,24 @@ export const holdSchema = z
 export type Hold = z.infer<typeof holdSchema>;
 
 export const captureSchema = z
-  .object({ captureId, authorizationId, orderId: z.string(), amount: z.number().int(), createdAt: z.string() })
+  .object({
+    captureId: captureIdSchema,
+    authorizationId: authorizationIdSchema,
+    orderId: z.string(),
+    amount: z.number().int(),
+    createdAt: z.string(),
+  })
   .meta({ id: 'Capture' });
 export type Capture = z.infer<typeof captureSchema>;
 
 export const refundSchema = z
-  .object({ refundId: z.string(), captureId, orderId: z.string(), amount: z.number().int(), createdAt: z.string() })
+  .object({
+    refundId: z.string(),
+    captureId: captureIdSchema,
+    orderId: z.string(),
+    amount: z.number().int(),
+    createdAt: z.string(),
+  })
   .meta({ id: 'Refund' });
 export type Refund = z.infer<typeof refundSchema>;
 
@@ -103,3 +116,24 @@ export const shippingLedgerSchema = z
   .object({ orderId: z.string(), labels: z.array(labelSchema) })
   .meta({ id: 'ShippingLedger' });
 export type ShippingLedger = z.infer<typeof shippingLedgerSchema>;
+
+/** Notifications: recorded with recipient, template and order id, so a send can be checked; never really sent. */
+export const channels = ['email', 'sms'] as const;
+export type Channel = (typeof channels)[number];
+
+export const notificationSchema = z
+  .object({
+    notificationId: z.string(),
+    orderId: z.string(),
+    channel: z.enum(channels),
+    to: z.string(),
+    template: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Notification' });
+export type Notification = z.infer<typeof notificationSchema>;
+
+export const notificationLedgerSchema = z
+  .object({ orderId: z.string(), notifications: z.array(notificationSchema) })
+  .meta({ id: 'NotificationLedger' });
+export type NotificationLedger = z.infer<typeof notificationLedgerSchema>;

@@ -29,16 +29,4 @@ export const sendBody = z
   ])
   .meta({ id: 'SendNotificationRequest' });
 
-export const notificationSchema = z
-  .object({
-    notificationId: z.string(),
-    orderId: z.string(),
-    channel: z.enum(['email', 'sms']),
-    to: z.string(),
-    template: z.string(),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'Notification' });
-export const ledgerSchema = z
-  .object({ orderId: z.string(), notifications: z.array(notificationSchema) })
-  .meta({ id: 'NotificationLedger' });
+export { notificationSchema, notificationLedgerSchema as ledgerSchema } from '@fake-stripe/kernel';

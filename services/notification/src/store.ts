@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '@fake-stripe/kernel';
-import type { Notification } from './domain.ts';
+import type { Db, Notification } from '@fake-stripe/kernel';
 
 export function createNotificationStore(db: Db) {
   db.exec(`

@@ -1,8 +1,12 @@
-import { currencySchema, customerIdSchema, minorUnitsSchema, orderIdSchema } from '@fake-stripe/kernel';
+import {
+  authorizationIdSchema as authorizationId,
+  captureIdSchema as captureId,
+  currencySchema,
+  customerIdSchema,
+  minorUnitsSchema,
+  orderIdSchema,
+} from '@fake-stripe/kernel';
 import { z } from 'zod';
-
-const authorizationId = z.string().min(1).max(100);
-const captureId = z.string().min(1).max(100);
 
 export const authorizeBody = z
   .object({ orderId: orderIdSchema, customerId: customerIdSchema, amount: minorUnitsSchema, currency: currencySchema })

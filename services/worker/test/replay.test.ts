@@ -4,7 +4,8 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { workflowsPath } from '../src/worker.ts';
 
-// Recorded histories of finished orders (`RECORD_HISTORIES=1 npm test -- tests/order-saga`).
+// Recorded histories of finished workflows (`RECORD_HISTORIES=1 npm test -- tests/order-saga`, and
+// tests/user-context and tests/crash-services for the user-context and payment workflows).
 // Replaying them against today's workflow code proves a change does not break running orders:
 // a non-deterministic change fails here, and must be guarded with patched().
 const dir = join(import.meta.dirname, 'histories');

@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { AppError } from '@fake-stripe/kernel';
 import type { CallOptions, DomainClient, FaultPlan } from '@fake-stripe/kernel';
+import type { z } from 'zod';
 
 /** What every activity gets besides its own fields: where to send correlation and faults. */
 export interface CallContext {
@@ -61,8 +62,19 @@ export function compensationOptions(name: keyof FaultPlan, c: CallContext, targe
   return callOptions(name, c, `${target}/${Context.current().info.attempt}`);
 }
 
-/** The query string of a ledger read: `?orderId=…`. */
-export const ledgerQuery = (orderId: string): string => `?orderId=${encodeURIComponent(orderId)}`;
+/**
+ * An order's ledger (`GET /{domain}/ledger?orderId=…`), parsed with the kernel's schema of it: a
+ * compensation undoes only rows it could read as they are meant to be. An answer that does not parse
+ * is a plain error, so Temporal retries it like any other transient fault.
+ */
+export async function readLedger<S extends z.ZodType>(
+  client: DomainClient,
+  domain: string,
+  orderId: string,
+  schema: S,
+): Promise<z.output<S>> {
+  return schema.parse(await client.get<unknown>(`/${domain}/ledger?orderId=${encodeURIComponent(orderId)}`));
+}
 
 /**
  * A compensation's undo: one call per id the ledger says is still live (its key carries the id and

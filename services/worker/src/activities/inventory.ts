@@ -1,5 +1,6 @@
-import type { DomainClient, InventoryLedger, OrderInput, Reservation } from '@fake-stripe/kernel';
-import { callOptions, classify, ledgerQuery, undoEach } from './calls.ts';
+import { inventoryLedgerSchema } from '@fake-stripe/kernel';
+import type { DomainClient, OrderInput, Reservation } from '@fake-stripe/kernel';
+import { callOptions, classify, readLedger, undoEach } from './calls.ts';
 import type { CallContext, CompensationResult } from './calls.ts';
 
 /** Reserving stock for an order, and releasing what the ledger says is still reserved. */
@@ -14,7 +15,7 @@ export function inventoryActivities({ inventory }: { inventory: DomainClient }) 
     },
 
     async releaseInventory(c: CallContext): Promise<CompensationResult> {
-      const { reservations } = await inventory.get<InventoryLedger>(`/inventory/ledger${ledgerQuery(c.orderId)}`);
+      const { reservations } = await readLedger(inventory, 'inventory', c.orderId, inventoryLedgerSchema);
       const live = reservations.filter((r) => r.status === 'reserved').map((r) => r.reservationId);
       return undoEach(
         inventory,

@@ -1,5 +1,6 @@
-import type { Capture, DomainClient, Hold, PaymentLedger } from '@fake-stripe/kernel';
-import { callOptions, classify, ledgerQuery, undoEach } from './calls.ts';
+import { paymentLedgerSchema } from '@fake-stripe/kernel';
+import type { Capture, DomainClient, Hold } from '@fake-stripe/kernel';
+import { callOptions, classify, readLedger, undoEach } from './calls.ts';
 import type { CallContext, CompensationResult } from './calls.ts';
 
 /** The payment steps of the order saga and of paymentWorkflow, and their compensations. */
@@ -36,7 +37,7 @@ export function paymentActivities({ payment }: { payment: DomainClient }) {
     // capture, release and cancel once) are what make a repeat harmless.
 
     async refundPayment(c: CallContext): Promise<CompensationResult> {
-      const { captures, refunds } = await payment.get<PaymentLedger>(`/payment/ledger${ledgerQuery(c.orderId)}`);
+      const { captures, refunds } = await readLedger(payment, 'payment', c.orderId, paymentLedgerSchema);
       const open = captures
         .filter((cap) => !refunds.some((r) => r.captureId === cap.captureId))
         .map((cap) => cap.captureId);
@@ -45,7 +46,7 @@ export function paymentActivities({ payment }: { payment: DomainClient }) {
 
     /** Releases holds that are still live; a captured hold is consumed (refunded instead), not released. */
     async releaseAuthorization(c: CallContext): Promise<CompensationResult> {
-      const { authorizations } = await payment.get<PaymentLedger>(`/payment/ledger${ledgerQuery(c.orderId)}`);
+      const { authorizations } = await readLedger(payment, 'payment', c.orderId, paymentLedgerSchema);
       const live = authorizations.filter((h) => h.status === 'authorized').map((h) => h.authorizationId);
       return undoEach(
         payment,

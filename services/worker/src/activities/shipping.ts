@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
-import type { DomainClient, Label, OrderInput, ShippingLedger } from '@fake-stripe/kernel';
-import { callOptions, classify, ledgerQuery, undoEach } from './calls.ts';
+import { shippingLedgerSchema } from '@fake-stripe/kernel';
+import type { DomainClient, Label, OrderInput } from '@fake-stripe/kernel';
+import { callOptions, classify, readLedger, undoEach } from './calls.ts';
 import type { CallContext, CompensationResult } from './calls.ts';
 
 export interface ShippingDeps {
@@ -57,7 +58,7 @@ export function shippingActivities(deps: ShippingDeps) {
      * the service cancels it atomically with its completion, so neither can win a race.
      */
     async cancelLabel(c: CallContext): Promise<CompensationResult> {
-      const { labels } = await shipping.get<ShippingLedger>(`/shipping/ledger${ledgerQuery(c.orderId)}`);
+      const { labels } = await readLedger(shipping, 'shipping', c.orderId, shippingLedgerSchema);
       const live = labels.filter((l) => l.status !== 'cancelled').map((l) => l.labelId);
       return undoEach(shipping, c, 'cancelLabel', { path: '/shipping/cancel', field: 'labelId' }, live, 'cancelled');
     },

@@ -1,5 +1,4 @@
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -25,6 +24,12 @@ import type {
 } from '@fake-stripe/kernel/contracts';
 import type { Activities, CallContext, CompensationResult } from '../activities/index.ts';
 import {
+  compensationPolicy,
+  DEFAULT_COMPENSATION_WINDOW_MS,
+  transientBudget,
+  waitCancel,
+} from './activity-policies.ts';
+import {
   approveSignal,
   cancelSignal,
   OrderStatusKey,
@@ -36,28 +41,6 @@ import {
 } from '@fake-stripe/kernel/workflow-definitions';
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60 * 1000;
-const DEFAULT_COMPENSATION_WINDOW_MS = 15 * 60 * 1000;
-
-// Activity policies, each with why. Every activity's HTTP call carries an idempotency key
-// derived from workflow id + activity id, so a retry never charges, reserves or ships twice.
-// WAIT_CANCELLATION_COMPLETED: on cancel the workflow waits until the activity has really stopped
-// (or finished), so the ledger-driven compensations never race an effect still landing.
-const waitCancel = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
-// Business declines arrive as non-retryable ApplicationFailures (the activities classify answers).
-
-/**
- * Transient faults (connection refused or reset, 5xx, 429, timeouts, a worker that died mid-call) are
- * retried for a time, not a count: a service restart takes seconds, and an attempt count spent in
- * one second of backoff ran out while the service was still down. Business answers are
- * non-retryable and never use this budget.
- */
-const transientBudget = {
-  // The per-call client timeout (10 s) turns a hung call into a retry; this only catches an attempt
-  // whose worker died, so it is the client timeout plus a margin rather than 30 s.
-  startToCloseTimeout: '15 seconds',
-  scheduleToCloseTimeout: '60 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-} as const;
 
 // Seed: payments 3 attempts (1 s, ×2), inventory 2 attempts (1 s), 30 s each; the counts only ever
 // limited transient retries, so they became the time budget.
@@ -82,13 +65,7 @@ const notifications = proxyActivities<Activities>({
   ...transientBudget,
   retry: { ...transientBudget.retry, maximumAttempts: 5 },
 });
-/** Compensations never give up silently: they retry with capped backoff for a long window. */
-const compensationsFor = (windowMs: number) =>
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: windowMs,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-  });
+const compensationsFor = (windowMs: number) => proxyActivities<Activities>(compensationPolicy(windowMs));
 
 /**
  * The order saga: authorize → [approval] → reserve → capture → ship → notify. On failure,
@@ -97,60 +74,95 @@ const compensationsFor = (windowMs: number) =>
  * operator's Update says retry or resolve.
  */
 export async function orderFulfillmentWorkflow(input: OrderInput): Promise<OrderState> {
-  const state: OrderState = {
-    orderId: input.orderId,
-    status: 'pending',
-    completedSteps: [],
-    compensations: [],
-    progress: 0,
-  };
-  const call: CallContext = {
-    orderId: input.orderId,
-    ...(input.correlationId && { correlationId: input.correlationId }),
-    ...(input.faults && { faults: input.faults }),
-  };
+  const run = startRun(input);
+  handleMessages(run);
+  let outcome: TerminalStatus = 'shipped';
+  try {
+    await run.main.run(() => forwardSteps(run));
+  } catch (err) {
+    outcome = failureOutcome(run, err);
+  }
+  if (outcome !== 'shipped') {
+    setStatus(run, 'compensating');
+    await compensate(run, { stuck: () => awaitOperator(run) });
+  }
+  setStatus(run, outcome);
+  if (outcome === 'shipped') run.state.progress = 100;
+  recordMetrics(run.state);
+  return run.state;
+}
+
+/** One order's run: its input and state, and what its signals and Update delivered. */
+interface OrderRun {
+  input: OrderInput;
+  call: CallContext;
+  state: OrderState;
   /** Steps that happened or may have happened (attempted without a definitive failure). */
-  const touched = new Set<OrderStep>();
-  let failedAt: OrderStep | undefined;
-  let decision: { approved: boolean; by: string; reason?: string } | undefined;
-  let cancelled: { by: string; reason?: string } | undefined;
-  let operator: OperatorAction | undefined;
+  touched: Set<OrderStep>;
+  failedAt: OrderStep | undefined;
+  decision: { approved: boolean; by: string; reason?: string } | undefined;
+  cancelled: { by: string; reason?: string } | undefined;
+  operator: OperatorAction | undefined;
+  /** The forward steps' scope: an accepted cancel cancels it. */
+  main: CancellationScope;
+}
 
-  const setStatus = (status: OrderStatus): void => {
-    state.status = status;
-    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
-    log.info('order status', { orderId: input.orderId, status });
+function startRun(input: OrderInput): OrderRun {
+  return {
+    input,
+    call: {
+      orderId: input.orderId,
+      ...(input.correlationId && { correlationId: input.correlationId }),
+      ...(input.faults && { faults: input.faults }),
+    },
+    state: { orderId: input.orderId, status: 'pending', completedSteps: [], compensations: [], progress: 0 },
+    touched: new Set<OrderStep>(),
+    failedAt: undefined,
+    decision: undefined,
+    cancelled: undefined,
+    operator: undefined,
+    main: new CancellationScope(),
   };
-  const recompute = (): void => {
-    state.progress = Math.min(
-      100,
-      state.completedSteps.reduce((sum, s) => sum + stepWeight[s], 0) +
-        (input.requiresApproval ? 0 : stepWeight.approval),
-    );
-  };
+}
 
-  const main = new CancellationScope();
+function setStatus({ input, state }: OrderRun, status: OrderStatus): void {
+  state.status = status;
+  upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+  log.info('order status', { orderId: input.orderId, status });
+}
+
+function recompute({ input, state }: OrderRun): void {
+  state.progress = Math.min(
+    100,
+    state.completedSteps.reduce((sum, s) => sum + stepWeight[s], 0) +
+      (input.requiresApproval ? 0 : stepWeight.approval),
+  );
+}
+
+/** The queries, the approve/reject/cancel signals and the operator Update. */
+function handleMessages(run: OrderRun): void {
+  const { input, state } = run;
   setHandler(statusQuery, () => state);
   setHandler(progressQuery, () => state.progress);
   setHandler(approveSignal, ({ by }) => {
-    decision ??= { approved: true, by };
+    run.decision ??= { approved: true, by };
   });
   setHandler(rejectSignal, ({ by, reason }) => {
-    decision ??= { approved: false, by, ...(reason && { reason }) };
+    run.decision ??= { approved: false, by, ...(reason && { reason }) };
   });
   setHandler(cancelSignal, (c) => {
     // Once the label exists the parcel is on its way: a cancel is too late and is ignored (logged).
-    if (cancelled || isTerminalOrCompensating(state.status) || state.completedSteps.includes('ship')) {
+    if (run.cancelled || isTerminalOrCompensating(state.status) || state.completedSteps.includes('ship')) {
       log.info('cancel ignored', { orderId: input.orderId, status: state.status });
       return;
     }
-    cancelled = c;
-    main.cancel();
+    run.cancelled = c;
+    run.main.cancel();
   });
   setHandler(
     operatorUpdate,
     (action) => {
-      operator = action;
+      run.operator = action;
       return state;
     },
     {
@@ -161,139 +173,140 @@ export async function orderFulfillmentWorkflow(input: OrderInput): Promise<Order
       },
     },
   );
+}
 
-  async function step<T>(name: OrderStep, status: OrderStatus, run: () => Promise<T>): Promise<T> {
-    // A cancel that arrived while the previous activity finished: this step never starts.
-    if (main.consideredCancelled) throw new CancelledFailure('order cancelled before this step');
-    setStatus(status);
-    state.currentStep = name;
-    touched.add(name);
-    try {
-      const result = await run();
-      state.completedSteps.push(name);
-      recompute();
-      return result;
-    } catch (err) {
-      // A definitive business failure means the step did not happen: nothing to undo for it.
-      if (!isCancellation(err) && definitive(err)) touched.delete(name);
-      failedAt = name;
-      throw err;
-    } finally {
-      delete state.currentStep;
-    }
-  }
-
-  let outcome: TerminalStatus = 'shipped';
+/** One forward step: its status while it runs, and whether it happened, may have happened or failed. */
+async function step<T>(run: OrderRun, name: OrderStep, status: OrderStatus, work: () => Promise<T>): Promise<T> {
+  const { state, touched } = run;
+  // A cancel that arrived while the previous activity finished: this step never starts.
+  if (run.main.consideredCancelled) throw new CancelledFailure('order cancelled before this step');
+  setStatus(run, status);
+  state.currentStep = name;
+  touched.add(name);
   try {
-    await main.run(async () => {
-      const { authorizationId } = await step('authorize', 'authorizing', () =>
-        payments.authorizePayment({
-          ...call,
-          customerId: input.customerId,
-          amount: input.amount,
-          currency: input.currency,
-        }),
-      );
-      state.authorizationId = authorizationId;
-
-      if (input.requiresApproval) {
-        setStatus('awaiting_approval');
-        state.currentStep = 'approval';
-        const decided = await condition(
-          () => decision !== undefined,
-          input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-        );
-        delete state.currentStep;
-        if (!decided) decision = { approved: false, by: 'system', reason: 'approval timed out' };
-        // The condition holds only once a signal decided, and the timeout decided otherwise.
-        const final = decision;
-        if (!final) throw new Error('The approval wait ended without a decision.');
-        state.approval = {
-          approved: final.approved,
-          by: final.by,
-          ...(final.reason && { reason: final.reason }),
-          ...(!decided && { timedOut: true }),
-        };
-        if (!final.approved)
-          throw ApplicationFailure.create({
-            type: 'rejected',
-            message: final.reason ?? `rejected by ${final.by}`,
-            nonRetryable: true,
-          });
-        state.completedSteps.push('approval');
-        recompute();
-      }
-
-      const { reservationId } = await step('reserve', 'reserving', () =>
-        stock.reserveInventory({ ...call, items: input.items }),
-      );
-      state.reservationId = reservationId;
-      const { captureId } = await step('capture', 'capturing', () =>
-        payments.capturePayment({ ...call, authorizationId, amount: input.amount }),
-      );
-      state.captureId = captureId;
-      const label = await step('ship', 'shipping', () =>
-        labels.createShippingLabel({ ...call, address: input.shippingAddress, items: input.items }),
-      );
-      state.labelId = label.labelId;
-      state.trackingNumber = label.trackingNumber;
-      state.labelResumedFrom = label.resumedFrom;
-      try {
-        await step('notify', 'notifying', () =>
-          notifications.sendNotification({ ...call, to: input.customerEmail, template: 'order_shipped' }),
-        );
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        // Non-critical: the order ships without its e-mail.
-        state.notificationFailed = true;
-        log.warn('notification failed; order still ships', { orderId: input.orderId, error: String(err) });
-      }
-    });
+    const result = await work();
+    state.completedSteps.push(name);
+    recompute(run);
+    return result;
   } catch (err) {
-    if (isCancellation(err)) {
-      // The cancel signal, or a cancellation of the whole workflow.
-      const by = cancelled?.by ?? 'workflow cancellation';
-      outcome = 'cancelled';
-      state.failure = {
-        step: failedAt ?? state.currentStep ?? 'cancel',
-        type: 'cancelled',
-        message: `cancelled by ${by}${cancelled?.reason ? `: ${cancelled.reason}` : ''}`,
-      };
-    } else if (state.approval && !state.approval.approved) {
-      outcome = 'rejected';
-      state.failure = {
-        step: 'approval',
-        type: state.approval.timedOut ? 'approval_timeout' : 'rejected',
-        message: state.approval.reason ?? `rejected by ${state.approval.by}`,
-      };
-    } else {
-      outcome = 'failed';
-      state.failure = describeFailure(err, failedAt ?? 'unknown');
-    }
+    // A definitive business failure means the step did not happen: nothing to undo for it.
+    if (!isCancellation(err) && definitive(err)) touched.delete(name);
+    run.failedAt = name;
+    throw err;
+  } finally {
+    delete state.currentStep;
   }
+}
 
-  if (outcome !== 'shipped') {
-    setStatus('compensating');
-    await compensate(input, call, touched, state, {
-      stuck: async () => {
-        setStatus('compensation_stuck');
-        metricMeter
-          .createCounter('fake_stripe_orders_stuck_total', 'orders', 'Times an order parked in compensation_stuck')
-          .add(1);
-        operator = undefined;
-        // The operator Update's handler sets it; the wait ends once it has (read after it, not narrowed).
-        const action = await condition(() => operator !== undefined).then(() => operator);
-        if (!action) throw new Error('The operator wait ended without an action.');
-        if (action.action === 'resolve') return { resolve: action.note ?? 'resolved by operator' };
-        setStatus('compensating');
-        return { resolve: undefined };
-      },
-    });
+/** authorize → [approval] → reserve → capture → ship → notify; throws at the first step that fails. */
+async function forwardSteps(run: OrderRun): Promise<void> {
+  const { input, call, state } = run;
+  const { authorizationId } = await step(run, 'authorize', 'authorizing', () =>
+    payments.authorizePayment({
+      ...call,
+      customerId: input.customerId,
+      amount: input.amount,
+      currency: input.currency,
+    }),
+  );
+  state.authorizationId = authorizationId;
+
+  if (input.requiresApproval) await awaitApproval(run);
+
+  const { reservationId } = await step(run, 'reserve', 'reserving', () =>
+    stock.reserveInventory({ ...call, items: input.items }),
+  );
+  state.reservationId = reservationId;
+  const { captureId } = await step(run, 'capture', 'capturing', () =>
+    payments.capturePayment({ ...call, authorizationId, amount: input.amount }),
+  );
+  state.captureId = captureId;
+  const label = await step(run, 'ship', 'shipping', () =>
+    labels.createShippingLabel({ ...call, address: input.shippingAddress, items: input.items }),
+  );
+  state.labelId = label.labelId;
+  state.trackingNumber = label.trackingNumber;
+  state.labelResumedFrom = label.resumedFrom;
+  try {
+    await step(run, 'notify', 'notifying', () =>
+      notifications.sendNotification({ ...call, to: input.customerEmail, template: 'order_shipped' }),
+    );
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // Non-critical: the order ships without its e-mail.
+    state.notificationFailed = true;
+    log.warn('notification failed; order still ships', { orderId: input.orderId, error: String(err) });
   }
-  setStatus(outcome);
-  if (outcome === 'shipped') state.progress = 100;
-  recordMetrics(state);
-  return state;
+}
+
+/** A manager's approve or reject signal, or the approval timeout (a rejection); a rejection throws. */
+async function awaitApproval(run: OrderRun): Promise<void> {
+  const { input, state } = run;
+  setStatus(run, 'awaiting_approval');
+  state.currentStep = 'approval';
+  const decided = await condition(
+    () => run.decision !== undefined,
+    input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+  );
+  delete state.currentStep;
+  if (!decided) run.decision = { approved: false, by: 'system', reason: 'approval timed out' };
+  // The condition holds only once a signal decided, and the timeout decided otherwise.
+  const final = run.decision;
+  if (!final) throw new Error('The approval wait ended without a decision.');
+  state.approval = {
+    approved: final.approved,
+    by: final.by,
+    ...(final.reason && { reason: final.reason }),
+    ...(!decided && { timedOut: true }),
+  };
+  if (!final.approved)
+    throw ApplicationFailure.create({
+      type: 'rejected',
+      message: final.reason ?? `rejected by ${final.by}`,
+      nonRetryable: true,
+    });
+  state.completedSteps.push('approval');
+  recompute(run);
+}
+
+/** Why the forward steps ended (a cancel, a rejection, a failure), recorded in the state as its outcome. */
+function failureOutcome(run: OrderRun, err: unknown): TerminalStatus {
+  const { state, cancelled } = run;
+  if (isCancellation(err)) {
+    // The cancel signal, or a cancellation of the whole workflow.
+    const by = cancelled?.by ?? 'workflow cancellation';
+    state.failure = {
+      step: run.failedAt ?? state.currentStep ?? 'cancel',
+      type: 'cancelled',
+      message: `cancelled by ${by}${cancelled?.reason ? `: ${cancelled.reason}` : ''}`,
+    };
+    return 'cancelled';
+  }
+  if (state.approval && !state.approval.approved) {
+    state.failure = {
+      step: 'approval',
+      type: state.approval.timedOut ? 'approval_timeout' : 'rejected',
+      message: state.approval.reason ?? `rejected by ${state.approval.by}`,
+    };
+    return 'rejected';
+  }
+  state.failure = describeFailure(err, run.failedAt ?? 'unknown');
+  return 'failed';
+}
+
+/** Parks the order in `compensation_stuck` until an operator's Update: resolve (with its note) or retry. */
+async function awaitOperator(run: OrderRun): Promise<{ resolve: string | undefined }> {
+  setStatus(run, 'compensation_stuck');
+  metricMeter
+    .createCounter('fake_stripe_orders_stuck_total', 'orders', 'Times an order parked in compensation_stuck')
+    .add(1);
+  run.operator = undefined;
+  // The operator Update's handler sets it; the wait ends once it has (read after it, not narrowed).
+  const action = await condition(() => run.operator !== undefined).then(() => run.operator);
+  if (!action) throw new Error('The operator wait ended without an action.');
+  if (action.action === 'resolve') return { resolve: action.note ?? 'resolved by operator' };
+  setStatus(run, 'compensating');
+  return { resolve: undefined };
 }
 
 /** Order outcomes, durations and compensations, exported with the SDK's worker metrics. */
@@ -335,10 +348,7 @@ function describeFailure(err: unknown, step: string): NonNullable<OrderState['fa
 
 /** Reverse order; each only if its step happened or may have happened. */
 async function compensate(
-  input: OrderInput,
-  call: CallContext,
-  touched: Set<OrderStep>,
-  state: OrderState,
+  { input, call, touched, state }: OrderRun,
   hooks: { stuck: () => Promise<{ resolve: string | undefined }> },
 ): Promise<void> {
   const plan: Array<[CompensationStep, OrderStep]> = [

@@ -6,6 +6,7 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { compensationPolicy, transientBudget, waitCancel } from './activity-policies.ts';
 
 export interface PaymentInput {
   orderId: string;
@@ -24,14 +25,14 @@ export interface PaymentResult {
 }
 
 const { processPaymentActivity } = proxyActivities<Activities>({
+  // The saga's transient-fault budget (seed: 3 attempts 1 s apart, shorter than a service restart),
+  // and its wait for a cancelled call to stop before the ledger-driven compensations read the ledger.
+  ...waitCancel,
+  ...transientBudget,
+  // Two calls (authorize, capture) in one attempt, each with the 10 s client timeout.
   startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 3, initialInterval: '1 second', nonRetryableErrorTypes: ['card_declined'] },
 });
-const { refundPayment, releaseAuthorization } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '15 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const { refundPayment, releaseAuthorization } = proxyActivities<Activities>(compensationPolicy());
 
 /**
  * Charges an amount (authorize + capture in one activity); on failure or cancel it refunds what the
