@@ -67,9 +67,11 @@ export interface Spawned {
 
 /**
  * Starts `services/<name>/src/main.ts` as a real process with the telemetry preload, on an
- * ephemeral port, and resolves once it logs that it listens.
+ * ephemeral port, and resolves once it logs that it listens. The start is given a minute, as the
+ * worker's is: alone a service listens in ~1 s, but beside two test files that each start a
+ * platform on 2 cores it took over 15 s (a whole file then failed in its beforeAll).
  */
-export function spawnService(name: string, env: Record<string, string>, timeoutMs = 15_000): Promise<Spawned> {
+export function spawnService(name: string, env: Record<string, string>, timeoutMs = 60_000): Promise<Spawned> {
   const child = spawn(
     process.execPath,
     ['--import', join(repoRoot, 'services/kernel/src/telemetry.ts'), join(repoRoot, `services/${name}/src/main.ts`)],
