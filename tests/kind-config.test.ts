@@ -9,7 +9,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, tempDir } from '@fake-stripe/kernel/testing';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
+import { documents } from './k8s/objects.ts';
+import type { K8sObject } from './k8s/objects.ts';
 
 const run = promisify(execFile);
 const CHECK = join(repoRoot, '.tools/bin/kind-config-check');
@@ -28,8 +30,6 @@ interface Loaded {
   Nodes: { Role: string; Image: string; ExtraPortMappings: PortMapping[] }[];
   ContainerdConfigPatches: string[];
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects of every kind
-type K8sObject = Record<string, any>;
 
 /** kind's verdict on a config file: the loaded config, or its error message. */
 async function check(file: string): Promise<{ config?: Loaded; error?: string }> {
@@ -55,11 +55,6 @@ async function checkEdited(edit: (text: string) => string): Promise<{ config?: L
     tmp.remove();
   }
 }
-
-const documents = (text: string): K8sObject[] =>
-  parseAllDocuments(text)
-    .map((d) => d.toJS() as K8sObject | null)
-    .filter((o): o is K8sObject => o !== null);
 
 /** A Service's port by name (or its only one) in a multi-document manifest. */
 function servicePort(objects: K8sObject[], service: string, port?: string): { port: number; nodePort?: number } {
