@@ -9,9 +9,10 @@ import type { ApiReply, ControlPlane } from './control-plane.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects of every kind
 export type K8sObject = Record<string, any>;
 
-/** The objects of a multi-document YAML text (helm template's output, a manifest file). */
+/** The objects of a multi-document YAML text (helm template's output, a manifest file), read as
+ * YAML 1.1 like kubectl and helm read it (`defaultMode: 0555` is octal there, 555 in YAML 1.2). */
 export const documents = (text: string): K8sObject[] =>
-  parseAllDocuments(text)
+  parseAllDocuments(text, { version: '1.1' })
     .map((d) => d.toJS() as K8sObject | null)
     .filter((o): o is K8sObject => o !== null);
 
