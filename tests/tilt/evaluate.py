@@ -28,7 +28,7 @@ def parse_yaml_stream(text):
     script = (
         "import {parseAllDocuments} from 'yaml'; let t = ''; process.stdin.on('data', d => t += d);"
         "process.stdin.on('end', () => console.log(JSON.stringify("
-        "parseAllDocuments(t).map(d => d.toJS()).filter(o => o !== null))));"
+        "parseAllDocuments(t, {version: '1.1'}).map(d => d.toJS()).filter(o => o !== null))));"
     )
     out = subprocess.run(["node", "--input-type=module", "-e", script], input=text, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
