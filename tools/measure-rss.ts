@@ -4,7 +4,8 @@
  * requests and limits come from. It starts a Temporal dev server (the project's CLI) and every
  * service on ephemeral loopback ports, then prints each process's RSS idle, after 300 reads of
  * /openapi.json and /metrics and 20 orders through the API, and its peak (VmHWM: the worker's is
- * its workflow bundle being built at start).
+ * its workflow bundle being built at start). The Temporal dev server's figures too, with its Web UI
+ * on, as k8s/temporal-dev.yaml runs it (TEMPORAL_MODE=dev in kind).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -32,17 +33,16 @@ const freePort = (): Promise<number> =>
 const data = mkdtempSync(join(tmpdir(), 'fake-stripe-rss-'));
 const children: ChildProcess[] = [];
 try {
-  const [grpc, http, metrics] = [await freePort(), await freePort(), await freePort()];
+  const [grpc, http, metrics, ui] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const attributes = ['OrderId=Keyword', 'CustomerId=Keyword', 'OrderStatus=Keyword', 'TotalAmount=Double'];
-  children.push(
-    spawn(
-      join(repoRoot, '.tools/bin/temporal'),
-      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', `${grpc}`, '--http-port', `${http}`]
-        .concat(['--metrics-port', `${metrics}`, '--log-level', 'error'])
-        .concat(attributes.flatMap((a) => ['--search-attribute', a])),
-      { stdio: 'ignore' },
-    ),
+  const temporal = spawn(
+    join(repoRoot, '.tools/bin/temporal'),
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', `${grpc}`, '--http-port', `${http}`, '--ui-port', `${ui}`]
+      .concat(['--metrics-port', `${metrics}`, '--log-level', 'error', '--db-filename', join(data, 'temporal.db')])
+      .concat(attributes.flatMap((a) => ['--search-attribute', a])),
+    { stdio: 'ignore' },
   );
+  children.push(temporal);
   const base = { DATA_DIR: data, ALLOW_CHAOS_FORCING: 'true', ADMIN_TOKEN: 'measure' };
   const pids: Record<string, number> = {};
   const urls: Record<string, string> = {};
@@ -93,6 +93,7 @@ try {
   );
   children.push(worker);
   pids.worker = pidOf('worker', worker);
+  pids['temporal dev'] = pidOf('temporal', temporal);
   await sleep(25_000); // the worker bundles its workflows and starts polling
 
   const idle = Object.entries(pids).map(([name, pid]) => ({ name, pid, idleKb: statusKb(pid, 'VmRSS') }));
