@@ -45,6 +45,7 @@ interface Evaluated {
   k8s_resources: Resource[];
   local_resources: { name: string; cmd: string; resource_deps: string[]; labels: string[]; auto_init: boolean }[];
   custom_deploys: { name: string; apply_cmd: string[]; delete_cmd: string[]; deps: string[] }[];
+  local: string[];
 }
 
 async function evaluate(subcommand: 'up' | 'ci', mode: 'chart' | 'dev' = 'chart'): Promise<Evaluated> {
@@ -176,6 +177,26 @@ describe('the Tiltfile', () => {
       expect(existsSync(join(repoRoot, values!))).toBe(true);
       expect(d.deps.sort()).toEqual([chart, values].sort());
     }
+  });
+
+  it("takes the tokens from the Secret its load-time script makes, since helm() cannot read the chart's back", () => {
+    expect(up.local).toEqual(['tools/k8s/dev-tokens.sh']);
+    accessSync(join(repoRoot, up.local[0]!), constants.X_OK);
+    const script = readFileSync(join(repoRoot, up.local[0]!), 'utf8');
+    const secret = /^SECRET=(\S+)$/m.exec(script)?.[1];
+    const api = up.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'fake-stripe-api');
+    const refs = (api?.spec.template.spec.containers[0].env as K8sObject[])
+      .filter((e) => e.valueFrom?.secretKeyRef)
+      .map((e) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key]);
+    expect(refs.length).toBeGreaterThanOrEqual(3);
+    for (const [name, ref, key] of refs) {
+      expect([name, ref]).toEqual([name, secret]);
+      expect(script).toContain(`--from-literal="${key}=`);
+    }
+    // The chart renders no tokens' Secret of its own then.
+    expect(up.objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).not.toContain(
+      'fake-stripe-tokens',
+    );
   });
 
   it('runs one scenario under `tilt ci` (failing the run when it fails), none under `tilt up`', () => {

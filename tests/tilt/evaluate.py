@@ -16,7 +16,7 @@ root, subcommand = sys.argv[1], sys.argv[2]
 os.chdir(root)
 record = {
     "version_settings": [], "allow_k8s_contexts": [], "docker_builds": [], "objects": [],
-    "k8s_resources": [], "local_resources": [], "custom_deploys": [],
+    "k8s_resources": [], "local_resources": [], "custom_deploys": [], "local": [],
 }
 
 
@@ -100,6 +100,8 @@ builtins = {
     "port_forward": lambda local, container=None, name=None, link_path=None, **rest: {
         "local": local, "container": container or local, "name": name, "link_path": link_path},
     "link": lambda url, name="": {"url": url, "name": name},
+    # A command the Tiltfile runs while it loads: recorded, not run (it would talk to the cluster).
+    "local": lambda command, quiet=False, **rest: record["local"].append(command) or Blob(""),
     "TRIGGER_MODE_AUTO": "auto",
     "TRIGGER_MODE_MANUAL": "manual",
 }

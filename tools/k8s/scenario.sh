@@ -8,7 +8,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 [[ $# -ge 1 ]] || die "usage: tools/k8s/scenario.sh <scenario> [args]"
 "$ROOT/tools/k8s/port-forward.sh" status >/dev/null 2>&1 || "$ROOT/tools/k8s/port-forward.sh" start
-token() { kc -n "$NAMESPACE" get secret fake-stripe-tokens -o "jsonpath={.data.$1}" | base64 -d; }
+# The tokens' Secret the API really uses: the chart's fake-stripe-tokens (make k8s-deploy), or the one
+# the Tiltfile made (fake-stripe-dev-tokens).
+SECRET="$(kc -n "$NAMESPACE" get deployment fake-stripe-api \
+  -o 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="MANAGER_TOKEN")].valueFrom.secretKeyRef.name}')"
+[[ -n "$SECRET" ]] || die "the fake-stripe-api Deployment names no tokens' Secret: is the platform deployed?"
+token() { kc -n "$NAMESPACE" get secret "$SECRET" -o "jsonpath={.data.$1}" | base64 -d; }
 
 API_URL="http://127.0.0.1:$PF_API_PORT"
 MANAGER_TOKEN="$(token manager-token)"
