@@ -114,7 +114,7 @@ chart-test: setup ## The chart's static checks: helm lint --strict (defaults, ea
 	@node tools/chart-test.ts
 
 .PHONY: test-k8s
-test-k8s: setup ## The chart in a real control plane on loopback (etcd, kube-*, kwok): install --wait, strict validation, RBAC, upgrade
+test-k8s: setup ## The chart and k8s/ in a real control plane on loopback (etcd, kube-*, kwok): install --wait, strict validation, RBAC, upgrade
 	@node tools/test-phases.ts --only k8s
 
 .PHONY: fuzz
