@@ -19,7 +19,8 @@ export interface PinnedChart {
 }
 
 const root = resolve(import.meta.dirname, '../..');
-export const chartsDir = join(root, '.tools/charts');
+/** FAKE_STRIPE_CHARTS_DIR: another folder (the tests point it at an empty one). */
+export const chartsDir = process.env.FAKE_STRIPE_CHARTS_DIR || join(root, '.tools/charts');
 export const pinnedCharts = (): PinnedChart[] =>
   (parse(readFileSync(join(root, 'k8s/charts.yaml'), 'utf8')) as { charts: PinnedChart[] }).charts;
 /** Where `helm pull` leaves a chart's archive. */
