@@ -140,7 +140,7 @@ kind-up: ## Create the kind cluster (kind-config.yaml) and its local registry on
 kind-down: ## Delete the kind cluster and the registry container (port-forwards stopped first)
 	@$(K8S)/port-forward.sh stop
 	kind delete cluster --name fake-stripe
-	docker rm -f kind-registry
+	@docker rm -f kind-registry >/dev/null 2>&1 || true
 
 charts: setup ## Pull the pinned third-party charts (k8s/charts.yaml) into .tools/charts (needs their repositories)
 	@node $(K8S)/charts.ts pull

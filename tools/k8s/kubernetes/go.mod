@@ -1,7 +1,7 @@
 // Builds kube-apiserver, kube-controller-manager and kube-scheduler for the chart tests' control plane,
 // and kubectl for the tests of the kind scripts (tools/k8s/*.sh) against it.
 // k8s.io/kubernetes replaces its staging modules with local folders, which go install refuses; here
-// each one is replaced by its published v0.34.x instead. Built by tools/k8s/build.sh.
+// each one is replaced by its published v0.34.x instead. Built by tools/bootstrap.sh (make setup).
 module fake-stripe.local/tools/k8s/kubernetes
 
 go 1.25.0
