@@ -39,13 +39,14 @@ SCENARIO := node tools/scenarios.ts
 	scenario-chaos scenario-custom soak crash-test
 
 help: ## List the targets
-	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z0-9_-]+:.*## / { printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@printf '  \033[36m%-22s\033[0m %s\n' 'k8s-scenario-<name>' 'A scenario against the cluster through the port-forwards: $(K8S_SCENARIOS) (N= for chaos)'
 	@echo '  Variables: DETACH=1 (up), service=<name>[,<name>] (up/down/status/logs), N= (scenario-chaos, soak),'
-	@echo '    CRASH_ORDERS= (crash-test), service= profile= release= namespace= (chaos),'
+	@echo '    CRASH_ORDERS= (crash-test), service= profile= release= namespace= (chaos), TEMPORAL_MODE=chart|dev (k8s-deploy),'
 	@echo '    ID= (scenario-custom), PHASES=<phase>[,<phase>] (test), collection=order|workflows|domain and'
 	@echo '    env= (requests), API_URL, LOG_LEVEL, AUTH, SERVICE_TOKEN, ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
 
-setup: ## Install what is missing (Node 24, Temporal CLI, schemathesis, helm, helm-unittest, etcd, kube-*, kwok, node_modules), showing each tool and its time
+setup: ## Install what is missing (Node 24, Temporal CLI, schemathesis, helm, helm-unittest, etcd, kube-*, kubectl, kwok, kind-config-check, node_modules), showing each tool and its time
 	@bash tools/bootstrap.sh
 
 up: setup ## Start the local stack, print the URLs, stream logs (DETACH=1: return once ready)
@@ -117,7 +118,7 @@ chart-test: setup ## The chart's static checks: helm lint --strict (defaults, ea
 	@node tools/chart-test.ts
 
 .PHONY: test-k8s
-test-k8s: setup ## The chart in a real control plane on loopback (etcd, kube-*, kwok): install --wait, strict validation, RBAC, upgrade; the chaos ConfigMap watch (tests/k8s-chaos.test.ts)
+test-k8s: setup ## The chart and k8s/ in a real control plane on loopback (etcd, kube-*, kwok): install --wait, strict validation, RBAC, upgrade; the chaos ConfigMap watch
 	@node tools/test-phases.ts --only k8s
 
 .PHONY: chaos
@@ -131,3 +132,41 @@ fuzz: setup ## schemathesis over every service's /openapi.json, all checks, chao
 .PHONY: images
 images: setup ## Build every service's image on a private Docker engine from a local base (tools/images/; as root)
 	tools/images/build.sh
+
+# --- Kubernetes on a laptop: kind, the releases of k8s/, the scenarios through port-forwards --------
+# TEMPORAL_MODE=chart (the Temporal chart on PostgreSQL) or dev (one `temporal server start-dev` pod).
+TEMPORAL_MODE ?= chart
+K8S_SCENARIOS := happy approval reject cancel timeout compensation chaos check
+K8S := tools/k8s
+
+.PHONY: kind-up kind-down charts k8s-deploy k8s-port-forward k8s-port-forward-stop k8s-status \
+	$(addprefix k8s-scenario-,$(K8S_SCENARIOS))
+
+kind-up: ## Create the kind cluster (kind-config.yaml) and its local registry on 127.0.0.1:5001 (tools/k8s/kind-up.sh)
+	@$(K8S)/kind-up.sh
+
+kind-down: ## Delete the kind cluster and the registry container (port-forwards stopped first)
+	@$(K8S)/port-forward.sh stop
+	kind delete cluster --name fake-stripe
+	@docker rm -f kind-registry >/dev/null 2>&1 || true
+
+charts: setup ## Pull the pinned third-party charts (k8s/charts.yaml) into .tools/charts (needs their repositories)
+	@node $(K8S)/charts.ts pull
+
+k8s-deploy: setup ## Build and kind-load the images, install PostgreSQL, Temporal (TEMPORAL_MODE=chart|dev), monitoring, Jaeger, our chart; wait for each
+	@TEMPORAL_MODE=$(TEMPORAL_MODE) $(K8S)/deploy.sh
+
+k8s-port-forward: ## Port-forward the API (127.0.0.1:13002), domains, worker metrics, Temporal frontend, in the background
+	@$(K8S)/port-forward.sh start
+
+k8s-port-forward-stop: ## Stop the port-forwards of k8s-port-forward
+	@$(K8S)/port-forward.sh stop
+
+# k8s-scenario-<name> (listed by make help): the scenario CLI through the port-forwards.
+$(addprefix k8s-scenario-,$(K8S_SCENARIOS)): k8s-scenario-%: setup
+	@$(K8S)/scenario.sh $* $(if $(filter chaos,$*),--count $(N))
+
+k8s-status: ## The cluster's releases, pods and Services (namespaces fake-stripe and monitoring)
+	@helm --kube-context kind-fake-stripe list --all-namespaces
+	@kubectl --context kind-fake-stripe get pods,services --namespace fake-stripe
+	@kubectl --context kind-fake-stripe get pods --namespace monitoring

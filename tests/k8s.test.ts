@@ -13,9 +13,17 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '@fake-stripe/kernel/testing';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { NODE_NAME, startControlPlane } from './k8s/control-plane.ts';
-import type { ApiReply, ControlPlane } from './k8s/control-plane.ts';
+import type { ControlPlane } from './k8s/control-plane.ts';
+import {
+  collection as collectionIn,
+  createNamespace as createNamespaceIn,
+  documents,
+  ok,
+  persistentVolumeFor,
+} from './k8s/objects.ts';
+import type { K8sObject } from './k8s/objects.ts';
 
 const run = promisify(execFile);
 const HELM = join(repoRoot, '.tools/bin/helm');
@@ -25,9 +33,6 @@ const RELEASE = 'fs';
 const chaosServices = ['payment', 'inventory', 'shipping', 'notification', 'public-apis'];
 const allServices = [...chaosServices, 'user-context', 'worker', 'api'];
 const component = (service: string): string => `${RELEASE}-fake-stripe-${service}`;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects of every kind
-type K8sObject = Record<string, any>;
 
 /** The install variants: the chart's defaults and each ci/ values file, each in its own namespace. */
 const variants = [
@@ -58,62 +63,22 @@ async function helm(...args: string[]): Promise<string> {
 const valuesArgs = (file?: string): string[] => (file ? ['--values', file] : []);
 
 async function render(namespace: string, file?: string): Promise<K8sObject[]> {
-  const out = await helm('template', RELEASE, chart, '--namespace', namespace, ...valuesArgs(file));
-  return parseAllDocuments(out)
-    .map((d) => d.toJS() as K8sObject | null)
-    .filter((o): o is K8sObject => o !== null);
+  return documents(await helm('template', RELEASE, chart, '--namespace', namespace, ...valuesArgs(file)));
 }
 
-async function ok(reply: Promise<ApiReply>, what: string, status = [200, 201]): Promise<K8sObject> {
-  const r = await reply;
-  if (!status.includes(r.status)) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body as K8sObject;
-}
-
-/** Where the API server serves a kind: its resource's collection URL (from discovery). */
-const discovered = new Map<string, { name: string; namespaced: boolean }[]>();
-async function collection(o: K8sObject, namespace: string): Promise<string> {
-  const apiVersion = o.apiVersion as string;
-  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-  if (!discovered.has(base)) {
-    const list = await ok(cp.api('GET', base), `discovery of ${base}`);
-    discovered.set(base, list.resources);
-  }
-  const resources = (discovered.get(base) ?? []) as { name: string; kind: string; namespaced: boolean }[];
-  const resource = resources.find((r) => r.kind === o.kind && !r.name.includes('/'));
-  if (!resource) throw new Error(`the API server serves no ${o.kind} in ${apiVersion}`);
-  return resource.namespaced ? `${base}/namespaces/${namespace}/${resource.name}` : `${base}/${resource.name}`;
-}
-
-const createNamespace = (name: string): Promise<K8sObject> =>
-  ok(
-    cp.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }),
-    `namespace ${name}`,
-  );
+const collection = (o: K8sObject, namespace: string): Promise<string> => collectionIn(cp, o, namespace);
+const createNamespace = (name: string): Promise<K8sObject> => createNamespaceIn(cp, name);
 
 /** What an install needs first: a bound-able PersistentVolume per claim (the harness has no
  * provisioner; kwok mounts nothing), and the Secret an `auth.existingSecret` names. */
 async function prepare(namespace: string, file: string | undefined, objects: K8sObject[]): Promise<void> {
   await createNamespace(namespace);
-  for (const pvc of objects.filter((o) => o.kind === 'PersistentVolumeClaim')) {
-    const claim = pvc.metadata.name as string;
-    await ok(
-      cp.api('POST', '/api/v1/persistentvolumes', {
-        apiVersion: 'v1',
-        kind: 'PersistentVolume',
-        metadata: { name: `${namespace}-${claim}` },
-        spec: {
-          capacity: { storage: pvc.spec.resources.requests.storage },
-          accessModes: pvc.spec.accessModes,
-          storageClassName: pvc.spec.storageClassName ?? '',
-          persistentVolumeReclaimPolicy: 'Retain',
-          claimRef: { namespace, name: claim },
-          hostPath: { path: `/nonexistent/${namespace}/${claim}` },
-        },
-      }),
-      `PersistentVolume for ${namespace}/${claim}`,
-    );
-  }
+  for (const pvc of objects.filter((o) => o.kind === 'PersistentVolumeClaim'))
+    await persistentVolumeFor(cp, namespace, pvc.metadata.name as string, {
+      storage: pvc.spec.resources.requests.storage,
+      accessModes: pvc.spec.accessModes,
+      storageClassName: pvc.spec.storageClassName,
+    });
   const defaults = parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as K8sObject;
   const values = file ? (parse(readFileSync(file, 'utf8')) as K8sObject) : {};
   const secret = values.auth?.existingSecret as string | undefined;

@@ -3,7 +3,8 @@
 # the machine's Node is older), the Temporal CLI, schemathesis, helm and the helm-unittest plugin (into
 # .tools/bin; helm's plugins and state in .tools/helm), Debian's docker.io and debootstrap for the image
 # tests (as root), the chart tests' control plane (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler from the wrapper modules under tools/k8s/; kwok and its stage files), and node_modules.
+# kube-scheduler and kubectl from the wrapper modules under tools/k8s/; kwok and its stage files), kind's config
+# checker (tools/k8s/kind-config), and node_modules.
 # Idempotent: every step skips what is already there. Installed tools live in a per-user cache keyed
 # by tool and version (FAKE_STRIPE_CACHE, default ~/.cache/fake-stripe/<tool>-<version>) and are
 # linked into .tools/, so a fresh clone on the same machine does not rebuild them.
@@ -366,6 +367,9 @@ k8s_ldflags() {
 install_kube_apiserver() { k8s_command kube-apiserver; }
 install_kube_controller_manager() { k8s_command kube-controller-manager; }
 install_kube_scheduler() { k8s_command kube-scheduler; }
+# kubectl, for the tests of the kind scripts (tools/k8s/*.sh) against the control plane; on a laptop
+# the scripts use this one too (.tools/bin comes first on their PATH).
+install_kubectl() { k8s_command kubectl; }
 k8s_command() { wrapper_tool "$1" "$K8S_VERSION" "$K8S_MODULES/kubernetes" "k8s.io/kubernetes/cmd/$1" k8s_ldflags; }
 
 # kwok, and its stage files (what a fake node and pod do: Ready, Running), which the standalone
@@ -382,6 +386,14 @@ install_kwok() {
   fi
   ln -sfn "$stage" "$TOOLS/kwok-stage"
 }
+
+# kind-config.yaml's checker: kind's own config loader and validation (sigs.k8s.io/kind, pinned in the
+# wrapper module tools/k8s/kind-config). The program is ours, so its cache entry is keyed by kind's
+# version and a hash of the module's files: an edit of main.go builds a new entry.
+KIND_CONFIG_MODULE="$K8S_MODULES/kind-config"
+KIND_VERSION="$(awk '$1 == "require" && $2 == "sigs.k8s.io/kind" {print $3} $1 == "sigs.k8s.io/kind" {print $2}' "$KIND_CONFIG_MODULE/go.mod")"
+KIND_CONFIG_HASH="$(cat "$KIND_CONFIG_MODULE"/go.mod "$KIND_CONFIG_MODULE"/go.sum "$KIND_CONFIG_MODULE"/*.go | sha256sum | cut -c1-12)"
+install_kind_config() { wrapper_tool kind-config-check "$KIND_VERSION-$KIND_CONFIG_HASH" "$KIND_CONFIG_MODULE" .; }
 
 # The image tests' Docker engine and base-image maker, from Debian's packages (docker.io, debootstrap).
 # Installed as root only, with services kept from starting (policy-rc.d): the engine the tests use is
@@ -436,7 +448,9 @@ step etcd          "$ETCD_VERSION"          "~1-3 min cold"                     
 step kube-apiserver "$K8S_VERSION"          "~4-8 min cold, ~10 s with a warm Go cache" install_kube_apiserver
 step kube-controller-manager "$K8S_VERSION" "~1-2 min after kube-apiserver"            install_kube_controller_manager
 step kube-scheduler "$K8S_VERSION"          "~10 s after kube-controller-manager"      install_kube_scheduler
+step kubectl       "$K8S_VERSION"           "~1½ min after kube-scheduler, ~15 s warm"  install_kubectl
 step kwok          "$KWOK_VERSION"          "~1½-3 min cold"                          install_kwok
+step kind-config-check "$KIND_VERSION"      "~30 s cold, ~2 s with a warm Go cache"   install_kind_config
 step node_modules  "npm ci"                 "~30 s"                                   install_node_modules
 
 size="$(du -sh "$CACHE" 2>/dev/null | cut -f1)"

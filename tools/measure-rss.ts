@@ -5,7 +5,8 @@
  * service on ephemeral loopback ports, then prints each process's RSS idle, after 300 reads of
  * /openapi.json and /metrics and 20 orders through the API, and its peak (pidusage sampled every
  * 200 ms, from when a service is ready and from the worker's spawn: the worker's peak is its workflow
- * bundle being built at start).
+ * bundle being built at start). The Temporal dev server's figures too, with its Web UI on, as
+ * k8s/temporal-dev.yaml runs it (TEMPORAL_MODE=dev in kind).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -23,17 +24,16 @@ const children: ChildProcess[] = [];
 /** Each process's peak sampler: stopping it resolves the peak. */
 const peaks: Record<string, () => Promise<number>> = {};
 try {
-  const [grpc, http, metrics] = [await freePort(), await freePort(), await freePort()];
+  const [grpc, http, metrics, ui] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const attributes = ['OrderId=Keyword', 'CustomerId=Keyword', 'OrderStatus=Keyword', 'TotalAmount=Double'];
-  children.push(
-    spawn(
-      join(repoRoot, '.tools/bin/temporal'),
-      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', `${grpc}`, '--http-port', `${http}`]
-        .concat(['--metrics-port', `${metrics}`, '--log-level', 'error'])
-        .concat(attributes.flatMap((a) => ['--search-attribute', a])),
-      { stdio: 'ignore' },
-    ),
+  const temporal = spawn(
+    join(repoRoot, '.tools/bin/temporal'),
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', `${grpc}`, '--http-port', `${http}`, '--ui-port', `${ui}`]
+      .concat(['--metrics-port', `${metrics}`, '--log-level', 'error', '--db-filename', join(data, 'temporal.db')])
+      .concat(attributes.flatMap((a) => ['--search-attribute', a])),
+    { stdio: 'ignore' },
   );
+  children.push(temporal);
   const base = { DATA_DIR: data, ALLOW_CHAOS_FORCING: 'true', ADMIN_TOKEN: 'measure' };
   const pids: Record<string, number> = {};
   const urls: Record<string, string> = {};
@@ -86,6 +86,8 @@ try {
   children.push(worker);
   pids.worker = pidOf('worker', worker);
   peaks.worker = samplePeakRss(pids.worker);
+  pids['temporal dev'] = pidOf('temporal', temporal);
+  peaks['temporal dev'] = samplePeakRss(pids['temporal dev']);
   await sleep(25_000); // the worker bundles its workflows and starts polling
 
   const idle = await Promise.all(

@@ -36,7 +36,7 @@ const phases: Phase[] = [
   { id: 'fuzz', what: 'schemathesis over every /openapi.json', command: ['node', 'tools/fuzz.ts'], report: 'summary' },
   { id: 'images', what: 'every image built and run as containers (root)', command: jest(under('tests/images')), report: 'jest' },
   { id: 'chart', what: 'helm lint --strict, helm unittest of charts/fake-stripe', command: ['node', 'tools/chart-test.ts'], report: 'summary' },
-  { id: 'k8s', what: 'charts/fake-stripe installed into a real API server (kwok nodes)', command: jest(under('tests/k8s')), report: 'jest' },
+  { id: 'k8s', what: 'charts/fake-stripe and k8s/ installed into a real API server (kwok nodes)', command: jest(under('tests/k8s')), report: 'jest' },
 ];
 
 type Outcome = { phase: Phase; ok: boolean; ms: number; tests?: { passed: number; failed: number; skipped: number } };

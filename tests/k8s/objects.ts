@@ -1,0 +1,69 @@
+/**
+ * Objects in the harness's API server (tests/k8s/control-plane.ts): parse manifests, find where the
+ * API server serves a kind, create objects with strict field validation, and give each claim a
+ * PersistentVolume (the harness has no provisioner; kwok mounts nothing).
+ */
+import { parseAllDocuments } from 'yaml';
+import type { ApiReply, ControlPlane } from './control-plane.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects of every kind
+export type K8sObject = Record<string, any>;
+
+/** The objects of a multi-document YAML text (helm template's output, a manifest file), read as
+ * YAML 1.1 like kubectl and helm read it (`defaultMode: 0555` is octal there, 555 in YAML 1.2). */
+export const documents = (text: string): K8sObject[] =>
+  parseAllDocuments(text, { version: '1.1' })
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null);
+
+/** The reply's body when its status is one of `status`; else an error naming `what`. */
+export async function ok(reply: Promise<ApiReply>, what: string, status = [200, 201]): Promise<K8sObject> {
+  const r = await reply;
+  if (!status.includes(r.status)) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as K8sObject;
+}
+
+type Resource = { name: string; kind: string; namespaced: boolean };
+const discovered = new WeakMap<ControlPlane, Map<string, Resource[]>>();
+
+/** Where the API server serves an object's kind: its resource's collection URL (from discovery). */
+export async function collection(cp: ControlPlane, o: K8sObject, namespace: string): Promise<string> {
+  const apiVersion = o.apiVersion as string;
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const cache = discovered.get(cp) ?? new Map<string, Resource[]>();
+  discovered.set(cp, cache);
+  if (!cache.has(base)) cache.set(base, (await ok(cp.api('GET', base), `discovery of ${base}`)).resources);
+  const resource = (cache.get(base) ?? []).find((r) => r.kind === o.kind && !r.name.includes('/'));
+  if (!resource) throw new Error(`the API server serves no ${o.kind} in ${apiVersion}`);
+  return resource.namespaced ? `${base}/namespaces/${namespace}/${resource.name}` : `${base}/${resource.name}`;
+}
+
+export const createNamespace = (cp: ControlPlane, name: string): Promise<K8sObject> =>
+  ok(
+    cp.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }),
+    `namespace ${name}`,
+  );
+
+/** A PersistentVolume bound in advance to the claim `claim` of `namespace`, of the size it asks for. */
+export const persistentVolumeFor = (
+  cp: ControlPlane,
+  namespace: string,
+  claim: string,
+  spec: { storage: string; accessModes: string[]; storageClassName?: string },
+): Promise<K8sObject> =>
+  ok(
+    cp.api('POST', '/api/v1/persistentvolumes', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `${namespace}-${claim}` },
+      spec: {
+        capacity: { storage: spec.storage },
+        accessModes: spec.accessModes,
+        storageClassName: spec.storageClassName ?? '',
+        persistentVolumeReclaimPolicy: 'Retain',
+        claimRef: { namespace, name: claim },
+        hostPath: { path: `/nonexistent/${namespace}/${claim}` },
+      },
+    }),
+    `PersistentVolume for ${namespace}/${claim}`,
+  );
