@@ -25,8 +25,13 @@ PHASES ?=
 # collection=order|workflows|domain: one request collection for `make requests`; env= its environment.
 collection ?=
 env ?= local
-# make chaos: profile= (off, default or a named profile), and the release= and namespace= it is in.
+# make chaos: service= profile= (off, default or a named profile) for one service, or preset=
+# (off, default, fast) for every chaos service (print=1: only print its documents); the kubeconfig
+# context= (blank: the current one), and the namespace= and release= the chart is in.
 profile ?=
+preset ?=
+print ?=
+context ?=
 release ?=
 namespace ?=
 
@@ -42,9 +47,10 @@ help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z0-9_-]+:.*## / { printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@printf '  \033[36m%-22s\033[0m %s\n' 'k8s-scenario-<name>' 'A scenario against the cluster through the port-forwards: $(K8S_SCENARIOS) (N= for chaos)'
 	@echo '  Variables: DETACH=1 (up), service=<name>[,<name>] (up/down/status/logs), N= (scenario-chaos, soak),'
-	@echo '    CRASH_ORDERS= (crash-test), service= profile= release= namespace= (chaos), TEMPORAL_MODE=chart|dev (k8s-deploy),'
-	@echo '    ID= (scenario-custom), PHASES=<phase>[,<phase>] (test), collection=order|workflows|domain and'
-	@echo '    env= (requests), API_URL, LOG_LEVEL, AUTH, SERVICE_TOKEN, ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
+	@echo '    CRASH_ORDERS= (crash-test), service= profile= | preset= print=1, context= release= namespace= (chaos),'
+	@echo '    TEMPORAL_MODE=chart|dev (k8s-deploy), ID= (scenario-custom), PHASES=<phase>[,<phase>] (test),'
+	@echo '    collection=order|workflows|domain and env= (requests), API_URL, LOG_LEVEL, AUTH, SERVICE_TOKEN,'
+	@echo '    ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
 
 setup: ## Install what is missing (Node 24, Temporal CLI, schemathesis, helm, helm-unittest, etcd, kube-*, kubectl, kwok, kind-config-check, node_modules), showing each tool and its time
 	@bash tools/bootstrap.sh
@@ -122,8 +128,9 @@ test-k8s: setup ## The chart and k8s/ in a real control plane on loopback (etcd,
 	@node tools/test-phases.ts --only k8s
 
 .PHONY: chaos
-chaos: ## Set one service's chaos profile in a cluster: patches its chaos ConfigMap (service=, profile=off|default|<name>, release=, namespace=)
-	@node tools/chaos.ts --service '$(service)' --profile '$(profile)' --release '$(release)' --namespace '$(namespace)'
+chaos: ## Set chaos in a cluster by patching the chaos ConfigMaps: service= profile=off|default|<name>, or preset=off|default|fast for all (print=1); context=, release=, namespace=
+	@node tools/chaos.ts --service '$(service)' --profile '$(profile)' --preset '$(preset)' --context '$(context)' \
+		--release '$(release)' --namespace '$(namespace)' $(if $(filter-out 0 false no,$(print)),--print)
 
 .PHONY: fuzz
 fuzz: setup ## schemathesis over every service's /openapi.json, all checks, chaos off (SCHEMATHESIS=, FUZZ_EXAMPLES=, FUZZ_SEED=)

@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { eventually, freePort, repoRoot, spawnService, tempDir } from '@fake-stripe/kernel/testing';
 import type { Spawned } from '@fake-stripe/kernel/testing';
 import { parseAllDocuments } from 'yaml';
+import { chaosPresets } from '../tools/chaos.ts';
 import { startControlPlane } from './k8s/control-plane.ts';
 import type { ControlPlane } from './k8s/control-plane.ts';
 
@@ -382,9 +383,30 @@ describe('the chaos ConfigMap source', () => {
       [['service=payment', 'profile=flaky'], 'profile=flaky is not in fs-fake-stripe-payment-chaos: have off, default'],
       [['service=api', 'profile=off'], 'service=api has no chaos ConfigMap'],
       [['service=payment'], 'profile= is required'],
+      [['preset=fast', 'profile=off'], 'give profile= (one service) or preset= (every service), not both'],
+      [['preset=slow'], 'preset=slow is not a preset (off, default, fast)'],
+      // Only payment's ConfigMap is here: a preset for every service finds them all first, and patches none.
+      [['preset=off'], `no chaos ConfigMap of inventory in namespace ${NAMESPACE}, release ${RELEASE}`],
     ] as const)
       await expect(make(...args)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
     expect((await ok('GET', configMapPath)).metadata.resourceVersion).toBe(cm.metadata.resourceVersion);
+  });
+
+  it('make chaos preset=fast service=payment replaces the document with the preset; the service applies it', async () => {
+    const { stdout } = await run(
+      'make',
+      ['-s', 'chaos', 'preset=fast', 'service=payment', `release=${RELEASE}`, `namespace=${NAMESPACE}`],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, KUBECONFIG: cp.kubeconfig },
+      },
+    );
+    const cm = await ok('GET', configMapPath);
+    expect(stdout).toContain(`${NAMESPACE}/${CONFIGMAP}: preset fast, resourceVersion ${cm.metadata.resourceVersion}`);
+    expect(JSON.parse(cm.data['chaos.json'])).toEqual(chaosPresets.fast('payment'));
+    const applied = await versionInForce(cm.metadata.resourceVersion, 'the preset make chaos set', 2_000);
+    expect(applied.profile).toBe('default');
+    expect(applied.operations.authorize!.weights).not.toEqual({ success: 100 });
   });
 
   it('a deleted ConfigMap keeps the last good config and says so; created again, it applies', async () => {

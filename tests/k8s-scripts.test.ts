@@ -1,23 +1,26 @@
 /**
- * The kind scripts under tools/k8s/ run for real, with the project's kubectl and helm, against the
- * control-plane harness (tests/k8s/control-plane.ts) posing as the cluster: a kubeconfig whose
- * context is named kind-fake-stripe, the only one the scripts use. What kind itself does (the
+ * The kind scripts under tools/k8s/ and the Tiltfile's chaos buttons run for real, with the
+ * project's kubectl and helm, against the control-plane harness (tests/k8s/control-plane.ts) posing
+ * as the cluster: a kubeconfig whose context is named kind-fake-stripe, the only one the scripts use.
+ * What kind itself does (the
  * cluster, image loading, port-forwards to pods) is not here: kwok's pods are not reachable, and
  * nothing is ever sent to them.
  *
  *   - tilt-helm.sh, the Tiltfile's helm_release: installs a chart archive as a Helm release (--wait)
  *     and prints the live objects for Tilt; deletes it;
  *   - dev-tokens.sh, run by the Tiltfile at load: the tokens' Secret, made once;
- *   - chaos-preset.ts, the chaos buttons: each ConfigMap patched with its service's document;
+ *   - make chaos preset=..., the chaos buttons: each ConfigMap patched with its service's document,
+ *     through the kind context even when kubectl's current one is another cluster;
  *   - deploy.sh: refuses to start without the pulled charts, before building anything.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot, tempDir } from '@fake-stripe/kernel/testing';
+import { chaosServices } from '@fake-stripe/kernel/local-stack';
+import { freePort, repoRoot, tempDir } from '@fake-stripe/kernel/testing';
 import { parse, stringify } from 'yaml';
-import { chaosPresets, chaosServices } from '../tools/k8s/chaos-preset.ts';
+import { chaosPresets } from '../tools/chaos.ts';
 import { startControlPlane } from './k8s/control-plane.ts';
 import type { ControlPlane } from './k8s/control-plane.ts';
 import { documents, ok, persistentVolumeFor } from './k8s/objects.ts';
@@ -30,9 +33,17 @@ let cp: ControlPlane;
 let env: NodeJS.ProcessEnv;
 
 /** A script's run: its output, or its failure with its output. */
-async function run(command: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  command: string,
+  args: string[] = [],
+  more: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(command, args, { cwd: repoRoot, env, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await exec(command, args, {
+      cwd: repoRoot,
+      env: { ...env, ...more },
+      maxBuffer: 64 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -117,13 +128,43 @@ describe("tools/k8s/tilt-helm.sh (the Tiltfile's helm_release)", () => {
     expect(releases.map((r) => [r.name, r.status])).toEqual([['fake-stripe', 'deployed']]);
   }, 240_000);
 
-  it("patches every chaos ConfigMap with the preset's document (chaos-preset.ts, the chaos buttons)", async () => {
-    const patched = await run('node', ['tools/k8s/chaos-preset.ts', 'fast']);
+  it("patches every chaos ConfigMap with the preset's document (make chaos preset=, the chaos buttons), through the kind context", async () => {
+    // kubectl's current context is another cluster (nothing listens there): only context= reaches the harness.
+    const config = JSON.parse(readFileSync(env.KUBECONFIG!, 'utf8')) as K8sObject;
+    const nowhere = `https://127.0.0.1:${await freePort()}`;
+    config.clusters.push({ name: 'elsewhere', cluster: { server: nowhere } });
+    config.contexts.push({
+      name: 'elsewhere',
+      context: { cluster: 'elsewhere', user: config.contexts[0].context.user },
+    });
+    config['current-context'] = 'elsewhere';
+    const elsewhere = join(tmp.dir, 'kubeconfig-elsewhere');
+    writeFileSync(elsewhere, JSON.stringify(config));
+    const button = [
+      'chaos',
+      'preset=fast',
+      'context=kind-fake-stripe',
+      `namespace=${NAMESPACE}`,
+      'release=fake-stripe',
+    ];
+
+    const patched = await run('make', ['-s', ...button], { KUBECONFIG: elsewhere });
     expect({ code: patched.code, stderr: patched.stderr }).toEqual({ code: 0, stderr: '' });
     for (const s of chaosServices) {
       const cm = await get(`/api/v1/namespaces/${NAMESPACE}/configmaps/fake-stripe-${s}-chaos`);
-      expect([s, JSON.parse(cm.data['chaos.json'] as string)]).toEqual([s, chaosPresets.fast!(s)]);
+      expect([s, JSON.parse(cm.data['chaos.json'] as string)]).toEqual([s, chaosPresets.fast(s)]);
+      expect(patched.stdout).toContain(
+        `${NAMESPACE}/fake-stripe-${s}-chaos: preset fast, resourceVersion ${cm.metadata.resourceVersion}`,
+      );
     }
+    // Without context=, the current context's cluster is the one asked: nothing listens there, a clear error.
+    const current = await run('make', ['-s', ...button.filter((a) => !a.startsWith('context='))], {
+      KUBECONFIG: elsewhere,
+    });
+    expect(current.code).not.toBe(0);
+    expect(current.stderr).toContain(
+      `make chaos: listing the chaos ConfigMaps in namespace fake-stripe, release fake-stripe (context elsewhere, ${nowhere}): fetch failed: connect ECONNREFUSED`,
+    );
   }, 60_000);
 
   it('uninstalls the release on delete', async () => {

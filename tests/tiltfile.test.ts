@@ -4,22 +4,24 @@
  * Tilt's built-ins recording what it asks for, with real inputs (helm template of our chart, the
  * k8s/ files). Checked: every path it builds or syncs exists and lands where the image keeps it;
  * every resource names an object really rendered; every port-forward reaches a Service's port;
- * every dependency and label is known; each button's command is a real make target or script (a
- * chaos preset is accepted by the real services); `tilt ci` runs a scenario and `tilt up` does not.
+ * every dependency and label is known; each button's command is a real make target (a chaos preset
+ * is accepted by the real services, and its button targets the chaos ConfigMaps the Tiltfile deploys);
+ * `tilt ci` runs a scenario and `tilt up` does not.
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { chaosServices } from '@fake-stripe/kernel/local-stack';
 import { repoRoot, spawnService, tempDir } from '@fake-stripe/kernel/testing';
 import type { Spawned } from '@fake-stripe/kernel/testing';
 import { parse } from 'yaml';
+import { chaosPresets } from '../tools/chaos.ts';
 import { archive, pinnedCharts } from '../tools/k8s/charts.ts';
-import { chaosPresets, chaosServices } from '../tools/k8s/chaos-preset.ts';
 import type { K8sObject } from './k8s/objects.ts';
 
 const run = promisify(execFile);
-const SERVICES = ['payment', 'inventory', 'shipping', 'notification', 'public-apis', 'user-context', 'worker', 'api'];
+const SERVICES = [...chaosServices, 'user-context', 'worker', 'api'];
 
 interface Resource {
   workload: string;
@@ -208,22 +210,54 @@ describe('the Tiltfile', () => {
 });
 
 describe("the Tiltfile's buttons", () => {
-  const makeTargets = (): string[] => up.local_resources.map((l) => l.cmd).filter((c) => c.startsWith('make '));
+  const makeTargets = (): string[] =>
+    up.local_resources.filter((l) => l.name.startsWith('scenario-')).map((l) => l.cmd);
 
   it('a button per scenario and per chaos preset', () => {
     const names = up.local_resources.map((l) => l.name);
     for (const s of ['happy', 'approval', 'reject', 'cancel', 'timeout', 'compensation', 'chaos'])
       expect(names).toContain(`scenario-${s}`);
-    for (const p of Object.keys(chaosPresets)) expect(names).toContain(`chaos-${p}`);
+    expect(names.filter((n) => n.startsWith('chaos-'))).toEqual(Object.keys(chaosPresets).map((p) => `chaos-${p}`));
   });
 
-  it('each make command is a real target (make -n) that runs the scenario CLI through the port-forwards', async () => {
+  it('each scenario button is a real make target (make -n) that runs the scenario CLI through the port-forwards', async () => {
     expect(makeTargets().length).toBe(7);
+    for (const cmd of makeTargets()) expect(cmd).toMatch(/^make /);
     for (const cmd of [...makeTargets(), 'make k8s-scenario-happy']) {
       const { stdout } = await run('make', ['-n', ...cmd.split(' ').slice(1)], { cwd: repoRoot });
       expect(stdout).toMatch(/tools\/k8s\/scenario\.sh \w+/);
     }
     await expect(run('make', ['-n', 'k8s-scenario-nope'], { cwd: repoRoot })).rejects.toThrow(/No rule to make target/);
+  });
+
+  it("the chaos buttons wait for the chaos services (the Tiltfile's list is the kernel's) and target their ConfigMaps as deployed", () => {
+    // What make chaos looks up: one ConfigMap with a chaos.json per service, by the chart's labels, in
+    // the namespace and release the button names, through the one context the Tiltfile allows.
+    const chaosConfigMaps = up.objects.filter((o) => o.kind === 'ConfigMap' && o.data?.['chaos.json'] !== undefined);
+    for (const preset of Object.keys(chaosPresets)) {
+      const button = up.local_resources.find((l) => l.name === `chaos-${preset}`);
+      expect(button?.resource_deps).toEqual([...chaosServices]);
+      const args = Object.fromEntries(
+        button!.cmd
+          .split(' ')
+          .slice(2)
+          .map((a) => a.split('=') as [string, string]),
+      );
+      expect(button!.cmd.split(' ').slice(0, 2)).toEqual(['make', 'chaos']);
+      expect(Object.keys(args).sort()).toEqual(['context', 'namespace', 'preset', 'release']);
+      expect([args.preset, args.context]).toEqual([preset, up.allow_k8s_contexts[0]]);
+      for (const s of chaosServices) {
+        const found = chaosConfigMaps.filter(
+          (o) =>
+            o.metadata.namespace === args.namespace &&
+            o.metadata.labels['app.kubernetes.io/name'] === 'fake-stripe' &&
+            o.metadata.labels['app.kubernetes.io/instance'] === args.release &&
+            o.metadata.labels['app.kubernetes.io/component'] === s,
+        );
+        expect([s, found.length]).toEqual([s, 1]);
+      }
+    }
+    expect(chaosConfigMaps).toHaveLength(chaosServices.length);
   });
 
   describe('each chaos preset, as the real services take it (PUT /<domain>/chaos)', () => {
@@ -240,18 +274,19 @@ describe("the Tiltfile's buttons", () => {
     });
 
     it.each(Object.keys(chaosPresets))(
-      '%s: its button runs the script, and every service accepts its document',
+      '%s: its button runs make chaos (print=1: the documents, no cluster), and every service accepts its document',
       async (preset) => {
         const button = up.local_resources.find((l) => l.name === `chaos-${preset}`);
-        expect(button?.cmd).toBe(`node tools/k8s/chaos-preset.ts ${preset}`);
-        const { stdout } = await run('node', [...button!.cmd.split(' ').slice(1), '--print'], { cwd: repoRoot });
-        const patches = stdout
+        expect(button?.cmd).toMatch(new RegExp(`^make chaos preset=${preset} `));
+        const { stdout } = await run('make', ['-s', ...button!.cmd.split(' ').slice(1), 'print=1'], { cwd: repoRoot });
+        const documents = stdout
           .trim()
           .split('\n')
           .map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]);
-        expect(patches.map(([name]) => name)).toEqual(chaosServices.map((s) => `fake-stripe-${s}-chaos`));
+        expect(documents.map(([service]) => service)).toEqual([...chaosServices]);
         for (const [i, s] of chaosServices.entries()) {
-          const doc = JSON.parse(JSON.parse(patches[i]![1]!).data['chaos.json'] as string) as unknown;
+          const doc = JSON.parse(documents[i]![1]!) as unknown;
+          expect(doc).toEqual(chaosPresets[preset as keyof typeof chaosPresets](s));
           const r = await fetch(`${procs[s]!.url}/${s}/chaos`, {
             method: 'PUT',
             headers: { authorization: 'Bearer preset-admin-token', 'content-type': 'application/json' },
@@ -266,7 +301,7 @@ describe("the Tiltfile's buttons", () => {
       const r = await fetch(`${procs.payment!.url}/payment/chaos`, {
         method: 'PUT',
         headers: { authorization: 'Bearer preset-admin-token', 'content-type': 'application/json' },
-        body: JSON.stringify(chaosPresets.fast!('shipping')), // createLabel is shipping's, not payment's
+        body: JSON.stringify(chaosPresets.fast('shipping')), // createLabel is shipping's, not payment's
       });
       expect(r.status).toBe(400);
     });

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { chaosServices } from '@fake-stripe/kernel/local-stack';
 import { freePort, repoRoot, sampleOrderRequest, spawnService } from '@fake-stripe/kernel/testing';
 import { rssMb, samplePeakRss } from './bench/process.ts';
 
@@ -54,7 +55,7 @@ try {
     peaks[name] = samplePeakRss(pids[name]);
     urls[name] = s.url;
   };
-  for (const name of ['payment', 'inventory', 'shipping', 'notification', 'public-apis']) {
+  for (const name of chaosServices) {
     const file = join(data, `${name}.chaos.json`);
     writeFileSync(file, '{"profile":"off"}');
     await start(name, { CHAOS_FILE: file });
