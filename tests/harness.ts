@@ -26,7 +26,14 @@ import {
   TotalAmountKey,
   TASK_QUEUE,
 } from '@fake-stripe/kernel/workflow-definitions';
-import { createActivities, createUserContextActivities, workflowsPath } from '@fake-stripe/worker';
+import {
+  activityInterceptors,
+  createActivities,
+  createUserContextActivities,
+  tracingSinks,
+  workflowInterceptorModules,
+  workflowsPath,
+} from '@fake-stripe/worker';
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import { createApiService, envSchema as apiEnv } from '@fake-stripe/api';
@@ -43,6 +50,8 @@ export type Domain = 'payment' | 'inventory' | 'shipping' | 'notification';
 /** A real worker process (`services/worker/src/main.ts`). */
 export interface WorkerProcess {
   child: ChildProcess;
+  /** Every stdout line so far (pino JSON). */
+  lines: string[];
   /** SIGKILL by default: a crash, not a drain. Resolves once it exited. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -63,6 +72,8 @@ export interface Platform {
   startApi(env?: Record<string, string>): Promise<Running>;
   /** The real worker process against this platform (stopped by `stop()` if still running). */
   spawnWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  /** The API as a real process (telemetry preload) against this platform (stopped by `stop()`). */
+  spawnApi(env?: Record<string, string>): Promise<Spawned>;
   /**
    * With `processes`: SIGKILLs the domain service, waits `downMs`, and starts it again on the same
    * port, data directory and chaos file, as a crash and restart of the service.
@@ -73,6 +84,9 @@ export interface Platform {
   /** Stops the workers and APIs started here, the services and the dev server. */
   stop(): Promise<void>;
 }
+
+/** How long a spawned service may take to listen: the processes start together, on a loaded machine. */
+const SPAWN_TIMEOUT_MS = 60_000;
 
 /** Chaos for saga tests: profile off (faults come from per-order plans), small timeouts and label time. */
 export const testChaos = (labelMs?: number, seed?: string) => ({
@@ -88,7 +102,15 @@ export const testChaos = (labelMs?: number, seed?: string) => ({
  * ledgers only to it, and the worker and the API send it.
  */
 export async function startPlatform(
-  options: { labelMs?: number; seed?: string; publicApis?: boolean; serviceToken?: string; processes?: boolean } = {},
+  options: {
+    labelMs?: number;
+    seed?: string;
+    publicApis?: boolean;
+    serviceToken?: string;
+    processes?: boolean;
+    /** Added to the environment of every process started here (domains, worker, API), e.g. OTEL_*. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Platform> {
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   const labelMs = options.labelMs ?? 300;
@@ -116,12 +138,17 @@ export async function startPlatform(
   const ports = new Map<Domain, number>();
   const spawned = new Map<Domain, Spawned>();
   const spawnDomain = async (name: Domain): Promise<Spawned> => {
-    const child = await spawnService(name, {
-      ...serviceEnv(name),
-      PORT: String(ports.get(name)),
-      ADMIN_TOKEN: 'test-admin-token',
-      LOG_LEVEL: 'info',
-    });
+    const child = await spawnService(
+      name,
+      {
+        ...options.env,
+        ...serviceEnv(name),
+        PORT: String(ports.get(name)),
+        ADMIN_TOKEN: 'test-admin-token',
+        LOG_LEVEL: 'info',
+      },
+      SPAWN_TIMEOUT_MS,
+    );
     spawned.set(name, child);
     return child;
   };
@@ -146,6 +173,7 @@ export async function startPlatform(
     startDomain('notification'),
     bundleWorkflowCode({
       workflowsPath,
+      workflowInterceptorModules,
       logger: {
         log: () => undefined,
         trace: () => undefined,
@@ -186,6 +214,8 @@ export async function startPlatform(
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: bundle,
+      interceptors: { activity: activityInterceptors },
+      sinks: tracingSinks,
       maxHeartbeatThrottleInterval: '100 milliseconds',
       activities: {
         ...createActivities({
@@ -210,6 +240,7 @@ export async function startPlatform(
   const running: Array<Promise<void>> = [];
   const apis: Running[] = [];
   const workerProcesses = new Set<WorkerProcess>();
+  const apiProcesses: Spawned[] = [];
   return {
     env,
     clientEnv,
@@ -231,10 +262,20 @@ export async function startPlatform(
       return api;
     },
     spawnWorker: async (extra = {}) => {
-      const w = await spawnWorkerProcess({ ...clientEnv, LABEL_EXPECTED_MS: String(labelMs), ...extra });
+      const w = await spawnWorkerProcess({
+        ...options.env,
+        ...clientEnv,
+        LABEL_EXPECTED_MS: String(labelMs),
+        ...extra,
+      });
       workerProcesses.add(w);
       w.child.once('exit', () => workerProcesses.delete(w));
       return w;
+    },
+    async spawnApi(extra = {}) {
+      const api = await spawnService('api', { ...options.env, ...clientEnv, ...extra }, SPAWN_TIMEOUT_MS);
+      apiProcesses.push(api);
+      return api;
     },
     async setChaos(seed) {
       options = { ...options, seed }; // a restarted service reads its chaos file: write the new one
@@ -256,6 +297,7 @@ export async function startPlatform(
     },
     async stop() {
       await Promise.all(apis.map((a) => a.close()));
+      await Promise.all(apiProcesses.map((a) => a.kill()));
       await Promise.all([...workerProcesses].map((w) => w.kill()));
       for (const w of workers) w.shutdown();
       await Promise.all(running);
@@ -309,11 +351,13 @@ export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 60_0
       clearTimeout(timer);
       reject(new Error(`worker exited with ${code} before listening`));
     });
-    // Read every line, so a chatty worker never blocks on a full pipe.
+    // Read (and keep) every line, so a chatty worker never blocks on a full pipe.
+    const lines: string[] = [];
     createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
       if (line.includes('"worker polling"')) {
         clearTimeout(timer);
-        resolve({ child, kill });
+        resolve({ child, lines, kill });
       }
     });
   });

@@ -1,0 +1,99 @@
+/**
+ * One trace through Temporal (@temporalio/interceptors-opentelemetry): the client's StartWorkflow
+ * span travels in the workflow's headers to RunWorkflow, each StartActivity to its RunActivity,
+ * whose domain calls (fetch client spans) carry it on as `traceparent` to the domains' route spans.
+ * Signals, queries and updates the same way (HandleSignal, HandleQuery, HandleUpdate).
+ *
+ * The workflow interceptors run in the sandbox with a tracer of their own (ids from the
+ * workflow's deterministic randomness) and export their finished spans through the `exporter`
+ * sink; here those spans join the process's pipeline through the kernel's span relay.
+ */
+import { createRequire } from 'node:module';
+import { createTraceState, trace } from '@opentelemetry/api';
+import type { SpanContext } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { relaySpans } from '@fake-stripe/kernel';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import type { OpenTelemetrySinks, SerializableSpan } from '@temporalio/interceptors-opentelemetry';
+import type { ActivityInboundCallsInterceptor, InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
+import type { WorkflowInfo } from '@temporalio/workflow';
+
+/** The workflow interceptors' module, bundled with the workflows (the bundler needs a file path). */
+export const workflowInterceptorModules = [
+  createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
+
+// The span attribute keys of the interceptors (their instrumentation module does not export them).
+const WORKFLOW_ID = 'temporalWorkflowId';
+const RUN_ID = 'run_id';
+const ATTEMPT = 'temporalActivityAttempt';
+
+/**
+ * A span made in the sandbox, as this process's SDK expects it. The package's own
+ * `makeWorkflowExporter` is typed against, and builds, the OpenTelemetry 1.x SDK's ReadableSpan
+ * (`parentSpanId`, `instrumentationLibrary`, a 1.x Resource); the SDK here is 2.x-era
+ * (`parentSpanContext`, `instrumentationScope`), whose OTLP exporter would drop the parent link and
+ * fail on the missing scope. So the serialized span is mapped field by field, and the workflow's
+ * id and run id are added as the interceptors name them (not the whole WorkflowInfo, as
+ * makeWorkflowExporter does: its objects are no attribute values).
+ */
+export function readableSpan(span: SerializableSpan, info: WorkflowInfo, resource: Resource): ReadableSpan {
+  const { traceState, ...ids } = span.spanContext;
+  const spanContext: SpanContext = { ...ids, ...(traceState && { traceState: createTraceState(traceState) }) };
+  return {
+    name: span.name,
+    kind: span.kind,
+    spanContext: () => spanContext,
+    ...(span.parentSpanId && {
+      parentSpanContext: { traceId: ids.traceId, spanId: span.parentSpanId, traceFlags: ids.traceFlags },
+    }),
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: span.status,
+    attributes: { ...span.attributes, [WORKFLOW_ID]: info.workflowId, [RUN_ID]: info.runId },
+    links: span.links,
+    events: span.events,
+    duration: span.duration,
+    ended: span.ended,
+    resource,
+    instrumentationScope: span.instrumentationLibrary,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+  };
+}
+
+/**
+ * The sink the workflow interceptors export through. Not called on replay (the default): a
+ * replayed workflow task re-makes spans that were exported when it first ran.
+ */
+export const tracingSinks: InjectedSinks<OpenTelemetrySinks> = {
+  exporter: {
+    export: {
+      fn: (info, spans) => {
+        relaySpans((resource) => spans.map((span) => readableSpan(span, info, resource)));
+      },
+    },
+  },
+};
+
+/** Puts the attempt on the RunActivity span (runs inside it: after the OpenTelemetry interceptor). */
+const attemptOnSpan = (attempt: number): ActivityInboundCallsInterceptor => ({
+  execute: (input, next) => {
+    trace.getActiveSpan()?.setAttribute(ATTEMPT, attempt);
+    return next(input);
+  },
+});
+
+/** The activity interceptors: RunActivity spans, trace ids in the SDK's activity logs. */
+export const activityInterceptors: NonNullable<WorkerInterceptors['activity']> = [
+  (ctx) => ({
+    inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+    outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+  }),
+  (ctx) => ({ inbound: attemptOnSpan(ctx.info.attempt) }),
+];
