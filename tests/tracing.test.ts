@@ -93,6 +93,7 @@ async function otlpReceiver(): Promise<{ url: string; spans: Span[]; server: Ser
 }
 
 const domains = ['payment', 'inventory', 'shipping', 'notification'];
+const MANAGER = 'test-manager-token';
 
 let receiver: Awaited<ReturnType<typeof otlpReceiver>>;
 let platform: Platform;
@@ -105,7 +106,7 @@ beforeAll(async () => {
     processes: true,
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
   });
-  [worker, api] = await Promise.all([platform.spawnWorker(), platform.spawnApi()]);
+  [worker, api] = await Promise.all([platform.spawnWorker(), platform.spawnApi({ MANAGER_TOKEN: MANAGER })]);
 }, 180_000);
 
 afterAll(async () => {
@@ -288,5 +289,65 @@ describe('one trace per order', () => {
 
     const logs = await eventually(() => workflowLogLines(workflowId), `workflow log lines of ${workflowId}`);
     expect(logs.every((l) => l.trace_id === traceId)).toBe(true);
+  }, 120_000);
+
+  it('carries a signal into the workflow, and a query from the API, each in the trace of the request that sent it', async () => {
+    const body = sampleOrderRequest({ requiresApproval: true });
+    const workflowId = orderWorkflowId(body.orderId as string);
+    expect((await postJson(`${api.url}/api/v1/order`, body)).status).toBe(201);
+    await eventually(
+      async () => (await getJson(`${api.url}/api/v1/order/${workflowId}/status`)).body?.status,
+      `${workflowId} awaiting approval`,
+      { until: (status) => status === 'awaiting_approval', timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const approved = await postJson(
+      `${api.url}/api/v1/order/${workflowId}/approve`,
+      {},
+      {
+        authorization: `Bearer ${MANAGER}`,
+      },
+    );
+    expect(approved.status).toBeLessThan(300);
+    const result = await getJson(`${api.url}/api/v1/order/${workflowId}/result?wait=60`);
+    expect(result.body).toMatchObject({ status: 'completed', result: { status: 'shipped' } });
+
+    // The signal: client span (API) → handler span (workflow), in the trace rooted at the API request.
+    const sent = await eventually(
+      () =>
+        receiver.spans.find(
+          (s) => s.name === 'SignalWorkflow:approve' && s.attributes.temporalWorkflowId === workflowId,
+        ),
+      `SignalWorkflow:approve of ${workflowId}`,
+      { timeoutMs: 15_000 },
+    );
+    const trace = await eventually(
+      () => {
+        const spans = receiver.spans.filter((s) => s.traceId === sent.traceId);
+        return spans.some((s) => s.name === 'HandleSignal:approve') && orphans(spans).length === 0 ? spans : undefined;
+      },
+      `HandleSignal:approve in the trace of the approve request`,
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    const root = trace.filter((s) => s.parentSpanId === undefined);
+    expect(root.map((s) => [s.service, s.kind, s.attributes['http.route']])).toEqual([
+      ['api', SERVER, '/api/v1/order/:workflowId/approve'],
+    ]);
+    expect(sent.service).toBe('api');
+    const handled = trace.find((s) => s.name === 'HandleSignal:approve');
+    expect(handled).toMatchObject({ service: 'worker', attributes: { temporalWorkflowId: workflowId } });
+    expect(parentOf(trace, handled!)).toBe(sent);
+
+    // The query: its client span in the trace of the status request. (The workflow's HandleQuery
+    // span is gated by an SDK flag that only a workflow task, not a query, can set: it is absent.)
+    const query = receiver.spans.find(
+      (s) => s.name === 'QueryWorkflow:status' && s.attributes.temporalWorkflowId === workflowId,
+    );
+    expect(query?.service).toBe('api');
+    const queryTrace = receiver.spans.filter((s) => s.traceId === query!.traceId);
+    expect(ancestor(queryTrace, query!, (a) => a.parentSpanId === undefined)).toMatchObject({
+      service: 'api',
+      kind: SERVER,
+      attributes: { 'http.route': '/api/v1/order/:workflowId/status' },
+    });
   }, 120_000);
 });
