@@ -289,6 +289,20 @@ describe('one trace per order', () => {
 
     const logs = await eventually(() => workflowLogLines(workflowId), `workflow log lines of ${workflowId}`);
     expect(logs.every((l) => l.trace_id === traceId)).toBe(true);
+    // The worker's line for the timed-out attempt: the trace, the workflow, the activity and its attempt.
+    const failed = worker.lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'Activity failed' && l.workflowId === workflowId);
+    expect(failed).toContainEqual(
+      expect.objectContaining({
+        sdkComponent: 'worker',
+        activityType: 'capturePayment',
+        attempt: 1,
+        workflowRunId: expect.any(String),
+        trace_id: traceId,
+        span_id: captures.find((s) => s.attributes.temporalActivityAttempt === 1)?.spanId,
+      }),
+    );
   }, 120_000);
 
   it('carries a signal into the workflow, and a query from the API, each in the trace of the request that sent it', async () => {

@@ -19,7 +19,7 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { OpenTelemetrySinks, SerializableSpan } from '@temporalio/interceptors-opentelemetry';
-import type { ActivityInboundCallsInterceptor, InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
 
 /** The workflow interceptors' module, bundled with the workflows (the bundler needs a file path). */
@@ -81,13 +81,29 @@ export const tracingSinks: InjectedSinks<OpenTelemetrySinks> = {
   },
 };
 
-/** Puts the attempt on the RunActivity span (runs inside it: after the OpenTelemetry interceptor). */
-const attemptOnSpan = (attempt: number): ActivityInboundCallsInterceptor => ({
-  execute: (input, next) => {
-    trace.getActiveSpan()?.setAttribute(ATTEMPT, attempt);
-    return next(input);
-  },
-});
+/**
+ * Per activity attempt (runs inside RunActivity: after the OpenTelemetry interceptors): the attempt
+ * on the span, and the span's ids on every SDK log line of the attempt, also the worker's
+ * "Activity failed" line, which is logged after the span ended (the OpenTelemetry outbound
+ * interceptor only sees a span while it is active).
+ */
+const attemptTracing: ActivityInterceptorsFactory = (ctx) => {
+  let span: SpanContext | undefined;
+  return {
+    inbound: {
+      execute: (input, next) => {
+        const active = trace.getActiveSpan();
+        active?.setAttribute(ATTEMPT, ctx.info.attempt);
+        span = active?.spanContext();
+        return next(input);
+      },
+    },
+    outbound: {
+      getLogAttributes: (input, next) =>
+        next(span ? { trace_id: span.traceId, span_id: span.spanId, ...input } : input),
+    },
+  };
+};
 
 /** The activity interceptors: RunActivity spans, trace ids in the SDK's activity logs. */
 export const activityInterceptors: NonNullable<WorkerInterceptors['activity']> = [
@@ -95,5 +111,5 @@ export const activityInterceptors: NonNullable<WorkerInterceptors['activity']> =
     inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
     outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
   }),
-  (ctx) => ({ inbound: attemptOnSpan(ctx.info.attempt) }),
+  attemptTracing,
 ];
