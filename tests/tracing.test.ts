@@ -1,107 +1,32 @@
 /**
  * One W3C trace per order, proven with a real OTLP/HTTP receiver: every process of the test stack
  * (the API, the worker, the four domain services, each started with the telemetry preload) exports
- * its spans to a node:http server here, which decodes OTLP JSON. For a shipped and a compensated
- * order, one trace id covers the API's request span, StartWorkflow, RunWorkflow, every activity
- * and every domain route span, every parent link resolves inside the trace, the drawn chaos
- * outcome is on the domain spans, and the worker's workflow log lines carry the trace id.
+ * its spans to a receiver in this process (the kernel's startOtlpReceiver: node:http, OTLP JSON).
+ * For a shipped and a compensated order, one trace id covers the API's request span, StartWorkflow,
+ * RunWorkflow, every activity and every domain route span, every parent link resolves inside the
+ * trace, the drawn chaos outcome is on the domain spans, and the worker's workflow and activity log
+ * lines carry the trace id. A signal continues the trace of the request that sent it.
  */
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
-import { eventually, getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
-import type { Spawned } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, postJson, sampleOrderRequest, startOtlpReceiver } from '@fake-stripe/kernel/testing';
+import type { ReceivedSpan as Span, Spawned } from '@fake-stripe/kernel/testing';
 import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import { startPlatform } from './harness.ts';
 import type { Platform, WorkerProcess } from './harness.ts';
-
-interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  service: string;
-  attributes: Record<string, unknown>;
-}
 
 // OTLP span kinds (opentelemetry/proto/trace/v1/trace.proto).
 const SERVER = 2;
 const CLIENT = 3;
 
-interface OtlpAttribute {
-  key: string;
-  value: Record<string, unknown>;
-}
-interface OtlpExport {
-  resourceSpans?: Array<{
-    resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: Array<{
-      spans?: Array<{
-        traceId: string;
-        spanId: string;
-        parentSpanId?: string;
-        name: string;
-        kind: number;
-        attributes?: OtlpAttribute[];
-      }>;
-    }>;
-  }>;
-}
-
-const attributes = (list: OtlpAttribute[] = []): Record<string, unknown> =>
-  Object.fromEntries(list.map(({ key, value }) => [key, Object.values(value)[0]]));
-
-/** A real OTLP/HTTP receiver (JSON, optionally gzip): POST /v1/traces, every span kept in `spans`. */
-async function otlpReceiver(): Promise<{ url: string; spans: Span[]; server: Server }> {
-  const spans: Span[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/traces') {
-        res.writeHead(404).end();
-        return;
-      }
-      const raw = Buffer.concat(chunks);
-      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-      if (!String(req.headers['content-type']).startsWith('application/json')) {
-        res.writeHead(415).end();
-        return;
-      }
-      const data = JSON.parse(body.toString('utf8')) as OtlpExport;
-      for (const rs of data.resourceSpans ?? []) {
-        const service = String(attributes(rs.resource?.attributes)['service.name']);
-        for (const ss of rs.scopeSpans ?? [])
-          for (const s of ss.spans ?? [])
-            spans.push({
-              traceId: s.traceId,
-              spanId: s.spanId,
-              ...(s.parentSpanId && { parentSpanId: s.parentSpanId }),
-              name: s.name,
-              kind: s.kind,
-              service,
-              attributes: attributes(s.attributes),
-            });
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server };
-}
-
 const domains = ['payment', 'inventory', 'shipping', 'notification'];
 const MANAGER = 'test-manager-token';
 
-let receiver: Awaited<ReturnType<typeof otlpReceiver>>;
+let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 let platform: Platform;
 let worker: WorkerProcess;
 let api: Spawned;
 
 beforeAll(async () => {
-  receiver = await otlpReceiver();
+  receiver = await startOtlpReceiver();
   platform = await startPlatform({
     processes: true,
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
@@ -111,7 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform?.stop();
-  await new Promise((resolve) => receiver?.server.close(resolve));
+  await receiver?.close();
 }, 60_000);
 
 /** The activity types the workflow ran, and how many attempts each, from its history. */
