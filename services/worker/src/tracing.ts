@@ -2,7 +2,8 @@
  * One trace through Temporal (@temporalio/interceptors-opentelemetry): the client's StartWorkflow
  * span travels in the workflow's headers to RunWorkflow, each StartActivity to its RunActivity,
  * whose domain calls (fetch client spans) carry it on as `traceparent` to the domains' route spans.
- * Signals, queries and updates the same way (HandleSignal, HandleQuery, HandleUpdate).
+ * Signals and updates the same way (HandleSignal, HandleUpdate); a query's HandleQuery span is gated
+ * by an SDK flag that only a workflow task sets, so a query usually has only its client span.
  *
  * The workflow interceptors run in the sandbox with a tracer of their own (ids from the
  * workflow's deterministic randomness) and export their finished spans through the `exporter`
@@ -36,10 +37,10 @@ const ATTEMPT = 'temporalActivityAttempt';
  * A span made in the sandbox, as this process's SDK expects it. The package's own
  * `makeWorkflowExporter` is typed against, and builds, the OpenTelemetry 1.x SDK's ReadableSpan
  * (`parentSpanId`, `instrumentationLibrary`, a 1.x Resource); the SDK here is 2.x-era
- * (`parentSpanContext`, `instrumentationScope`), whose OTLP exporter would drop the parent link and
- * fail on the missing scope. So the serialized span is mapped field by field, and the workflow's
- * id and run id are added as the interceptors name them (not the whole WorkflowInfo, as
- * makeWorkflowExporter does: its objects are no attribute values).
+ * (`parentSpanContext`, `instrumentationScope`), whose OTLP exporter reads neither 1.x field: the
+ * parent link would be lost and the scope missing. So the serialized span is mapped field by
+ * field, and the workflow's id and run id are added as the interceptors name them (not the whole
+ * WorkflowInfo, as makeWorkflowExporter does: its objects are no attribute values).
  */
 export function readableSpan(span: SerializableSpan, info: WorkflowInfo, resource: Resource): ReadableSpan {
   const { traceState, ...ids } = span.spanContext;
