@@ -5,7 +5,7 @@
  * For a shipped and a compensated order, one trace id covers the API's request span, StartWorkflow,
  * RunWorkflow, every activity and every domain route span, every parent link resolves inside the
  * trace, the drawn chaos outcome is on the domain spans, and the worker's workflow and activity log
- * lines carry the trace id. A signal continues the trace of the request that sent it.
+ * lines carry the trace id. A signal and an Update continue the trace of the request that sent them.
  */
 import { eventually, getJson, postJson, sampleOrderRequest, startOtlpReceiver } from '@fake-stripe/kernel/testing';
 import type { ReceivedSpan as Span, Spawned } from '@fake-stripe/kernel/testing';
@@ -230,7 +230,7 @@ describe('one trace per order', () => {
     );
   }, 120_000);
 
-  it('carries a signal into the workflow, and a query from the API, each in the trace of the request that sent it', async () => {
+  it('carries a signal and an Update into the workflow, and a query from the API, each in the trace of the request that sent it', async () => {
     const body = sampleOrderRequest({ requiresApproval: true });
     const workflowId = orderWorkflowId(body.orderId as string);
     expect((await postJson(`${api.url}/api/v1/order`, body)).status).toBe(201);
@@ -239,6 +239,13 @@ describe('one trace per order', () => {
       `${workflowId} awaiting approval`,
       { until: (status) => status === 'awaiting_approval', timeoutMs: 30_000, intervalMs: 200 },
     );
+    // An operator Update on an order that is not stuck: the workflow's validator refuses it (409).
+    const refused = await postJson(
+      `${api.url}/api/v1/order/${workflowId}/operator`,
+      { action: 'retry' },
+      { authorization: `Bearer ${MANAGER}` },
+    );
+    expect(refused.status).toBe(409);
     const approved = await postJson(
       `${api.url}/api/v1/order/${workflowId}/approve`,
       {},
@@ -275,6 +282,28 @@ describe('one trace per order', () => {
     const handled = trace.find((s) => s.name === 'HandleSignal:approve');
     expect(handled).toMatchObject({ service: 'worker', attributes: { temporalWorkflowId: workflowId } });
     expect(parentOf(trace, handled!)).toBe(sent);
+
+    // The Update: client span (API) → the workflow's validator span, in the operator request's trace.
+    const update = await eventually(
+      () =>
+        receiver.spans.find(
+          (s) => s.name === 'StartWorkflowUpdate:operator' && s.attributes.temporalWorkflowId === workflowId,
+        ),
+      `StartWorkflowUpdate:operator of ${workflowId}`,
+      { timeoutMs: 15_000 },
+    );
+    const validated = await eventually(
+      () => receiver.spans.find((s) => s.name === 'ValidateUpdate:operator' && s.parentSpanId === update.spanId),
+      "ValidateUpdate:operator under the API's StartWorkflowUpdate span",
+      { timeoutMs: 15_000 },
+    );
+    expect(validated).toMatchObject({ service: 'worker', traceId: update.traceId });
+    const updateTrace = receiver.spans.filter((s) => s.traceId === update.traceId);
+    expect(ancestor(updateTrace, update, (a) => a.parentSpanId === undefined)).toMatchObject({
+      service: 'api',
+      kind: SERVER,
+      attributes: { 'http.route': '/api/v1/order/:workflowId/operator' },
+    });
 
     // The query: its client span in the trace of the status request. (The workflow's HandleQuery
     // span is gated by an SDK flag that only a workflow task, not a query, can set: it is absent.)

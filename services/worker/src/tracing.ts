@@ -2,8 +2,9 @@
  * One trace through Temporal (@temporalio/interceptors-opentelemetry): the client's StartWorkflow
  * span travels in the workflow's headers to RunWorkflow, each StartActivity to its RunActivity,
  * whose domain calls (fetch client spans) carry it on as `traceparent` to the domains' route spans.
- * Signals and updates the same way (HandleSignal, HandleUpdate); a query's HandleQuery span is gated
- * by an SDK flag that only a workflow task sets, so a query usually has only its client span.
+ * Signals and updates the same way (HandleSignal, ValidateUpdate, HandleUpdate); a query's
+ * HandleQuery span is gated by an SDK flag that only a workflow task sets, so a query usually has
+ * only its client span.
  *
  * The workflow interceptors run in the sandbox with a tracer of their own (ids from the
  * workflow's deterministic randomness) and export their finished spans through the `exporter`
