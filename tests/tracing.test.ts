@@ -39,6 +39,14 @@ afterAll(async () => {
   await receiver?.close();
 }, 60_000);
 
+/** The API's client span `name` (StartWorkflow:…, SignalWorkflow:…, ...) for `workflowId`, once it arrived. */
+const clientSpan = (name: string, workflowId: string): Promise<Span> =>
+  eventually(
+    () => receiver.spans.find((s) => s.name === name && s.attributes.temporalWorkflowId === workflowId),
+    `${name} of ${workflowId}`,
+    { timeoutMs: 15_000 },
+  );
+
 /** The activity types the workflow ran, and how many attempts each, from its history. */
 async function activityAttempts(workflowId: string): Promise<Map<string, number>> {
   const history = await platform.env.client.workflow.getHandle(workflowId).fetchHistory();
@@ -85,12 +93,7 @@ async function orderTrace(faults: Record<string, string[]> | undefined, finalSta
   expect(result.body).toMatchObject({ status: 'completed', result: { status: finalStatus } });
   const attempts = await activityAttempts(workflowId);
 
-  const start = await eventually(
-    () =>
-      receiver.spans.find((s) => s.name.startsWith('StartWorkflow:') && s.attributes.temporalWorkflowId === workflowId),
-    `the StartWorkflow span of ${workflowId}`,
-    { timeoutMs: 15_000 },
-  );
+  const start = await clientSpan('StartWorkflow:orderFulfillmentWorkflow', workflowId);
   const trace = await eventually(
     () => {
       const spans = receiver.spans.filter((s) => s.traceId === start.traceId);
@@ -258,14 +261,7 @@ describe('one trace per order', () => {
     expect(result.body).toMatchObject({ status: 'completed', result: { status: 'shipped' } });
 
     // The signal: client span (API) → handler span (workflow), in the trace rooted at the API request.
-    const sent = await eventually(
-      () =>
-        receiver.spans.find(
-          (s) => s.name === 'SignalWorkflow:approve' && s.attributes.temporalWorkflowId === workflowId,
-        ),
-      `SignalWorkflow:approve of ${workflowId}`,
-      { timeoutMs: 15_000 },
-    );
+    const sent = await clientSpan('SignalWorkflow:approve', workflowId);
     const trace = await eventually(
       () => {
         const spans = receiver.spans.filter((s) => s.traceId === sent.traceId);
@@ -284,14 +280,7 @@ describe('one trace per order', () => {
     expect(parentOf(trace, handled!)).toBe(sent);
 
     // The Update: client span (API) → the workflow's validator span, in the operator request's trace.
-    const update = await eventually(
-      () =>
-        receiver.spans.find(
-          (s) => s.name === 'StartWorkflowUpdate:operator' && s.attributes.temporalWorkflowId === workflowId,
-        ),
-      `StartWorkflowUpdate:operator of ${workflowId}`,
-      { timeoutMs: 15_000 },
-    );
+    const update = await clientSpan('StartWorkflowUpdate:operator', workflowId);
     const validated = await eventually(
       () => receiver.spans.find((s) => s.name === 'ValidateUpdate:operator' && s.parentSpanId === update.spanId),
       "ValidateUpdate:operator under the API's StartWorkflowUpdate span",
