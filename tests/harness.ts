@@ -26,7 +26,14 @@ import {
   TotalAmountKey,
   TASK_QUEUE,
 } from '@fake-stripe/kernel/workflow-definitions';
-import { createActivities, createUserContextActivities, workflowsPath } from '@fake-stripe/worker';
+import {
+  activityInterceptors,
+  createActivities,
+  createUserContextActivities,
+  tracingSinks,
+  workflowInterceptorModules,
+  workflowsPath,
+} from '@fake-stripe/worker';
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import { createApiService, envSchema as apiEnv } from '@fake-stripe/api';
@@ -44,6 +51,8 @@ export type Domain = 'payment' | 'inventory' | 'shipping' | 'notification';
 /** A real worker process (`services/worker/src/main.ts`). */
 export interface WorkerProcess {
   child: ChildProcess;
+  /** Every stdout line so far (pino JSON). */
+  lines: string[];
   /** SIGKILL by default: a crash, not a drain. Resolves once it exited. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -64,6 +73,8 @@ export interface Platform {
   startApi(env?: Record<string, string>): Promise<Running>;
   /** The real worker process against this platform (stopped by `stop()` if still running). */
   spawnWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  /** The API as a real process (telemetry preload) against this platform (stopped by `stop()`). */
+  spawnApi(env?: Record<string, string>): Promise<Spawned>;
   /**
    * With `processes`: SIGKILLs the domain service, waits `downMs`, and starts it again on the same
    * port, data directory and chaos file, as a crash and restart of the service.
@@ -74,6 +85,9 @@ export interface Platform {
   /** Stops the workers and APIs started here, the services and the dev server. */
   stop(): Promise<void>;
 }
+
+/** How long a spawned service may take to listen: the processes start together, on a loaded machine. */
+const SPAWN_TIMEOUT_MS = 60_000;
 
 /** Chaos for saga tests: profile off (faults come from per-order plans), small timeouts and label time. */
 export const testChaos = (labelMs?: number, seed?: string) => ({
@@ -90,6 +104,8 @@ type PlatformOptions = {
   publicApis?: boolean;
   serviceToken?: string;
   processes?: boolean;
+  /** Added to the environment of every process started here (domains, worker, API), e.g. OTEL_*. */
+  env?: Record<string, string>;
 };
 
 /**
@@ -148,6 +164,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const running: Array<Promise<void>> = [];
   const apis: Running[] = [];
   const workerProcesses = new Set<WorkerProcess>();
+  const apiProcesses: Spawned[] = [];
   return {
     env,
     clientEnv,
@@ -169,10 +186,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       return api;
     },
     spawnWorker: async (extra = {}) => {
-      const w = await spawnWorkerProcess({ ...clientEnv, LABEL_EXPECTED_MS: String(labelMs), ...extra });
+      const w = await spawnWorkerProcess({
+        ...options.env,
+        ...clientEnv,
+        LABEL_EXPECTED_MS: String(labelMs),
+        ...extra,
+      });
       workerProcesses.add(w);
       w.child.once('exit', () => workerProcesses.delete(w));
       return w;
+    },
+    async spawnApi(extra = {}) {
+      const api = await spawnService('api', { ...options.env, ...clientEnv, ...extra }, SPAWN_TIMEOUT_MS);
+      apiProcesses.push(api);
+      return api;
     },
     async setChaos(seed) {
       domains.setSeed(seed); // a restarted service reads its chaos file: write the new one
@@ -188,6 +215,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     restartService: (name, downMs) => domains.restart(name, downMs),
     async stop() {
       await Promise.all(apis.map((a) => a.close()));
+      await Promise.all(apiProcesses.map((a) => a.kill()));
       await Promise.all([...workerProcesses].map((w) => w.kill()));
       for (const w of workers) w.shutdown();
       await Promise.all(running);
@@ -225,12 +253,17 @@ function domainServices(options: PlatformOptions & { labelMs: number }, dir: str
   const ports = new Map<Domain, number>();
   const spawned = new Map<Domain, Spawned>();
   const spawnDomain = async (name: Domain): Promise<Spawned> => {
-    const child = await spawnService(name, {
-      ...serviceEnv(name),
-      PORT: String(ports.get(name)),
-      ADMIN_TOKEN: 'test-admin-token',
-      LOG_LEVEL: 'info',
-    });
+    const child = await spawnService(
+      name,
+      {
+        ...options.env,
+        ...serviceEnv(name),
+        PORT: String(ports.get(name)),
+        ADMIN_TOKEN: 'test-admin-token',
+        LOG_LEVEL: 'info',
+      },
+      SPAWN_TIMEOUT_MS,
+    );
     spawned.set(name, child);
     return child;
   };
@@ -263,6 +296,7 @@ function quietBundle(): Promise<WorkflowBundleWithSourceMap> {
   const quiet = () => undefined;
   return bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules,
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
   });
 }
@@ -282,6 +316,8 @@ function testWorker(o: {
     connection: o.env.nativeConnection,
     taskQueue: o.taskQueue,
     workflowBundle: o.bundle,
+    interceptors: { activity: activityInterceptors },
+    sinks: tracingSinks,
     maxHeartbeatThrottleInterval: '100 milliseconds',
     activities: {
       ...createActivities({
@@ -358,11 +394,13 @@ export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 60_0
       clearTimeout(timer);
       reject(new Error(`worker exited with ${code} before listening`));
     });
-    // Read every line, so a chatty worker never blocks on a full pipe.
+    // Read (and keep) every line, so a chatty worker never blocks on a full pipe.
+    const lines: string[] = [];
     createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
       if (line.includes('"worker polling"')) {
         clearTimeout(timer);
-        resolve({ child, kill });
+        resolve({ child, lines, kill });
       }
     });
   });

@@ -327,6 +327,17 @@ function urlTable(defs: ServiceDef[]): void {
   const table = newTable(['service', 'url', 'api docs', 'metrics']);
   for (const s of defs) table.push([s.name, s.url ?? '-', s.docs ?? '-', s.metrics ?? '-']);
   console.log(table.toString());
+  console.log(tracesLine());
+}
+
+/** Where the services' traces go: the OTLP/HTTP endpoint the telemetry preload exports to, or nowhere. */
+function tracesLine(env: NodeJS.ProcessEnv = process.env): string {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  const url = traces || (base && `${base.replace(/\/+$/, '')}/v1/traces`);
+  return url
+    ? `traces: exported over OTLP/HTTP (JSON) to ${url}`
+    : 'traces: not exported (OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 make up sends them to a collector or Jaeger)';
 }
 
 async function down(defs: ServiceDef[]): Promise<void> {

@@ -1,6 +1,7 @@
 import { AppError, createDomainClient, createService, runService } from '@fake-stripe/kernel';
 import type { Service } from '@fake-stripe/kernel';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { z } from 'zod';
 import {
   inventoryLedgerSchema,
@@ -27,7 +28,15 @@ export interface ApiDeps {
 export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {}): Service {
   // Lazy: the API starts (and answers /health, and /ready with 503) while Temporal is still coming up.
   const connection = deps.client ? undefined : Connection.lazy(env.temporal.connection);
-  const client = deps.client ?? new Client({ connection, namespace: env.temporal.namespace });
+  // The client interceptor puts the request's trace context into every start, signal, query and
+  // update (StartWorkflow, SignalWorkflow, ... spans): the workflow continues the API's trace.
+  const client =
+    deps.client ??
+    new Client({
+      connection,
+      namespace: env.temporal.namespace,
+      interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+    });
   const temporal = createTemporal(client, env.TEMPORAL_CALL_TIMEOUT_MS);
   const workflows = createWorkflows(temporal);
   const orders = createOrders(temporal, env.TASK_QUEUE);

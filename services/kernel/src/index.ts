@@ -15,3 +15,4 @@ export * from './route-definition.ts';
 export * from './run-service.ts';
 export * from './schemas.ts';
 export * from './service.ts';
+export * from './span-relay.ts';

@@ -18,7 +18,10 @@ export function createMetrics(service: string) {
   const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry, prefix: 'fake_stripe_process_' });
+  // The Node.js runtime and process metrics under prom-client's standard names
+  // (process_cpu_user_seconds_total, nodejs_heap_size_used_bytes, ...), which community Node.js
+  // dashboards query; ours are named fake_stripe_<thing>_<unit>.
+  collectDefaultMetrics({ register: registry });
 
   const httpRequests = new Counter({
     name: 'fake_stripe_http_requests_total',

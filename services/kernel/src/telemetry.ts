@@ -2,14 +2,28 @@
  * OpenTelemetry preload: `node --import @fake-stripe/kernel/telemetry src/main.ts`.
  * It must run before koa is loaded (instrumentation patches modules as they load), so application
  * code never imports it. Traces always get real ids (logs and W3C propagation need them); they are
- * exported over OTLP/HTTP only when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set.
+ * exported over OTLP/HTTP (JSON) only when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is
+ * set. Spans: HTTP server and koa route spans, HTTP client spans of fetch (ky: the domain calls),
+ * and, through the span relay, the worker's workflow spans.
  */
 import { register } from 'node:module';
+import { getNumberFromEnv } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KoaInstrumentation, KoaLayerType } from '@opentelemetry/instrumentation-koa';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  serviceInstanceIdDetector,
+} from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { setSpanRelay } from './span-relay.ts';
 
 // ESM modules (koa is loaded as ESM by our code) are only patchable through the loader hook.
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
@@ -25,27 +39,41 @@ const exporting = Boolean(
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim(),
 );
 
-/** Keeps spans (and so trace ids in logs and traceparent headers) without exporting them. */
-const keepOnly: SpanProcessor = {
-  onStart: () => undefined,
-  onEnd: () => undefined,
-  forceFlush: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
-};
+// The resource and the span processor are made here, not inside the SDK, because the worker's
+// workflow spans (made in the workflow sandbox) must join the same pipeline with the same
+// resource: the span relay hands both to the worker. The detectors are the SDK's defaults.
+const resource = defaultResource().merge(
+  detectResources({ detectors: [serviceInstanceIdDetector, processDetector, hostDetector, osDetector, envDetector] }),
+);
+// A hand-made BatchSpanProcessor does not read OTEL_BSP_* itself (the SDK does, for the
+// processor it builds): read them here, so the schedule delay and queue sizes stay configurable.
+const processor = exporting
+  ? new BatchSpanProcessor({
+      exporter: new OTLPTraceExporter(),
+      maxQueueSize: getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE'),
+      maxExportBatchSize: getNumberFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+      scheduledDelayMillis: getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY'),
+      exportTimeoutMillis: getNumberFromEnv('OTEL_BSP_EXPORT_TIMEOUT'),
+    })
+  : // Keeps spans (and so trace ids in logs and traceparent headers) without exporting them.
+    new NoopSpanProcessor();
 
 const sdk = new NodeSDK({
-  // With `traceExporter` the SDK builds the BatchSpanProcessor itself and honours OTEL_BSP_*
-  // (schedule delay, queue size); a hand-made `new BatchSpanProcessor({ exporter })` ignores them.
-  ...(exporting ? { traceExporter: new OTLPTraceExporter() } : { spanProcessors: [keepOnly] }),
+  resource,
+  autoDetectResources: false,
+  spanProcessors: [processor],
   instrumentations: [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => req.url === '/health' || req.url === '/metrics',
     }),
     // Route spans only: a span per koa middleware layer costs more than it tells.
     new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
+    // fetch (ky's transport): a client span per domain call, and its traceparent header.
+    new UndiciInstrumentation(),
   ],
 });
 sdk.start();
+setSpanRelay({ resource, processor });
 
 const shutdown = (): void => {
   sdk.shutdown().catch(() => undefined);

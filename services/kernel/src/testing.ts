@@ -3,6 +3,9 @@
  * in-process (`startInProcess`) or as real child processes (`spawnService`).
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -223,4 +226,78 @@ export async function eventually<T>(
       },
     },
   );
+}
+
+/** A span as an OTLP/HTTP receiver got it: attributes flattened, with its scope and its resource's service.name. */
+export interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  /** OTLP's SpanKind: 1 internal, 2 server, 3 client. */
+  kind: number;
+  scope: string;
+  service: string;
+  attributes: Record<string, unknown>;
+}
+
+interface OtlpAttribute {
+  key: string;
+  value: Record<string, unknown>;
+}
+interface OtlpTraces {
+  resourceSpans?: Array<{
+    resource?: { attributes?: OtlpAttribute[] };
+    scopeSpans?: Array<{
+      scope?: { name?: string };
+      spans?: Array<Omit<ReceivedSpan, 'scope' | 'service' | 'attributes'> & { attributes?: OtlpAttribute[] }>;
+    }>;
+  }>;
+}
+const flatten = (list: OtlpAttribute[] = []): Record<string, unknown> =>
+  Object.fromEntries(list.map(({ key, value }) => [key, Object.values(value)[0]]));
+
+/**
+ * A real OTLP/HTTP trace receiver on 127.0.0.1 (POST /v1/traces, JSON, gzip accepted): every span
+ * it got, and the content type of every export (the kernel's exporter always sends JSON; a test can
+ * require it).
+ */
+export async function startOtlpReceiver(): Promise<{
+  url: string;
+  spans: ReceivedSpan[];
+  contentTypes: string[];
+  close(): Promise<void>;
+}> {
+  const spans: ReceivedSpan[] = [];
+  const contentTypes: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const contentType = req.headers['content-type'] ?? '';
+      if (req.method !== 'POST' || req.url !== '/v1/traces') return void res.writeHead(404).end();
+      contentTypes.push(contentType);
+      if (!contentType.startsWith('application/json')) return void res.writeHead(415).end();
+      const raw = Buffer.concat(chunks);
+      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+      const doc = JSON.parse(body.toString('utf8')) as OtlpTraces;
+      for (const rs of doc.resourceSpans ?? []) {
+        const service = String(flatten(rs.resource?.attributes)['service.name']);
+        for (const ss of rs.scopeSpans ?? [])
+          for (const { attributes, ...span } of ss.spans ?? [])
+            spans.push({ ...span, scope: ss.scope?.name ?? '', service, attributes: flatten(attributes) });
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    contentTypes,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

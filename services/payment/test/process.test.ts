@@ -3,11 +3,8 @@
  * survives a SIGKILL, and its traces reach an OTLP/HTTP receiver with W3C context propagated.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { postJson, getJson, spawnService, tempDir } from '@fake-stripe/kernel/testing';
+import { postJson, getJson, spawnService, startOtlpReceiver, tempDir } from '@fake-stripe/kernel/testing';
 import type { Spawned } from '@fake-stripe/kernel/testing';
 import { eventually, forceSuccess } from './support.ts';
 
@@ -63,57 +60,15 @@ describe('payment ledger durability', () => {
   });
 });
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: Array<{ key: string; value: Record<string, unknown> }>;
-}
-interface Export {
-  contentType: string;
-  spans: Array<OtlpSpan & { scope: string }>;
-}
-
-/**
- * A minimal OTLP/HTTP trace receiver. The kernel's exporter (`@opentelemetry/exporter-trace-otlp-http`)
- * always sends JSON; every export is kept with its content type, so a test can require JSON.
- */
-async function startReceiver(): Promise<{ url: string; exports: Export[]; server: Server }> {
-  const exports: Export[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const contentType = req.headers['content-type'] ?? '';
-      const spans: Export['spans'] = [];
-      if (req.url === '/v1/traces' && contentType.includes('application/json')) {
-        const doc = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          resourceSpans: Array<{ scopeSpans: Array<{ scope: { name: string }; spans: OtlpSpan[] }> }>;
-        };
-        for (const rs of doc.resourceSpans)
-          for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, scope: ss.scope.name });
-      }
-      if (req.url === '/v1/traces') exports.push({ contentType, spans });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, exports, server };
-}
-
 describe('payment telemetry', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   beforeAll(async () => {
     tmp = tempDir('fake-stripe-otel-');
-    receiver = await startReceiver();
+    receiver = await startOtlpReceiver();
   });
   afterAll(async () => {
-    receiver.server.closeAllConnections();
-    await new Promise((resolve) => receiver.server.close(resolve));
+    await receiver.close();
     tmp.remove();
   });
 
@@ -135,18 +90,17 @@ describe('payment telemetry', () => {
 
     const spans = await eventually(
       () => {
-        const ours = receiver.exports.flatMap((e) => e.spans).filter((s) => s.traceId === traceId);
+        const ours = receiver.spans.filter((s) => s.traceId === traceId);
         return ours.some((s) => s.scope.includes('koa') && s.name.includes('/payment/authorize')) && ours;
       },
       'the koa span of /payment/authorize at the OTLP receiver',
       { timeoutMs: 10_000 },
     );
-    expect(receiver.exports.filter((e) => !e.contentType.includes('application/json'))).toEqual([]);
+    expect(receiver.contentTypes.filter((t) => !t.includes('application/json'))).toEqual([]);
 
     const koa = spans.find((s) => s.scope.includes('koa') && s.name === 'router - /payment/authorize');
     expect(koa).toBeDefined();
-    const attrs = Object.fromEntries((koa?.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
-    expect(attrs).toMatchObject({
+    expect(koa?.attributes).toMatchObject({
       'http.route': '/payment/authorize',
       'chaos.operation': 'authorize',
       'chaos.outcome': 'success',

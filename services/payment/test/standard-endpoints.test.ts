@@ -74,6 +74,20 @@ describe('GET /metrics', () => {
     // No order ids as label values (low cardinality).
     expect(text).not.toContain('ORD-METRICS');
   });
+
+  it('names the Node.js runtime and process metrics as community dashboards query them, and ours fake_stripe_*', async () => {
+    const text = await (await fetch(`${svc.url}/metrics`)).text();
+    const names = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+    for (const standard of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ])
+      expect(text).toMatch(new RegExp(`^${standard}\\{[^}]*service="payment"[^}]*\\} \\d`, 'm'));
+    expect([...names].filter((n) => !/^(fake_stripe_|process_|nodejs_)/.test(n))).toEqual([]);
+    expect([...names].filter((n) => /^fake_stripe_(process|nodejs)_/.test(n))).toEqual([]);
+  });
 });
 
 describe('GET /openapi.json', () => {

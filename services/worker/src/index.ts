@@ -3,3 +3,4 @@ export { createActivities } from './activities/index.ts';
 export type { Activities, ActivityDeps } from './activities/index.ts';
 export { createUserContextActivities } from './activities/user-context.ts';
 export { workflowsPath, workerOptions } from './worker.ts';
+export { activityInterceptors, tracingSinks, workflowInterceptorModules } from './tracing.ts';

@@ -7,6 +7,7 @@ import { createActivities } from './activities/index.ts';
 import { createUserContextActivities } from './activities/user-context.ts';
 import type { ActivityDeps } from './activities/index.ts';
 import type { WorkerEnv } from './config.ts';
+import { activityInterceptors, tracingSinks, workflowInterceptorModules } from './tracing.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -58,6 +59,12 @@ export function workerOptions(env: WorkerEnv, connection: NativeConnection): Wor
         }),
       ),
     },
+    // One trace per order through Temporal. A bundle made ahead has the workflow interceptors in it.
+    interceptors: {
+      activity: activityInterceptors,
+      ...(!env.WORKFLOW_BUNDLE && { workflowModules: workflowInterceptorModules }),
+    },
+    sinks: tracingSinks,
     // Heartbeats (and so activity cancellation) reach the server at least every second, not every
     // 0.8 × heartbeatTimeout: a cancelled label request stops promptly.
     maxHeartbeatThrottleInterval: '1 second',

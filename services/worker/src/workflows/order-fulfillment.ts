@@ -163,7 +163,10 @@ function handleMessages(run: OrderRun): void {
     operatorUpdate,
     (action) => {
       run.operator = action;
-      return state;
+      // The state as the action found it, copied: the result is serialized only once the handler's
+      // promise settles (some microtasks later behind the tracing interceptor), and by then the
+      // saga has already moved on to `compensating` in this very activation.
+      return { ...state, completedSteps: [...state.completedSteps], compensations: [...state.compensations] };
     },
     {
       validator: (action: OperatorAction) => {
