@@ -258,7 +258,7 @@ describe('the dashboards', () => {
     const window = `${Math.ceil((Date.now() - t0) / 1000) + 30}s`;
     const exported = new Set((await getJson(`${prometheus?.url}/api/v1/label/__name__/values`)).body.data as string[]);
     const queries = panelQueries();
-    expect(queries.length).toBeGreaterThanOrEqual(20);
+    expect(queries.length).toBeGreaterThanOrEqual(30);
     const failures: string[] = [];
     for (const [file, title, ref, expr] of queries)
       for (const problem of await problems(expr, exported, window))
