@@ -4,7 +4,8 @@
  * /metrics and the worker's Temporal SDK endpoint, every second. After a shipped order (and one
  * shipped without its e-mail, with a capture whose answer was lost), a compensated order and a
  * stuck-then-resolved order, every query of every panel, evaluated through Prometheus' HTTP API,
- * returns data, and every metric it names is one that something exports.
+ * returns data, and every metric it names is one that something exports; and the latency histogram's
+ * exemplars carry trace ids into Prometheus.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -59,6 +60,8 @@ const concrete = (expr: string, window: string): string =>
   expr.replace(/\$__rate_interval|\$__interval|\$__range/g, window);
 
 let p: Platform;
+/** The worker process's own HTTP port (/health, /ready, /metrics of its kernel registry). */
+let healthPort: number;
 let api: Running;
 let prometheus: { url: string; child: ChildProcess; dir: { remove(): void } } | undefined;
 const t0 = Date.now();
@@ -141,7 +144,8 @@ beforeAll(async () => {
   p = await startPlatform();
   const bundle = join(p.dataDir, 'workflow-bundle.js');
   writeFileSync(bundle, p.bundle.code);
-  const [sdkPort, healthPort] = [await freePort(), await freePort()];
+  const sdkPort = await freePort();
+  healthPort = await freePort();
   await p.spawnWorker({ METRICS_PORT: String(sdkPort), PORT: String(healthPort), WORKFLOW_BUNDLE: bundle });
   api = await p.startApi({ MANAGER_TOKEN: MANAGER });
   const hostOf = (url: string): string => new URL(url).host;
@@ -264,6 +268,24 @@ describe('the dashboards', () => {
       for (const problem of await problems(expr, exported, window))
         failures.push(`${file} / ${title} / ${ref}: ${problem}\n    ${expr}`);
     expect(failures).toEqual([]);
+
+    // The duration panels' exemplars: the worker process runs with the telemetry preload, so a
+    // request to its /ready has a span (/health and /metrics have none), and its trace id reaches
+    // Prometheus with the latency observation.
+    for (let i = 0; i < 3; i++) expect((await fetch(`http://127.0.0.1:${healthPort}/ready`)).status).toBe(200);
+    const now = Date.now() / 1000;
+    const exemplarsUrl = `${prometheus?.url}/api/v1/query_exemplars?query=${encodeURIComponent(
+      'fake_stripe_http_request_duration_seconds_bucket{service="worker", route="/ready"}',
+    )}&start=${now - 600}&end=${now + 600}`;
+    const traceIds = await eventually(
+      async () =>
+        (
+          (await getJson(exemplarsUrl)).body.data as Array<{ exemplars: Array<{ labels: Record<string, string> }> }>
+        ).flatMap((series) => series.exemplars.map((e) => e.labels.trace_id)),
+      "a trace-id exemplar of the worker's /ready in Prometheus",
+      { until: (ids) => ids.length > 0, timeoutMs: 15_000, intervalMs: 500 },
+    );
+    for (const id of traceIds) expect(id).toMatch(/^[0-9a-f]{32}$/);
   }, 240_000);
 
   it('find a metric nobody exports (the check below would fail such a panel)', async () => {
