@@ -4,7 +4,7 @@
 # .tools/bin; helm's plugins and state in .tools/helm), Debian's docker.io and debootstrap for the image
 # tests (as root), the chart tests' control plane (etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and kubectl from the wrapper modules under tools/k8s/; kwok and its stage files), kind's config
-# checker (tools/k8s/kind-config), and node_modules.
+# checker (tools/k8s/kind-config), Prometheus (for the dashboards test), and node_modules.
 # Idempotent: every step skips what is already there. Installed tools live in a per-user cache keyed
 # by tool and version (FAKE_STRIPE_CACHE, default ~/.cache/fake-stripe/<tool>-<version>) and are
 # linked into .tools/, so a fresh clone on the same machine does not rebuild them.
@@ -27,6 +27,9 @@ HELM_VERSION="${HELM_VERSION:-3.22.0}"
 # `go install` refuses it (its go.mod has a replace directive): built with `go build` from its source.
 HELM_UNITTEST_VERSION="${HELM_UNITTEST_VERSION:-1.1.2}"
 KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
+# Prometheus 3.x: its Go module's v0.3MM.P is release 3.MM.P; older module versions carry `exclude`
+# directives that `go install` refuses.
+PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-0.316.0}"
 PYTHON_MIN="3.9"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -394,6 +397,17 @@ KIND_CONFIG_MODULE="$K8S_MODULES/kind-config"
 KIND_VERSION="$(awk '$1 == "require" && $2 == "sigs.k8s.io/kind" {print $3} $1 == "sigs.k8s.io/kind" {print $2}' "$KIND_CONFIG_MODULE/go.mod")"
 KIND_CONFIG_HASH="$(cat "$KIND_CONFIG_MODULE"/go.mod "$KIND_CONFIG_MODULE"/go.sum "$KIND_CONFIG_MODULE"/*.go | sha256sum | cut -c1-12)"
 install_kind_config() { wrapper_tool kind-config-check "$KIND_VERSION-$KIND_CONFIG_HASH" "$KIND_CONFIG_MODULE" .; }
+# Prometheus, for the dashboards test (tests/dashboards.test.ts): a real server scrapes a test stack and
+# evaluates every panel's query. What its release build stamps in is the release version (module
+# v0.316.0 is Prometheus 3.16.0), else `prometheus --version` says nothing useful.
+prometheus_ldflags() {
+  local minor patch cv=github.com/prometheus/common/version
+  IFS=. read -r _ minor patch <<<"$PROMETHEUS_VERSION"
+  printf '%s ' "-X $cv.Version=3.$((10#${minor:1})).$patch" "-X $cv.Branch=HEAD" "-X $cv.BuildUser=fake-stripe-bootstrap"
+}
+install_prometheus() {
+  go_tool prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/prometheus prometheus_ldflags
+}
 
 # The image tests' Docker engine and base-image maker, from Debian's packages (docker.io, debootstrap).
 # Installed as root only, with services kept from starting (policy-rc.d): the engine the tests use is
@@ -451,6 +465,7 @@ step kube-scheduler "$K8S_VERSION"          "~10 s after kube-controller-manager
 step kubectl       "$K8S_VERSION"           "~1½ min after kube-scheduler, ~15 s warm"  install_kubectl
 step kwok          "$KWOK_VERSION"          "~1½-3 min cold"                          install_kwok
 step kind-config-check "$KIND_VERSION"      "~30 s cold, ~2 s with a warm Go cache"   install_kind_config
+step prometheus    "$PROMETHEUS_VERSION"    "~11 min cold idle, ~21 min under load"  install_prometheus
 step node_modules  "npm ci"                 "~30 s"                                   install_node_modules
 
 size="$(du -sh "$CACHE" 2>/dev/null | cut -f1)"

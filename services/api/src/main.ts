@@ -12,6 +12,7 @@ import {
 } from './audit.ts';
 import { envSchema, loadApiEnv } from './config.ts';
 import type { ApiEnv } from './config.ts';
+import { registerOrderStatusGauge } from './order-status-gauge.ts';
 import { createOrders } from './orders.ts';
 import { apiRoutes } from './routes.ts';
 import { createTemporal } from './temporal.ts';
@@ -94,6 +95,7 @@ export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {})
       await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     },
   });
+  registerOrderStatusGauge(temporal, service.metrics);
   return {
     ...service,
     async close() {

@@ -180,6 +180,18 @@ describe('standard endpoints', () => {
     expectError(ready, 503, 'not_ready');
   });
 
+  it('answers /metrics without the orders-per-status gauge, not with stale numbers, when Temporal is away', async () => {
+    const started = Date.now();
+    const res = await fetch(`${api.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('# TYPE fake_stripe_orders_in_status gauge');
+    expect(text).not.toMatch(/^fake_stripe_orders_in_status\{/m);
+    expect(text).toMatch(/^fake_stripe_http_requests_total\{/m);
+    // Bounded by the count's own deadline (2 s), well inside a scrape timeout.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('documents every endpoint from the validating schemas in /openapi.json', async () => {
     const { body: doc } = await getJson(`${api.url}/openapi.json`);
     expect(Object.keys(doc.paths)).toEqual(

@@ -73,6 +73,16 @@ export function wireChaos(options: {
     status = { source: 'default', since: status.since };
   }
   const engine = chaos;
+  /** The mix in force as `fake_stripe_chaos_weight_ratio`, so a dashboard draws observed outcomes against it. */
+  const publishWeights = (): void => {
+    metrics.chaosWeights.reset();
+    for (const [operation, { weights }] of Object.entries(engine.distribution().operations))
+      for (const [outcome, percent] of Object.entries(weights))
+        metrics.chaosWeights.set({ operation, outcome }, percent / 100);
+  };
+  publishWeights();
+  // Every source at 0 from the start: a dashboard shows "none refused", not "no data".
+  for (const source of chaosSources) metrics.chaosConfigRejected.inc({ source }, 0);
 
   /** A refused document: logged, counted, shown in `status()`; the last good config stays. */
   const refuse = (source: ChaosSource, reason: string, version?: string): { ok: false; error: string } => {
@@ -84,6 +94,7 @@ export function wireChaos(options: {
   const apply: WiredChaos['apply'] = (source, raw, version) => {
     const result = engine.apply(raw);
     if (!result.ok) return refuse(source, result.error, version);
+    publishWeights();
     status = {
       source,
       ...(version === undefined ? {} : { version }),

@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import type { Context, Next } from 'koa';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -49,6 +49,12 @@ export function createMetrics(service: string) {
     labelNames: ['source'] as const,
     registers: [registry],
   });
+  const chaosWeights = new Gauge({
+    name: 'fake_stripe_chaos_weight_ratio',
+    help: "Configured share (0-1) of each outcome in an operation's mix, from the chaos config in force",
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [registry],
+  });
   const idempotentReplays = new Counter({
     name: 'fake_stripe_idempotent_replays_total',
     help: 'Requests answered from the idempotency store',
@@ -73,5 +79,14 @@ export function createMetrics(service: string) {
     }
   }
 
-  return { registry, httpRequests, httpDuration, chaosOutcomes, chaosConfigRejected, idempotentReplays, middleware };
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    chaosOutcomes,
+    chaosConfigRejected,
+    chaosWeights,
+    idempotentReplays,
+    middleware,
+  };
 }

@@ -255,6 +255,11 @@ describe('live chaos tuning', () => {
       const after = await distribution(svc);
       expect({ ...after, source: { ...after.source, lastError: undefined } }).toEqual(before);
       expect(after.source.lastError).toMatchObject({ source: 'api', message: expect.stringContaining('vanish') });
+      // Counted per source (the two bodies the route's schema refused never reached the engine); the
+      // sources that refused nothing show 0, not nothing.
+      const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+      expect(metrics).toMatch(/^fake_stripe_chaos_config_rejected_total\{source="api",service="payment"\} 1$/m);
+      expect(metrics).toMatch(/^fake_stripe_chaos_config_rejected_total\{source="file",service="payment"\} 0$/m);
     });
 
     it('applies a good config at once', async () => {
@@ -265,6 +270,17 @@ describe('live chaos tuning', () => {
       expect(res.status).toBe(200);
       expect(res.body.operations.authorize.weights).toEqual({ rate_limited: 100 });
       expect(await distribution(svc)).toEqual(res.body);
+      // The configured mix is exported as it now is: authorize only rate_limited, capture as before.
+      const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+      const weights = [
+        ...metrics.matchAll(
+          /^fake_stripe_chaos_weight_ratio\{operation="(\w+)",outcome="(\w+)",service="payment"\} (\S+)$/gm,
+        ),
+      ];
+      const of = (op: string) =>
+        Object.fromEntries(weights.filter((m) => m[1] === op).map((m) => [m[2], Number(m[3])]));
+      expect(of('authorize')).toEqual({ rate_limited: 1 });
+      expect(of('capture')).toEqual({ success: 0.7, already_captured: 0.2, timeout: 0.1 });
       const limited = await svc.post('/payment/authorize', { orderId: 'ORD-PUT', customerId: 'C', amount: 100 });
       expectError(limited, 429, { type: 'rate_limit_error', code: 'rate_limited' });
       expect(limited.headers.get('retry-after')).toBe('1');

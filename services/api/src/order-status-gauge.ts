@@ -1,0 +1,55 @@
+/**
+ * `fake_stripe_orders_in_status{status}`: how many orders are in each status now, counted through
+ * Temporal visibility (the OrderStatus search attribute the workflow upserts at every change) each
+ * time Prometheus scrapes the API.
+ *
+ * Why visibility, not the workflow's metric meter: the meter has counters, histograms and gauges kept
+ * per worker process, so "orders in status X" would be +1/−1 transitions summed over workers; a worker
+ * restart loses its running sums while its orders go on (another worker replays them, and the SDK
+ * drops workflow metrics during replay), and the numbers drift for good. Visibility is the server's
+ * own record: right after any restart, with any number of workers, and the same source as
+ * `GET /api/v1/orders?status=`. The cost is one count query per status per scrape (SQL visibility,
+ * the dev server's, cannot GROUP BY a custom attribute), bounded by a short deadline, and visibility's
+ * lag behind the workflow (about a second). Labels: the status enum only. Every API replica reports
+ * the same numbers: dashboards take `max by (status)`, not a sum.
+ */
+import { logger, orderStatuses, terminalStatuses } from '@fake-stripe/kernel';
+import type { Metrics } from '@fake-stripe/kernel';
+import { ORDER_WORKFLOW } from '@fake-stripe/kernel/workflow-definitions';
+import { Gauge } from 'prom-client';
+import type { Temporal } from './temporal.ts';
+
+/** A scrape must not hang on a Temporal that does not answer: past this, the gauge has no series. */
+const COUNT_DEADLINE_MS = 2_000;
+
+/** The visibility query of the orders in `status` now: open ones for a step, any for a final status. */
+export function statusQuery(status: string): string {
+  const open = (terminalStatuses as readonly string[]).includes(status) ? '' : ` AND ExecutionStatus = 'Running'`;
+  return `WorkflowType = '${ORDER_WORKFLOW}' AND OrderStatus = '${status}'${open}`;
+}
+
+export function registerOrderStatusGauge(t: Temporal, metrics: Metrics): void {
+  const log = logger.child({ module: 'order-status-gauge' });
+  new Gauge({
+    name: 'fake_stripe_orders_in_status',
+    help: 'Orders in each status now (open orders for a step; final statuses within the namespace retention), from Temporal visibility at scrape time',
+    labelNames: ['status'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      try {
+        const counts = await t.client.withDeadline(Date.now() + COUNT_DEADLINE_MS, () =>
+          Promise.all(
+            orderStatuses.map(
+              async (status) => [status, (await t.client.workflow.count(statusQuery(status))).count] as const,
+            ),
+          ),
+        );
+        for (const [status, count] of counts) this.set({ status }, count);
+      } catch (err) {
+        // No numbers rather than stale ones: the panel shows "no data" while Temporal is away.
+        this.reset();
+        log.warn({ err: (err as Error).message }, 'orders per status not counted: Temporal visibility did not answer');
+      }
+    },
+  });
+}
