@@ -52,7 +52,7 @@ help: ## List the targets
 	@echo '    collection=order|workflows|domain and env= (requests), API_URL, LOG_LEVEL, AUTH, SERVICE_TOKEN,'
 	@echo '    ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
 
-setup: ## Install what is missing (Node 24, Temporal CLI, schemathesis, helm, helm-unittest, etcd, kube-*, kubectl, kwok, kind-config-check, Prometheus, node_modules), showing each tool and its time
+setup: ## Install what is missing (Node 24, Temporal CLI, schemathesis, helm, helm-unittest, etcd, kube-*, kubectl, kwok, kind-config-check, Prometheus, tilt, node_modules), showing each tool and its time
 	@bash tools/bootstrap.sh
 
 up: setup ## Start the local stack, print the URLs, stream logs (DETACH=1: return once ready)

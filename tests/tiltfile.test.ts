@@ -1,8 +1,8 @@
 /**
- * The Tiltfile's inputs. Tilt itself is not built here (its module builds only with checksum
- * verification turned off, ~6 min; README says so), so tests/tilt/evaluate.py runs the Tiltfile with
- * Tilt's built-ins recording what it asks for, with real inputs (helm template of our chart, the
- * k8s/ files). Checked: every path it builds or syncs exists and lands where the image keeps it;
+ * The Tiltfile's inputs. tests/tilt/evaluate.py runs the Tiltfile with Tilt's built-ins recording
+ * what it asks for, with real inputs (helm template of our chart, the k8s/ files); a real Tilt loads
+ * it in tests/k8s-tilt.test.ts, which cannot show the `tilt up`/`tilt ci` branches or
+ * k8s_custom_deploy's deps: those are checked here. Checked: every path it builds or syncs exists and lands where the image keeps it;
  * every resource names an object really rendered; every port-forward reaches a Service's port;
  * every dependency and label is known; each button's command is a real make target (a chaos preset
  * is accepted by the real services, and its button targets the chaos ConfigMaps the Tiltfile deploys);

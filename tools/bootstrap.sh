@@ -4,7 +4,8 @@
 # .tools/bin; helm's plugins and state in .tools/helm), Debian's docker.io and debootstrap for the image
 # tests (as root), the chart tests' control plane (etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and kubectl from the wrapper modules under tools/k8s/; kwok and its stage files), kind's config
-# checker (tools/k8s/kind-config), Prometheus (for the dashboards test), and node_modules.
+# checker (tools/k8s/kind-config), Prometheus (for the dashboards test), Tilt
+# (tools/k8s/tilt), and node_modules.
 # Idempotent: every step skips what is already there. Installed tools live in a per-user cache keyed
 # by tool and version (FAKE_STRIPE_CACHE, default ~/.cache/fake-stripe/<tool>-<version>) and are
 # linked into .tools/, so a fresh clone on the same machine does not rebuild them.
@@ -409,6 +410,15 @@ install_prometheus() {
   go_tool prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/prometheus prometheus_ldflags
 }
 
+# Tilt, for tests/k8s-tilt.test.ts (the Tiltfile evaluated by `tilt alpha tiltfile-result` against the
+# control plane) and for `tilt up` on a laptop: `go install` refuses it (replace directives in its
+# go.mod), so it is built in the wrapper module tools/k8s/tilt, whose go.sum pins the tilt module's own
+# hash. The -X flags are what its release build (goreleaser) stamps in: else `tilt version` says 0.33.22.
+TILT_MODULE="$K8S_MODULES/tilt"
+TILT_VERSION="$(awk '$1 == "require" && $2 == "github.com/tilt-dev/tilt" {print $3} $1 == "github.com/tilt-dev/tilt" {print $2}' "$TILT_MODULE/go.mod")"
+tilt_ldflags() { printf '%s ' -s -w "-X main.version=${TILT_VERSION#v}" "-X main.date=1970-01-01T00:00:00Z"; }
+install_tilt() { wrapper_tool tilt "$TILT_VERSION" "$TILT_MODULE" github.com/tilt-dev/tilt/cmd/tilt tilt_ldflags; }
+
 # The image tests' Docker engine and base-image maker, from Debian's packages (docker.io, debootstrap).
 # Installed as root only, with services kept from starting (policy-rc.d): the engine the tests use is
 # started by tools/images/dockerd.sh with no container network, never the package's default one.
@@ -466,6 +476,7 @@ step kubectl       "$K8S_VERSION"           "~1½ min after kube-scheduler, ~15 
 step kwok          "$KWOK_VERSION"          "~1½-3 min cold"                          install_kwok
 step kind-config-check "$KIND_VERSION"      "~30 s cold, ~2 s with a warm Go cache"   install_kind_config
 step prometheus    "$PROMETHEUS_VERSION"    "~11 min cold idle, ~21 min under load"  install_prometheus
+step tilt          "$TILT_VERSION"          "~9 min cold under load, ~1 min downloading" install_tilt
 step node_modules  "npm ci"                 "~30 s"                                   install_node_modules
 
 size="$(du -sh "$CACHE" 2>/dev/null | cut -f1)"
