@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, tempDir } from '@fake-stripe/kernel/testing';
 import { archive, pinnedCharts } from '../tools/k8s/charts.ts';
-import { chaosPresets } from '../tools/k8s/chaos-preset.ts';
+import { chaosPresets } from '../tools/chaos.ts';
 import { startControlPlane } from './k8s/control-plane.ts';
 import type { ControlPlane } from './k8s/control-plane.ts';
 import { documents } from './k8s/objects.ts';
@@ -390,7 +390,14 @@ describe('tilt alpha tiltfile-result (Tilt v0.34.0) of the Tiltfile', () => {
       ...Object.fromEntries(
         Object.keys(chaosPresets).map((p) => [
           `chaos-${p}`,
-          { args: ['sh', '-c', `node tools/k8s/chaos-preset.ts ${p}`], dir: repoRoot },
+          {
+            args: [
+              'sh',
+              '-c',
+              `make chaos preset=${p} context=kind-fake-stripe namespace=fake-stripe release=fake-stripe`,
+            ],
+            dir: repoRoot,
+          },
         ]),
       ),
     });
