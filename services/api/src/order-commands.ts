@@ -15,8 +15,8 @@ import {
   orderWorkflowId,
   rejectSignal,
   TotalAmountKey,
+  type OrderFulfillmentWorkflow,
 } from '@fake-stripe/kernel/workflow-definitions';
-import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import { describeOrder, orderState } from './order-queries.ts';
@@ -24,15 +24,15 @@ import type { Temporal } from './temporal.ts';
 import { alreadyStarted, orderStatusUrl } from './workflow-starts.ts';
 import type { Started } from './workflow-starts.ts';
 
-type OrderHandle = WorkflowHandle<typeof orderFulfillmentWorkflow>;
+type OrderHandle = WorkflowHandle<OrderFulfillmentWorkflow>;
 const orderHandle = (t: Temporal, d: WorkflowExecutionDescription): OrderHandle =>
-  t.client.workflow.getHandle<typeof orderFulfillmentWorkflow>(d.workflowId, d.runId);
+  t.client.workflow.getHandle<OrderFulfillmentWorkflow>(d.workflowId, d.runId);
 
 export async function startOrder(t: Temporal, taskQueue: string, body: OrderRequest): Promise<Started> {
   const workflowId = orderWorkflowId(body.orderId);
   const handle = await t.call(workflowId, () =>
     t.client.workflow
-      .start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
+      .start<OrderFulfillmentWorkflow>(ORDER_WORKFLOW, {
         taskQueue,
         workflowId,
         args: [orderInputFrom(body, correlationId())],

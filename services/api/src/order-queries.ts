@@ -5,8 +5,12 @@
  */
 import { notFound } from '@fake-stripe/kernel';
 import type { OrderState } from '@fake-stripe/kernel';
-import { ORDER_WORKFLOW, statusQuery, stepWeight } from '@fake-stripe/kernel/workflow-definitions';
-import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
+import {
+  ORDER_WORKFLOW,
+  statusQuery,
+  stepWeight,
+  type OrderFulfillmentWorkflow,
+} from '@fake-stripe/kernel/workflow-definitions';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import type { z } from 'zod';
 import type { orderStatusResponse } from './schemas.ts';
@@ -28,7 +32,7 @@ export async function describeOrder(t: Temporal, workflowId: string): Promise<Wo
 
 /** The order's state: its result once completed (no worker needed), else the `status` query. */
 export async function orderState({ client, call }: Temporal, d: WorkflowExecutionDescription): Promise<OrderState> {
-  const handle = client.workflow.getHandle<typeof orderFulfillmentWorkflow>(d.workflowId, d.runId);
+  const handle = client.workflow.getHandle<OrderFulfillmentWorkflow>(d.workflowId, d.runId);
   if (d.status.name === 'COMPLETED') return call(d.workflowId, () => handle.result());
   return call(d.workflowId, () => handle.query(statusQuery));
 }

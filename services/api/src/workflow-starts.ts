@@ -12,8 +12,9 @@ import {
   paymentWorkflowId,
   USER_CONTEXT_WORKFLOW,
   userContextWorkflowId,
+  type PaymentWorkflow,
+  type UserContextWorkflow,
 } from '@fake-stripe/kernel/workflow-definitions';
-import type { paymentWorkflow, userContextWorkflow } from '@fake-stripe/worker/workflows';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { z } from 'zod';
 import type { paymentWorkflowBody } from './schemas.ts';
@@ -55,7 +56,7 @@ export async function startPaymentWorkflow(
   };
   const handle = await call(workflowId, () =>
     client.workflow
-      .start<typeof paymentWorkflow>(PAYMENT_WORKFLOW, {
+      .start<PaymentWorkflow>(PAYMENT_WORKFLOW, {
         taskQueue,
         workflowId,
         args: [input],
@@ -91,7 +92,7 @@ export async function startUserContextWorkflow(
   };
   const handle = await call(workflowId, () =>
     client.workflow
-      .start<typeof userContextWorkflow>(USER_CONTEXT_WORKFLOW, {
+      .start<UserContextWorkflow>(USER_CONTEXT_WORKFLOW, {
         taskQueue,
         workflowId,
         args: [input],

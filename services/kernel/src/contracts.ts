@@ -351,6 +351,24 @@ export interface UserContextInput {
   correlationId?: string;
 }
 
+/** paymentWorkflow's input: an amount in minor units, charged (authorize + capture) for an order. */
+export interface PaymentInput {
+  orderId: string;
+  customerId: string;
+  amount: number;
+  correlationId?: string;
+}
+
+/** paymentWorkflow's result: charged, or failed/cancelled with what its compensations did. */
+export interface PaymentResult {
+  orderId: string;
+  status: 'charged' | 'failed' | 'cancelled';
+  authorizationId?: string;
+  captureId?: string;
+  compensations: Array<{ step: string; outcome: string }>;
+  error?: string;
+}
+
 /** A deterministic public IPv4 for a user id (no private, loopback or multicast first octets). */
 export function ipForUser(userId: string, hash: (s: string) => Uint8Array): string {
   const [b0, b1, b2, b3] = hash(userId);

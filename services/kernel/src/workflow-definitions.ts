@@ -1,6 +1,15 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { OperatorAction, OrderState, OrderStep, UserContextResult } from './contracts.ts';
+import type {
+  OperatorAction,
+  OrderInput,
+  OrderState,
+  OrderStep,
+  PaymentInput,
+  PaymentResult,
+  UserContextInput,
+  UserContextResult,
+} from './contracts.ts';
 
 /** Messages of orderFulfillmentWorkflow: shared by the workflow and the API's client. */
 export const approveSignal = defineSignal<[{ by: string }]>('approve');
@@ -35,10 +44,14 @@ export const stepWeight: Record<OrderStep, number> = {
 
 export const TASK_QUEUE = 'order-fulfillment';
 /**
- * Workflow type names, which are the workflow functions' names: clients start by name with the
- * function's type (`start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, …)`, a type-only import
- * of `@fake-stripe/worker/workflows`), so arguments and results are typed without loading workflow code.
+ * Workflow type names, which are the workflow functions' names, and their signatures: clients start
+ * by name with the signature (`start<OrderFulfillmentWorkflow>(ORDER_WORKFLOW, …)`), so arguments and
+ * results are typed without the worker's package, and the worker's functions are checked against
+ * these (services/worker/src/workflows/index.ts).
  */
+export type OrderFulfillmentWorkflow = (input: OrderInput) => Promise<OrderState>;
+export type PaymentWorkflow = (input: PaymentInput) => Promise<PaymentResult>;
+export type UserContextWorkflow = (input: UserContextInput) => Promise<UserContextResult>;
 export const ORDER_WORKFLOW = 'orderFulfillmentWorkflow';
 export const PAYMENT_WORKFLOW = 'paymentWorkflow';
 export const USER_CONTEXT_WORKFLOW = 'userContextWorkflow';

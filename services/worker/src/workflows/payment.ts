@@ -5,24 +5,9 @@ import {
   isCancellation,
   proxyActivities,
 } from '@temporalio/workflow';
+import type { PaymentInput, PaymentResult } from '@fake-stripe/kernel';
 import type { Activities } from '../activities/index.ts';
 import { compensationPolicy, transientBudget, waitCancel } from './activity-policies.ts';
-
-export interface PaymentInput {
-  orderId: string;
-  customerId: string;
-  amount: number;
-  correlationId?: string;
-}
-
-export interface PaymentResult {
-  orderId: string;
-  status: 'charged' | 'failed' | 'cancelled';
-  authorizationId?: string;
-  captureId?: string;
-  compensations: Array<{ step: string; outcome: string }>;
-  error?: string;
-}
 
 const { processPaymentActivity } = proxyActivities<Activities>({
   // The saga's transient-fault budget (seed: 3 attempts 1 s apart, shorter than a service restart),
