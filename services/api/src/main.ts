@@ -95,11 +95,12 @@ export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {})
       await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     },
   });
-  registerOrderStatusGauge(temporal, service.metrics);
+  const ordersInStatus = registerOrderStatusGauge(temporal, service.metrics);
   return {
     ...service,
     async close() {
       await service.close();
+      await ordersInStatus.settle();
       await connection?.close();
     },
   };

@@ -28,8 +28,14 @@ export function statusQuery(status: string): string {
   return `WorkflowType = '${ORDER_WORKFLOW}' AND OrderStatus = '${status}'${open}`;
 }
 
-export function registerOrderStatusGauge(t: Temporal, metrics: Metrics): void {
+/**
+ * Registers the gauge. `settle()` resolves once no count is in flight: the API awaits it before it
+ * closes its Temporal connection, since a count the client is still retrying would otherwise fire on
+ * a closed channel ("Channel has been shut down", thrown from a timer).
+ */
+export function registerOrderStatusGauge(t: Temporal, metrics: Metrics): { settle: () => Promise<void> } {
   const log = logger.child({ module: 'order-status-gauge' });
+  const inFlight = new Set<Promise<unknown>>();
   new Gauge({
     name: 'fake_stripe_orders_in_status',
     help: 'Orders in each status now (open orders for a step; final statuses within the namespace retention), from Temporal visibility at scrape time',
@@ -37,11 +43,19 @@ export function registerOrderStatusGauge(t: Temporal, metrics: Metrics): void {
     registers: [metrics.registry],
     async collect() {
       try {
+        // Every count is tracked on its own: Promise.all rejects at the first failure while the
+        // other counts may still be retrying.
         const counts = await t.client.withDeadline(Date.now() + COUNT_DEADLINE_MS, () =>
           Promise.all(
-            orderStatuses.map(
-              async (status) => [status, (await t.client.workflow.count(statusQuery(status))).count] as const,
-            ),
+            orderStatuses.map((status) => {
+              const counting = t.client.workflow.count(statusQuery(status));
+              inFlight.add(counting);
+              void counting.then(
+                () => inFlight.delete(counting),
+                () => inFlight.delete(counting),
+              );
+              return counting.then(({ count }) => [status, count] as const);
+            }),
           ),
         );
         for (const [status, count] of counts) this.set({ status }, count);
@@ -52,4 +66,5 @@ export function registerOrderStatusGauge(t: Temporal, metrics: Metrics): void {
       }
     },
   });
+  return { settle: () => Promise.allSettled([...inFlight]).then(() => undefined) };
 }
