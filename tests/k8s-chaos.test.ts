@@ -390,6 +390,14 @@ describe('the chaos ConfigMap source', () => {
     ] as const)
       await expect(make(...args)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
     expect((await ok('GET', configMapPath)).metadata.resourceVersion).toBe(cm.metadata.resourceVersion);
+
+    // A document the services would refuse is never written: a named profile beside a negative timeout.
+    const bad = await patchChaos({ profile: 'off', timeoutMs: -1, profiles: { calm: {} } });
+    await expect(make('service=payment', 'profile=calm')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(`${CONFIGMAP}: the new document would be refused (timeoutMs:`),
+    });
+    expect((await ok('GET', configMapPath)).metadata.resourceVersion).toBe(bad.metadata.resourceVersion);
   });
 
   it('make chaos preset=fast service=payment replaces the document with the preset; the service applies it', async () => {

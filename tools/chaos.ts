@@ -14,12 +14,13 @@
  *
  * A ConfigMap is found by the chart's labels (name fake-stripe, component <service>, instance
  * <release> when given) in the namespace given or the context's. Every ConfigMap is found and every
- * new document made before the first patch, so a missing ConfigMap or an unknown profile changes
- * nothing; each patch carries the resourceVersion read, so an edit made meanwhile is never
+ * new document made and checked with the services' own schema before the first patch, so a missing
+ * ConfigMap, an unknown profile or a document a service would refuse changes nothing; each patch carries the resourceVersion read, so an edit made meanwhile is never
  * overwritten (409: run it again). The services apply it from their watch within a second
  * (`chaos.watchApi`), else from the mounted file within about a minute.
  */
 import { parseArgs } from 'node:util';
+import { chaosConfigSchema } from '@fake-stripe/kernel/chaos';
 import { chaosServices } from '@fake-stripe/kernel/local-stack';
 import type { ChaosService } from '@fake-stripe/kernel/local-stack';
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -50,9 +51,6 @@ export const chaosPresets = {
 } satisfies Record<string, (service: ChaosService) => ChaosDocument>;
 export type ChaosPreset = keyof typeof chaosPresets;
 const isPreset = (name: string): name is ChaosPreset => Object.hasOwn(chaosPresets, name);
-
-/** A profile is a name, as in the chaos document's schema: a letter, then letters, digits, `_` or `-`. */
-const profileName = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
 /** What the caller must fix (an argument, a ConfigMap not found, an edit made meanwhile): exit 2, with the usage. */
 export class ChaosUsageError extends Error {}
@@ -126,8 +124,9 @@ const parseDocument = (text: string | undefined): ChaosDocument | undefined => {
 
 /**
  * Sets the chaos document of each service given to `documentOf(service, current, configMapName)`
- * (which may throw ChaosUsageError). Finds every ConfigMap by the chart's labels and makes every
- * document before the first patch; each merge patch carries the resourceVersion read.
+ * (which may throw ChaosUsageError). Finds every ConfigMap by the chart's labels and makes and
+ * checks (the services' chaosConfigSchema) every document before the first patch; each merge patch
+ * carries the resourceVersion read.
  */
 export async function patchChaos(
   target: ChaosTarget,
@@ -162,6 +161,12 @@ export async function patchChaos(
     const parsed = parseDocument(cm.data?.[KEY]);
     const before = parsed ?? {};
     const after = documentOf(service, before, configMap);
+    // The services' own schema: a document they would refuse is never written.
+    const checked = chaosConfigSchema.safeParse(after);
+    if (!checked.success)
+      throw new ChaosUsageError(
+        `${configMap}: the new document would be refused (${checked.error.issues.map((i) => `${i.path.join('.') || 'document'}: ${i.message}`).join('; ')}); fix ${KEY} with kubectl edit`,
+      );
     return {
       service,
       configMap,
@@ -252,7 +257,6 @@ async function main(argv: string[]): Promise<number> {
     throw new ChaosUsageError(
       `profile= is required: off, default, or a profile named in the ConfigMap (or preset=${Object.keys(chaosPresets).join('|')})`,
     );
-  if (!profileName.test(profile)) throw new ChaosUsageError(`profile=${profile} is not a profile name`);
   const target = chaosTarget(values);
   for (const p of await patchChaos(target, services, withProfile(profile))) {
     if (!p.beforeWasJson)
