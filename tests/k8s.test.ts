@@ -13,7 +13,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chaosServices } from '@fake-stripe/kernel/local-stack';
-import { repoRoot } from '@fake-stripe/kernel/testing';
+import { eventually, repoRoot } from '@fake-stripe/kernel/testing';
 import { parse } from 'yaml';
 import { NODE_NAME, startControlPlane } from './k8s/control-plane.ts';
 import type { ControlPlane } from './k8s/control-plane.ts';
@@ -121,9 +121,19 @@ describe.each(variants)('helm install --wait ($namespace)', ({ namespace, file }
     await prepare(namespace, file, objects);
     await helm('install', RELEASE, chart, '--namespace', namespace, ...valuesArgs(file), '--wait', '--timeout', '3m');
 
-    const running = await workloads(namespace);
+    // Helm's --wait judges a Deployment by its newest ReplicaSet; the Deployment's own status is
+    // written by its controller a moment later, so it is read until it says so too.
+    const running = await eventually(() => workloads(namespace), 'every workload to report its replicas ready', {
+      until: (ws) => ws.every((w) => w.status?.readyReplicas === w.spec.replicas),
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    }).catch(() => workloads(namespace));
     expect(running.map((w) => w.metadata.name).sort()).toEqual(allServices.map(component).sort());
-    for (const w of running) expect(w.status.readyReplicas).toBe(w.spec.replicas);
+    for (const w of running)
+      expect({ workload: w.metadata.name, ready: w.status.readyReplicas }).toEqual({
+        workload: w.metadata.name,
+        ready: w.spec.replicas,
+      });
     const pods = (await ok(cp.api('GET', `/api/v1/namespaces/${namespace}/pods`), 'pods')).items as K8sObject[];
     expect(pods).toHaveLength(running.reduce((n, w) => n + (w.spec.replicas as number), 0));
     for (const p of pods)
