@@ -66,6 +66,19 @@ export const chaosServices = [
 ] as const satisfies readonly LocalProcess[];
 export type ChaosService = (typeof chaosServices)[number];
 
+/**
+ * The eight services of the platform, each its own image and Deployment: the chaos services, then
+ * user-context, the worker and the API. The image build, `make k8s-deploy` and the tests take this
+ * list (`node tools/services.ts` prints it for the shell scripts); the Tiltfile is checked against it.
+ */
+export const platformServices = [
+  ...chaosServices,
+  'user-context',
+  'worker',
+  'api',
+] as const satisfies readonly LocalProcess[];
+export type PlatformService = (typeof platformServices)[number];
+
 /** `http://127.0.0.1:<port><path>` of a local process. */
 export const localUrl = (name: LocalProcess, path = ''): string => `http://127.0.0.1:${localPorts[name]}${path}`;
 
