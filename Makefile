@@ -91,7 +91,8 @@ load: setup ## Orders through the API at a shape's rate, open loop (shape=steady
 crash-test: setup ## The crash tests larger (CRASH_ORDERS=100): the worker SIGKILLed every 5 s, each domain service restarted mid-batch
 	@CRASH_ORDERS=$(CRASH_ORDERS) npm test -- tests/crash-worker.test.ts tests/crash-services.test.ts
 
-bench: setup ## Run the benchmarks: foundation (HTTP) and orders (Temporal sagas) (tools/bench.ts)
+bench: ## Run the benchmarks: foundation (authorize vs bare node:http and stripe-mock) and orders (Temporal sagas) (tools/bench.ts); installs stripe-mock too
+	@bash tools/bootstrap.sh bench
 	node tools/bench.ts
 
 clean-data: ## Stop the local stack and delete .data (databases, logs, chaos files)
