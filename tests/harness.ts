@@ -203,14 +203,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     },
     async setChaos(seed) {
       domains.setSeed(seed); // a restarted service reads its chaos file: write the new one
-      for (const name of ['payment', 'inventory', 'shipping', 'notification'] as const) {
-        const res = await fetch(`${urls[name]}/${name}/chaos`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/json', authorization: 'Bearer test-admin-token' },
-          body: JSON.stringify(testChaos(name === 'shipping' ? labelMs : undefined, seed)),
-        });
-        if (!res.ok) throw new Error(`PUT /${name}/chaos: ${res.status} ${await res.text()}`);
-      }
+      for (const name of ['payment', 'inventory', 'shipping', 'notification'] as const)
+        await putChaos(urls[name], name, testChaos(name === 'shipping' ? labelMs : undefined, seed));
     },
     restartService: (name, downMs) => domains.restart(name, downMs),
     async stop() {
@@ -225,6 +219,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       data.remove();
     },
   };
+}
+
+/** Replaces a domain service's live chaos config (PUT /{domain}/chaos with the test admin token). */
+export async function putChaos(url: string, name: Domain, config: object): Promise<void> {
+  const res = await fetch(`${url}/${name}/chaos`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer test-admin-token' },
+    body: JSON.stringify(config),
+  });
+  if (!res.ok) throw new Error(`PUT /${name}/chaos: ${res.status} ${await res.text()}`);
 }
 
 /** A service's environment with its chaos file (written now) and data directory. */
@@ -350,6 +354,63 @@ export async function recordHistory(p: Platform, workflowId: string, name: strin
   const dir = join(repoRoot, 'services/worker/test/histories');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
+}
+
+/** One activity of a workflow as its history records it (Temporal writes only the last attempt's events). */
+export interface ActivityRun {
+  type: string;
+  activityId: string;
+  /** The attempt that ended it (ActivityTaskStarted's attempt number). */
+  attempt: number;
+  /** The failure of the attempt before it, when it was retried (ActivityTaskStarted's lastFailure). */
+  lastFailure: string | undefined;
+  /** How it ended: completed, or failed with its failure (after the last attempt, or not retryable). */
+  failure: { message: string; type: string; nonRetryable: boolean } | undefined;
+  completed: boolean;
+  /** Scheduled to closed, in milliseconds (every attempt and the backoff between them). */
+  durationMs: number;
+}
+
+/** The activities a workflow ran, in the order they were scheduled, from its history. */
+export async function activityRuns(p: Platform, workflowId: string): Promise<ActivityRun[]> {
+  const history = await p.env.client.workflow.getHandle(workflowId).fetchHistory();
+  const runs = new Map<string, ActivityRun & { scheduledAt: number }>(); // by scheduled event id
+  const ms = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  for (const e of history.events ?? []) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled)
+      runs.set(String(e.eventId), {
+        type: scheduled.activityType?.name ?? '?',
+        activityId: scheduled.activityId ?? '?',
+        attempt: 0,
+        lastFailure: undefined,
+        failure: undefined,
+        completed: false,
+        durationMs: 0,
+        scheduledAt: ms(e),
+      });
+    const started = e.activityTaskStartedEventAttributes;
+    const run = runs.get(String(started?.scheduledEventId));
+    if (started && run) {
+      run.attempt = started.attempt ?? 1;
+      run.lastFailure = started.lastFailure?.message ?? undefined;
+    }
+    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
+    const done = runs.get(String(closed?.scheduledEventId));
+    if (done) {
+      done.durationMs = ms(e) - done.scheduledAt;
+      done.completed = Boolean(e.activityTaskCompletedEventAttributes);
+      const failure = e.activityTaskFailedEventAttributes?.failure;
+      if (failure)
+        done.failure = {
+          message: failure.message ?? '',
+          type: failure.applicationFailureInfo?.type ?? '',
+          nonRetryable: failure.applicationFailureInfo?.nonRetryable ?? false,
+        };
+    }
+  }
+  return [...runs.values()].map(({ scheduledAt: _, ...run }) => run);
 }
 
 /** An order workflow input (minor units) from the sample order body; override what a test is about. */
