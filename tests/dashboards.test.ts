@@ -50,9 +50,12 @@ function panelQueries(): Array<[string, string, string, string]> {
   return out;
 }
 
-/** The metric names a query reads: ours and the Temporal SDK's (the prefixes the dashboards use). */
+/**
+ * The metric names a query reads (the prefixes the dashboards use): ours, the Temporal SDK's, and
+ * prom-client's process and Node.js runtime metrics.
+ */
 const metricNames = (expr: string): string[] => [
-  ...new Set(expr.match(/\b(?:fake_stripe|temporal)_[a-z0-9_]+\b/g) ?? []),
+  ...new Set(expr.match(/\b(?:fake_stripe|temporal|process|nodejs)_[a-z0-9_]+\b/g) ?? []),
 ];
 
 /** Grafana's interval variables as a concrete window (the test's whole run), like Grafana would. */
@@ -262,7 +265,7 @@ describe('the dashboards', () => {
     const window = `${Math.ceil((Date.now() - t0) / 1000) + 30}s`;
     const exported = new Set((await getJson(`${prometheus?.url}/api/v1/label/__name__/values`)).body.data as string[]);
     const queries = panelQueries();
-    expect(queries.length).toBeGreaterThanOrEqual(30);
+    expect(queries.length).toBeGreaterThanOrEqual(44);
     const failures: string[] = [];
     for (const [file, title, ref, expr] of queries)
       for (const problem of await problems(expr, exported, window))
