@@ -22,9 +22,8 @@ import {
 } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import type { OrderState } from '@fake-stripe/kernel';
-import { orderWorkflowId, ORDER_WORKFLOW, statusQuery } from '@fake-stripe/kernel/workflow-definitions';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
-import { orderInput, startPlatform } from './harness.ts';
+import { resolveThroughApi, startPlatform, startStuckOrder } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 const PROMETHEUS = join(repoRoot, '.tools/bin/prometheus');
@@ -211,35 +210,14 @@ describe('the dashboards', () => {
       }),
     );
     const compensated = placeOrder(sampleOrderRequest({ faults: { createShippingLabel: ['address_error'] } }));
-    const stuckInput = orderInput({
-      compensationWindowMs: 3_000,
-      faults: {
-        createShippingLabel: ['address_error'],
-        refundPayment: Array.from({ length: 20 }, () => 'server_error'),
-      },
-    });
-    const stuck = await p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
-      args: [stuckInput],
-      taskQueue: p.taskQueue,
-      workflowId: orderWorkflowId(stuckInput.orderId),
-    });
-    await eventually(() => stuck.query(statusQuery), 'the order parked in compensation_stuck', {
-      until: (s) => s.status === 'compensation_stuck',
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    const stuck = await startStuckOrder(p);
     // The gauge counts it through visibility at scrape time.
     await scraped(
       'max(fake_stripe_orders_in_status{status="compensation_stuck"})',
       (v) => v === 1,
       'Prometheus seeing one order stuck now',
     );
-    const resolved = await postJson(
-      `${api.url}/api/v1/order/${stuck.workflowId}/operator`,
-      { action: 'resolve', note: 'refunded by hand' },
-      { authorization: `Bearer ${MANAGER}` },
-    );
-    expect(resolved.status).toBe(200);
+    await resolveThroughApi(api.url, stuck.workflowId, MANAGER);
     expect(await stuck.result()).toMatchObject({ status: 'failed' });
     expect(await resultOf(await noMail)).toMatchObject({ status: 'shipped', notificationFailed: true });
     expect(await resultOf(await compensated)).toMatchObject({ status: 'failed' });

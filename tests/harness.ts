@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { createDomainClient, orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
 import {
+  eventually,
   freePort,
+  postJson,
   repoRoot,
   sampleOrderRequest,
   spawnService,
@@ -21,11 +23,15 @@ import { createPaymentService } from '@fake-stripe/payment';
 import { createShippingService } from '@fake-stripe/shipping';
 import {
   CustomerIdKey,
+  ORDER_WORKFLOW,
   OrderIdKey,
   OrderStatusKey,
+  orderWorkflowId,
+  statusQuery,
   TotalAmountKey,
   TASK_QUEUE,
 } from '@fake-stripe/kernel/workflow-definitions';
+import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import {
   activityInterceptors,
   createActivities,
@@ -354,6 +360,43 @@ export async function recordHistory(p: Platform, workflowId: string, name: strin
   const dir = join(repoRoot, 'services/worker/test/histories');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
+}
+
+/**
+ * Starts an order that parks in compensation_stuck (no address, then its refund fails through a 3 s
+ * compensation window, which the API does not take: started with the Temporal client), and
+ * resolves with its handle once it is there.
+ */
+export async function startStuckOrder(p: Platform) {
+  const input = orderInput({
+    compensationWindowMs: 3_000,
+    faults: {
+      createShippingLabel: ['address_error'],
+      refundPayment: Array.from({ length: 20 }, () => 'server_error'),
+    },
+  });
+  const handle = await p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
+    args: [input],
+    taskQueue: p.taskQueue,
+    workflowId: orderWorkflowId(input.orderId),
+  });
+  await eventually(() => handle.query(statusQuery), `${handle.workflowId} parked in compensation_stuck`, {
+    until: (s) => s.status === 'compensation_stuck',
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
+  return handle;
+}
+
+/** The operator's resolve of a stuck order, through the API's operator Update; fails unless accepted (200). */
+export async function resolveThroughApi(apiUrl: string, workflowId: string, managerToken: string): Promise<void> {
+  const res = await postJson(
+    `${apiUrl}/api/v1/order/${workflowId}/operator`,
+    { action: 'resolve', note: 'refunded by hand' },
+    { authorization: `Bearer ${managerToken}` },
+  );
+  if (res.status !== 200)
+    throw new Error(`operator resolve of ${workflowId}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** One activity of a workflow as its history records it (Temporal writes only the last attempt's events). */

@@ -10,9 +10,8 @@
  */
 import { eventually, getJson, postJson, sampleOrderRequest, startOtlpReceiver } from '@fake-stripe/kernel/testing';
 import type { ReceivedSpan as Span, Spawned } from '@fake-stripe/kernel/testing';
-import { ORDER_WORKFLOW, orderWorkflowId, statusQuery } from '@fake-stripe/kernel/workflow-definitions';
-import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
-import { activityRuns, orderInput, startPlatform } from './harness.ts';
+import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
+import { activityRuns, resolveThroughApi, startPlatform, startStuckOrder } from './harness.ts';
 import type { Platform, WorkerProcess } from './harness.ts';
 
 // OTLP span kinds (opentelemetry/proto/trace/v1/trace.proto).
@@ -302,32 +301,8 @@ describe('one trace per order', () => {
   }, 120_000);
 
   it("carries an accepted Update into the workflow's validator and handler spans, both under the API's client span", async () => {
-    // An order whose refund keeps failing through a 3 s window parks in compensation_stuck (a
-    // window the API does not take: started with the Temporal client), where the operator's
-    // resolve is accepted.
-    const input = orderInput({
-      compensationWindowMs: 3_000,
-      faults: {
-        createShippingLabel: ['address_error'],
-        refundPayment: Array.from({ length: 20 }, () => 'server_error'),
-      },
-    });
-    const stuck = await platform.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
-      args: [input],
-      taskQueue: platform.taskQueue,
-      workflowId: orderWorkflowId(input.orderId),
-    });
-    await eventually(() => stuck.query(statusQuery), `${stuck.workflowId} in compensation_stuck`, {
-      until: (s) => s.status === 'compensation_stuck',
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
-    const resolved = await postJson(
-      `${api.url}/api/v1/order/${stuck.workflowId}/operator`,
-      { action: 'resolve', note: 'refunded by hand' },
-      { authorization: `Bearer ${MANAGER}` },
-    );
-    expect(resolved.status).toBe(200);
+    const stuck = await startStuckOrder(platform);
+    await resolveThroughApi(api.url, stuck.workflowId, MANAGER);
     expect(await stuck.result()).toMatchObject({ status: 'failed' });
 
     const update = await clientSpan('StartWorkflowUpdate:operator', stuck.workflowId);
