@@ -40,7 +40,7 @@ afterAll(async () => {
 }, 60_000);
 
 // Back to the test chaos (profile off, 300 ms timeouts) for the next case.
-afterEach(() => p.setChaos());
+afterEach(() => p?.setChaos());
 
 type Labels = Record<string, string>;
 /** A scrape of a service's /metrics: the sum of the samples of `name` that carry `labels`. */
