@@ -23,6 +23,7 @@ import {
   CustomerIdKey,
   OrderIdKey,
   OrderStatusKey,
+  SubscriptionStatusKey,
   TotalAmountKey,
   TASK_QUEUE,
 } from '@fake-stripe/kernel/workflow-definitions';
@@ -124,7 +125,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: join(repoRoot, '.tools/bin/temporal') },
-        searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey],
+        searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey, SubscriptionStatusKey],
       },
     }),
     domains.start('payment'),
@@ -344,9 +345,9 @@ function testWorker(o: {
  * With RECORD_HISTORIES=1, saves a finished workflow's history as a replay fixture
  * (services/worker/test/histories/), which the replay test runs against the current workflow code.
  */
-export async function recordHistory(p: Platform, workflowId: string, name: string): Promise<void> {
+export async function recordHistory(p: Platform, workflowId: string, name: string, runId?: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await p.env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await p.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
   const dir = join(repoRoot, 'services/worker/test/histories');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), historyToJSON(history));

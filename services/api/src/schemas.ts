@@ -59,7 +59,7 @@ export const resultResponse = z
     description: '200 when the workflow closed within `wait`; 202 `{status: running}` otherwise',
   });
 
-const pageToken = z
+export const pageTokenSchema = z
   .string()
   .min(1)
   .max(4096)
@@ -68,7 +68,7 @@ export const listOrdersQuery = z
   .object({
     status: z.enum(orderStatuses).optional(),
     customerId: customerIdSchema.optional(),
-    pageToken: pageToken.optional(),
+    pageToken: pageTokenSchema.optional(),
     pageSize: queryIntSchema(z.number().int().min(1).max(100)).default(20),
   })
   .strict();
