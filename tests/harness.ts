@@ -4,7 +4,7 @@
  * dir, and a worker running the real workflows and activities against them.
  */
 import { join } from 'node:path';
-import { createDomainClient, orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
+import { createDomainClient, customerToken, orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
 import {
   freePort,
@@ -86,6 +86,13 @@ export interface Platform {
   /** Stops the workers and APIs started here, the services and the dev server. */
   stop(): Promise<void>;
 }
+
+/** The API's manager token and customer-token secret in tests, and the bearer headers they make. */
+export const testTokens = { MANAGER_TOKEN: 'test-manager-token', CUSTOMER_TOKEN_SECRET: 'test-customer-secret' };
+export const asManager = { authorization: `Bearer ${testTokens.MANAGER_TOKEN}` };
+export const asCustomer = (customerId: string) => ({
+  authorization: `Bearer ${customerToken(testTokens.CUSTOMER_TOKEN_SECRET, customerId)}`,
+});
 
 /** How long a spawned service may take to listen: the processes start together, on a loaded machine. */
 const SPAWN_TIMEOUT_MS = 60_000;

@@ -5,7 +5,7 @@
  * the API's periodSeconds); declines are forced per charge attempt with the input's fault plans.
  */
 import { randomUUID } from 'node:crypto';
-import { createDomainClient, customerToken, paymentLedgerSchema, periodOrderId } from '@fake-stripe/kernel';
+import { createDomainClient, paymentLedgerSchema, periodOrderId } from '@fake-stripe/kernel';
 import type { FaultPlan, Invoice, SubscriptionInput, SubscriptionState } from '@fake-stripe/kernel';
 import { eventually, getJson, postJson } from '@fake-stripe/kernel/testing';
 import type { JsonReply, Running } from '@fake-stripe/kernel/testing';
@@ -22,13 +22,8 @@ import {
   type SubscriptionWorkflow,
 } from '@fake-stripe/kernel/workflow-definitions';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { recordHistory, startPlatform } from './harness.ts';
+import { asCustomer, asManager, recordHistory, startPlatform, testTokens } from './harness.ts';
 import type { Platform } from './harness.ts';
-
-const MANAGER = 'test-manager-token';
-const SECRET = 'test-customer-secret';
-const manager = { authorization: `Bearer ${MANAGER}` };
-const asCustomer = (customerId: string) => ({ authorization: `Bearer ${customerToken(SECRET, customerId)}` });
 
 let p: Platform;
 let api: Running;
@@ -36,7 +31,7 @@ let api: Running;
 beforeAll(async () => {
   p = await startPlatform();
   await p.startWorker();
-  api = await p.startApi({ MANAGER_TOKEN: MANAGER, CUSTOMER_TOKEN_SECRET: SECRET });
+  api = await p.startApi(testTokens);
 }, 120_000);
 afterAll(() => p?.stop(), 60_000);
 
@@ -309,14 +304,31 @@ describe('subscription routes', () => {
     });
     expect((await getJson(url(`?status=active&customerId=${customerId}`))).body.subscriptions).toEqual([]);
 
-    expect((await signal('resume', manager)).status).toBe(202);
+    expect((await signal('resume', asManager)).status).toBe(202);
     await listed('active');
-    expect((await signal('cancel', manager)).status).toBe(202);
+    expect((await signal('cancel', asManager)).status).toBe(202);
     expect((await listed('cancelled')).body.subscriptions[0].status).toBe('cancelled');
-    const late = await patchPlan(subscriptionId, 'team', manager);
+    const late = await patchPlan(subscriptionId, 'team', asManager);
     expect(late.status).toBe(409);
     expect(late.body.error.message).toMatch(/cancelled/);
   }, 60_000);
+});
+
+describe('the subscription routes in the OpenAPI document', () => {
+  it('documents each route from its validating schemas', async () => {
+    const { body: doc } = await getJson(`${api.url}/openapi.json`);
+    const paths = doc.paths as Record<string, Record<string, { responses: object }>>;
+    expect(Object.keys(paths['/api/v1/subscriptions'] ?? {})).toEqual(expect.arrayContaining(['post', 'get']));
+    expect(Object.keys(paths['/api/v1/subscriptions/{id}/plan'] ?? {})).toEqual(['patch']);
+    expect(Object.keys(paths['/api/v1/subscriptions/{id}/plan']?.patch?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '409']),
+    );
+    for (const signal of ['cancel', 'pause', 'resume'])
+      expect(paths[`/api/v1/subscriptions/{id}/${signal}`]?.post).toBeDefined();
+    expect(doc.components.schemas.SubscriptionRequest.required).toEqual(
+      expect.arrayContaining(['subscriptionId', 'customerId', 'planId']),
+    );
+  });
 });
 
 describe('the auditor on subscriptions', () => {

@@ -59,18 +59,18 @@ export const resultResponse = z
     description: '200 when the workflow closed within `wait`; 202 `{status: running}` otherwise',
   });
 
-export const pageTokenSchema = z
+const pageToken = z
   .string()
   .min(1)
   .max(4096)
   .regex(/^[A-Za-z0-9_.-]+$/, 'must be a nextPageToken of a previous page');
+/** The paging parameters of a listing through the search attributes. */
+export const pageParams = {
+  pageToken: pageToken.optional(),
+  pageSize: queryIntSchema(z.number().int().min(1).max(100)).default(20),
+};
 export const listOrdersQuery = z
-  .object({
-    status: z.enum(orderStatuses).optional(),
-    customerId: customerIdSchema.optional(),
-    pageToken: pageTokenSchema.optional(),
-    pageSize: queryIntSchema(z.number().int().min(1).max(100)).default(20),
-  })
+  .object({ status: z.enum(orderStatuses).optional(), customerId: customerIdSchema.optional(), ...pageParams })
   .strict();
 export const orderSummarySchema = z
   .object({

@@ -3,7 +3,6 @@ import {
   changePlanSchema,
   customerIdSchema,
   invoiceSchema,
-  queryIntSchema,
   subscriptionIdSchema,
   subscriptionRequestSchema,
   subscriptionSignalSchema,
@@ -11,7 +10,7 @@ import {
   subscriptionStatuses,
 } from '@fake-stripe/kernel';
 import { z } from 'zod';
-import { pageTokenSchema } from './schemas.ts';
+import { pageParams } from './schemas.ts';
 
 export { changePlanSchema, subscriptionRequestSchema, subscriptionSignalSchema, subscriptionStateSchema };
 
@@ -33,12 +32,7 @@ export const subscriptionSignalResponse = z
   .meta({ id: 'SubscriptionSignalAccepted' });
 
 export const listSubscriptionsQuery = z
-  .object({
-    status: z.enum(subscriptionStatuses).optional(),
-    customerId: customerIdSchema.optional(),
-    pageToken: pageTokenSchema.optional(),
-    pageSize: queryIntSchema(z.number().int().min(1).max(100)).default(20),
-  })
+  .object({ status: z.enum(subscriptionStatuses).optional(), customerId: customerIdSchema.optional(), ...pageParams })
   .strict();
 export const subscriptionSummarySchema = z
   .object({

@@ -57,7 +57,7 @@ export function createSubscriptions(t: Temporal, taskQueue: string) {
   }
   /** 409 once the workflow has closed: a cancelled subscription's period is over. */
   const requireRunning = (s: { running: boolean }, subscriptionId: string): void => {
-    if (!s.running) throw conflict('update_rejected', `subscription ${subscriptionId} is cancelled`, 'id');
+    if (!s.running) throw conflict('subscription_cancelled', `subscription ${subscriptionId} is cancelled`, 'id');
   };
 
   return {
