@@ -10,7 +10,7 @@ import type { Context } from 'koa';
 import { requireManagerOrCustomer, requireSomeBearer, requireStrictAccess } from './auth.ts';
 import { located, readAccess, refuseFaultsUnlessAllowed } from './route-common.ts';
 import type { RouteDeps } from './route-common.ts';
-import { startedResponse } from './schemas.ts';
+import { signalBody, startedResponse } from './schemas.ts';
 import {
   changePlanSchema,
   listSubscriptionsQuery,
@@ -19,7 +19,6 @@ import {
   subscriptionRequestSchema,
   subscriptionResponse,
   subscriptionSignalResponse,
-  subscriptionSignalSchema,
   subscriptionStateSchema,
 } from './subscription-schemas.ts';
 import type { SubscriptionSignalName } from './subscriptions.ts';
@@ -46,7 +45,7 @@ export function subscriptionRoutes({ env, workflows, subscriptions }: RouteDeps)
       tags: ['subscriptions'],
       status: 202,
       params: subscriptionParams,
-      body: subscriptionSignalSchema,
+      body: signalBody,
       response: subscriptionSignalResponse,
       security: ['manager', 'customer'],
       errors: { ...actor, 409: 'The subscription is cancelled (its workflow has ended)' },

@@ -5,14 +5,13 @@ import {
   invoiceSchema,
   subscriptionIdSchema,
   subscriptionRequestSchema,
-  subscriptionSignalSchema,
   subscriptionStateSchema,
   subscriptionStatuses,
 } from '@fake-stripe/kernel';
 import { z } from 'zod';
 import { pageParams } from './schemas.ts';
 
-export { changePlanSchema, subscriptionRequestSchema, subscriptionSignalSchema, subscriptionStateSchema };
+export { changePlanSchema, subscriptionRequestSchema, subscriptionStateSchema };
 
 export const subscriptionParams = z.object({ id: subscriptionIdSchema }).strict();
 

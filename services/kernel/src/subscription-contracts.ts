@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { faultPlanSchema } from './contracts.ts';
 import type { FaultPlan } from './contracts.ts';
-import { customerIdSchema, ID_CHARACTERS, idSchema, minorUnitsSchema, textSchema } from './schemas.ts';
+import { customerIdSchema, idSchema, minorUnitsSchema } from './schemas.ts';
 
 /**
  * Subscriptions: the plan catalogue, the request that starts one, and subscriptionWorkflow's
@@ -39,12 +39,7 @@ export const findPlan = (planId: string): Plan | undefined => plans.find((p) => 
  * A subscription id: it is part of the payment ledger's order id of each period
  * (`SUB-{id}-P{n}`, at most 64 characters), so it is shorter than other ids.
  */
-export const subscriptionIdSchema = z
-  .string()
-  .min(1)
-  .max(48)
-  .regex(new RegExp(`^[${ID_CHARACTERS}]+$`), 'must contain only the characters A-Z a-z 0-9 _ . : - (no spaces)')
-  .meta({ description: '1–48 of A-Z a-z 0-9 _ . : -, e.g. SUB-001' });
+export const subscriptionIdSchema = idSchema('SUB-001', 48);
 
 /** The payment ledger's order id of a subscription's period: how a capture is linked to its period. */
 export const periodOrderId = (subscriptionId: string, period: number): string => `SUB-${subscriptionId}-P${period}`;
@@ -156,11 +151,6 @@ export type SubscriptionState = z.infer<typeof subscriptionStateSchema>;
 /** The changePlan Update's argument: any plan id, so that the validator, not a schema, refuses unknown ones. */
 export const changePlanSchema = z.object({ planId: planIdSchema }).strict().meta({ id: 'ChangePlanRequest' });
 export type ChangePlan = z.infer<typeof changePlanSchema>;
-export const subscriptionSignalSchema = z
-  .object({ reason: textSchema(500).optional() })
-  .strict()
-  .optional()
-  .meta({ id: 'SubscriptionSignalRequest' });
 export type SubscriptionSignal = { by: string; reason?: string };
 
 /** subscriptionWorkflow's input; `carried` is the previous run's state when it continued as new. */
