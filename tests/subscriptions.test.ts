@@ -264,6 +264,13 @@ describe('subscription routes', () => {
     const unknownPlan = await postJson(url(''), { ...body, subscriptionId: newId(), planId: 'gold' });
     expect(unknownPlan.status).toBe(400);
     expect((await getJson(url('/NOPE-404'))).status).toBe(404);
+    // Fault plans force outcomes: refused where forcing is off, and nothing starts.
+    const noForcing = await p.startApi({ ...testTokens, ALLOW_CHAOS_FORCING: 'false' });
+    const forced = { ...body, subscriptionId: newId(), faults: [{ authorizePayment: ['insufficient_funds'] }] };
+    const refusedFaults = await postJson(`${noForcing.url}/api/v1/subscriptions`, forced);
+    expect(refusedFaults.status).toBe(400);
+    expect(refusedFaults.body.error.code).toBe('chaos_forcing_disabled');
+    expect((await getJson(url(`/${forced.subscriptionId}`))).status).toBe(404);
 
     const read = await until(
       () => getJson(url(`/${subscriptionId}`)),
