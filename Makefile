@@ -126,6 +126,10 @@ scenario-chaos: ## N orders (N=20) under the live chaos, then a scorecard and th
 scenario-custom: ## The happy path with your order id (ID=ORD-...)
 	@$(if $(ID),,$(error ID is required, e.g. make scenario-custom ID=ORD-42))$(SCENARIO) custom --id '$(ID)'
 
+.PHONY: scenario-subscription
+scenario-subscription: ## A subscription: three periods, a declined charge recovered by dunning, a plan change (Update), continue-as-new
+	@node tools/scenarios/subscription.ts
+
 .PHONY: chart-test
 chart-test: setup ## The chart's static checks: helm lint --strict (defaults, each ci/ values file), helm unittest
 	@node tools/chart-test.ts

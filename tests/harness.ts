@@ -4,7 +4,7 @@
  * dir, and a worker running the real workflows and activities against them.
  */
 import { join } from 'node:path';
-import { createDomainClient, orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
+import { createDomainClient, customerToken, orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
 import {
   eventually,
@@ -28,6 +28,7 @@ import {
   OrderStatusKey,
   orderWorkflowId,
   statusQuery,
+  SubscriptionStatusKey,
   TotalAmountKey,
   TASK_QUEUE,
 } from '@fake-stripe/kernel/workflow-definitions';
@@ -92,6 +93,13 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** The API's manager token and customer-token secret in tests, and the bearer headers they make. */
+export const testTokens = { MANAGER_TOKEN: 'test-manager-token', CUSTOMER_TOKEN_SECRET: 'test-customer-secret' };
+export const asManager = { authorization: `Bearer ${testTokens.MANAGER_TOKEN}` };
+export const asCustomer = (customerId: string) => ({
+  authorization: `Bearer ${customerToken(testTokens.CUSTOMER_TOKEN_SECRET, customerId)}`,
+});
+
 /** How long a spawned service may take to listen: the processes start together, on a loaded machine. */
 const SPAWN_TIMEOUT_MS = 60_000;
 
@@ -130,7 +138,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: join(repoRoot, '.tools/bin/temporal') },
-        searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey],
+        searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey, SubscriptionStatusKey],
       },
     }),
     domains.start('payment'),
@@ -354,9 +362,9 @@ function testWorker(o: {
  * With RECORD_HISTORIES=1, saves a finished workflow's history as a replay fixture
  * (services/worker/test/histories/), which the replay test runs against the current workflow code.
  */
-export async function recordHistory(p: Platform, workflowId: string, name: string): Promise<void> {
+export async function recordHistory(p: Platform, workflowId: string, name: string, runId?: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await p.env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await p.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
   const dir = join(repoRoot, 'services/worker/test/histories');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
