@@ -204,7 +204,9 @@ describe('subscriptionWorkflow', () => {
     await p.env.client.workflow.getHandle(handle.workflowId).signal(subscriptionResumeSignal, { by: 'test' });
     const resumed = await stateWhen(handle, (s) => s.period > still.period && s.lastInvoice?.status === 'paid');
     expect(resumed).toMatchObject({ status: 'active', planId: 'pro', lastInvoice: { amount: 2999 } });
-    expect(resumed.run).toBeGreaterThan(still.run);
+    // The chain goes on after the resume. (Whether the first bill after it falls in the paused run or
+    // the next depends on which side of the hand-over the pause landed.)
+    await stateWhen(handle, (s) => s.run > still.run);
 
     const runs = await executions(`WorkflowId = '${handle.workflowId}'`);
     expect(runs.filter((r) => r.status.name === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(3);
@@ -276,11 +278,12 @@ describe('subscription routes', () => {
       () => getJson(url(`/${subscriptionId}`)),
       (r) => r.body.invoices?.[0]?.status === 'paid',
     );
+    // On a busy machine the second period may have started already: the first invoice is the one read.
     expect(read.body).toMatchObject({
       workflowId: `subscription-${subscriptionId}`,
       subscription: { status: 'active', planId: 'basic', paymentMethod: 'pm_card_visa', customerId },
-      invoices: [{ period: 1, status: 'paid', amount: 999 }],
     });
+    expect(read.body.invoices[0]).toMatchObject({ period: 1, status: 'paid', amount: 999 });
 
     // The Update: refusals are 409s with the validator's reason; only the manager or the customer may ask.
     expect((await patchPlan(subscriptionId, 'pro', {})).status).toBe(401);
