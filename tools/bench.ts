@@ -13,7 +13,7 @@
  * `off`, label time 0) against a baseline workflow of 5 no-op activities on the same Temporal dev
  * server, then orders at half that rate for their latency. Goal (reported, not enforced): orders ≥
  * 0.8 × baseline workflows/s; order start p99 ≤ 100 ms at half the saturating rate. Env:
- * BENCH_ORDERS_DURATION (s, 60), BENCH_ORDERS_WARMUP (s, 5), BENCH_STARTERS (32), BENCH_LOG_LEVEL,
+ * BENCH_ORDERS_DURATION (s, 60), BENCH_ORDERS_WARMUP (s, 5), BENCH_STARTERS (32), BENCH_LATENCY_S (20), BENCH_LOG_LEVEL,
  * BENCH_SQLITE_PRAGMAS (journal_mode=wal,synchronous=normal; `none`: the dev server's defaults).
  * Prints a table, writes .data/bench/orders.json; fails on errors or an order that did not ship.
  *
