@@ -66,7 +66,8 @@ export interface Platform {
   dataDir: string;
   bundle: WorkflowBundleWithSourceMap;
   taskQueue: string;
-  newWorker(options?: { labelExpectedMs?: number }): Promise<Worker>;
+  /** `bundle`: other workflow code than the platform's (e.g. a patch variant). */
+  newWorker(options?: { labelExpectedMs?: number; bundle?: WorkflowBundleWithSourceMap }): Promise<Worker>;
   /** A worker running until `stop()`. */
   startWorker(): Promise<Worker>;
   /** The API in-process against this platform (closed by `stop()`); `env` adds to its environment. */
@@ -158,8 +159,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     NOTIFICATION_URL: urls.notification,
     ...auth,
   };
-  const newWorker = ({ labelExpectedMs = labelMs }: { labelExpectedMs?: number } = {}): Promise<Worker> =>
-    testWorker({ env, taskQueue, bundle, urls, serviceToken: options.serviceToken, labelMs, labelExpectedMs });
+  const newWorker: Platform['newWorker'] = ({ labelExpectedMs = labelMs, bundle: code = bundle } = {}) =>
+    testWorker({ env, taskQueue, bundle: code, urls, serviceToken: options.serviceToken, labelMs, labelExpectedMs });
   const workers: Worker[] = [];
   const running: Array<Promise<void>> = [];
   const apis: Running[] = [];

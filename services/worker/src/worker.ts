@@ -38,6 +38,12 @@ export function activityDeps(env: WorkerEnv): ActivityDeps {
     notification: createDomainClient(env.NOTIFICATION_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
     labelExpectedMs: env.LABEL_EXPECTED_MS,
     labelTimeoutMs: env.LABEL_TIMEOUT_MS,
+    fraud: {
+      minAmount: env.FRAUD_CHECK_MIN_AMOUNT,
+      blockedCustomers: env.FRAUD_BLOCKED_CUSTOMERS.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    },
   };
 }
 
