@@ -66,8 +66,12 @@ export interface Platform {
   dataDir: string;
   bundle: WorkflowBundleWithSourceMap;
   taskQueue: string;
-  /** `bundle`: other workflow code than the platform's (e.g. a patch variant). */
-  newWorker(options?: { labelExpectedMs?: number; bundle?: WorkflowBundleWithSourceMap }): Promise<Worker>;
+  /** `bundle`: other workflow code than the platform's (e.g. a patch variant); `activities`: more activities. */
+  newWorker(options?: {
+    labelExpectedMs?: number;
+    bundle?: WorkflowBundleWithSourceMap;
+    activities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  }): Promise<Worker>;
   /** A worker running until `stop()`. */
   startWorker(): Promise<Worker>;
   /** The API in-process against this platform (closed by `stop()`); `env` adds to its environment. */
@@ -159,8 +163,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     NOTIFICATION_URL: urls.notification,
     ...auth,
   };
-  const newWorker: Platform['newWorker'] = ({ labelExpectedMs = labelMs, bundle: code = bundle } = {}) =>
-    testWorker({ env, taskQueue, bundle: code, urls, serviceToken: options.serviceToken, labelMs, labelExpectedMs });
+  const newWorker: Platform['newWorker'] = ({ labelExpectedMs = labelMs, bundle: code = bundle, activities } = {}) =>
+    testWorker({
+      env,
+      taskQueue,
+      bundle: code,
+      urls,
+      serviceToken: options.serviceToken,
+      labelMs,
+      labelExpectedMs,
+      activities,
+    });
   const workers: Worker[] = [];
   const running: Array<Promise<void>> = [];
   const apis: Running[] = [];
@@ -311,6 +324,7 @@ function testWorker(o: {
   serviceToken: string | undefined;
   labelMs: number;
   labelExpectedMs: number;
+  activities: Record<string, (...args: never[]) => Promise<unknown>> | undefined;
 }): Promise<Worker> {
   const domain = (url: string) => createDomainClient(url, 2_000, o.serviceToken);
   return Worker.create({
@@ -337,6 +351,7 @@ function testWorker(o: {
           catFact: { url: `${o.urls.publicApis}/catfact`, timeoutMs: 2_000 },
         }),
       ),
+      ...o.activities,
     },
   });
 }

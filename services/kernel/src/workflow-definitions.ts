@@ -10,6 +10,7 @@ import type {
   UserContextInput,
   UserContextResult,
 } from './contracts.ts';
+import type { AuditReportSummary, RestockInput, RestockResult } from './schedules.ts';
 
 /** Messages of orderFulfillmentWorkflow: shared by the workflow and the API's client. */
 export const approveSignal = defineSignal<[{ by: string }]>('approve');
@@ -61,3 +62,9 @@ export const paymentWorkflowId = (orderId: string): string => `payment-${orderId
 /** userContextWorkflow's partial result so far. */
 export const userContextQuery = defineQuery<UserContextResult>('userContext');
 export const userContextWorkflowId = (userId: string): string => `user-context-${userId}`;
+
+/** The scheduled workflows (Temporal Schedules `audit` and `restock`, managed by the API). */
+export type AuditWorkflow = () => Promise<AuditReportSummary>;
+export type RestockWorkflow = (input: RestockInput) => Promise<RestockResult>;
+export const AUDIT_WORKFLOW = 'auditWorkflow';
+export const RESTOCK_WORKFLOW = 'restockWorkflow';

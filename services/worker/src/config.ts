@@ -42,6 +42,10 @@ export const envSchema = withTemporalConfig(
     FRAUD_CHECK_MIN_AMOUNT: envInt(DEFAULT_FRAUD_RULES.minAmount),
     /** Comma-separated customer ids whose screened orders the fraud check refuses. */
     FRAUD_BLOCKED_CUSTOMERS: envText(DEFAULT_FRAUD_RULES.blockedCustomers.join(',')),
+    /** The API, whose auditor the scheduled auditWorkflow runs (GET /api/v1/audit). */
+    API_URL: url(localUrl('api')),
+    /** Client timeout of that audit call: it reads every order's ledgers. */
+    AUDIT_TIMEOUT_MS: envInt(110_000),
     /** A workflow bundle made by bundle.ts (the image has one); unset: bundled at start. */
     WORKFLOW_BUNDLE: envString(),
   }),

@@ -6,3 +6,4 @@ export { workflowsPath, workerOptions } from './worker.ts';
 export { activityInterceptors, tracingSinks, workflowInterceptorModules } from './tracing.ts';
 export { DEFAULT_FRAUD_RULES } from './activities/index.ts';
 export { bundlePatchVariant } from './patch-variants/bundle.ts';
+export { createScheduledActivities } from './activities/scheduled.ts';

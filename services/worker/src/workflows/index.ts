@@ -1,9 +1,13 @@
 // The bundle's entry: every workflow the worker runs.
 import type {
+  AuditWorkflow,
   OrderFulfillmentWorkflow,
   PaymentWorkflow,
+  RestockWorkflow,
   UserContextWorkflow,
 } from '@fake-stripe/kernel/workflow-definitions';
+import type { auditWorkflow } from './audit.ts';
+import type { restockWorkflow } from './restock.ts';
 import type { orderFulfillmentWorkflow } from './order-fulfillment.ts';
 import type { paymentWorkflow } from './payment.ts';
 import type { userContextWorkflow } from './user-context.ts';
@@ -11,6 +15,8 @@ import type { userContextWorkflow } from './user-context.ts';
 export { orderFulfillmentWorkflow } from './order-fulfillment.ts';
 export { paymentWorkflow } from './payment.ts';
 export { userContextWorkflow } from './user-context.ts';
+export { auditWorkflow } from './audit.ts';
+export { restockWorkflow } from './restock.ts';
 
 /** A type error unless `Fn` is the signature clients start it by. */
 type Fits<Fn extends Signature, Signature> = Fn;
@@ -19,4 +25,6 @@ export type Signatures = [
   Fits<typeof orderFulfillmentWorkflow, OrderFulfillmentWorkflow>,
   Fits<typeof paymentWorkflow, PaymentWorkflow>,
   Fits<typeof userContextWorkflow, UserContextWorkflow>,
+  Fits<typeof auditWorkflow, AuditWorkflow>,
+  Fits<typeof restockWorkflow, RestockWorkflow>,
 ];
