@@ -421,3 +421,19 @@ export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 60_0
     });
   });
 }
+
+/** Runs `node tools/scenarios.ts <name>` against this platform's processes; its exit code and output. */
+export function runScenario(
+  name: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'tools/scenarios.ts'), name], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}

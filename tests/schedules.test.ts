@@ -8,7 +8,7 @@ import type { Running } from '@fake-stripe/kernel/testing';
 import { eventually, expectError, getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
 import { createScheduledActivities } from '@fake-stripe/worker';
 import type { Worker } from '@temporalio/worker';
-import { startPlatform } from './harness.ts';
+import { runScenario, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 const MANAGER = 'test-manager-token';
@@ -171,14 +171,21 @@ describe('the audit schedule', () => {
     });
     expect((await command('/schedules/audit/backfill', { start, end })).status).toBe(202);
 
-    const d = await eventually(() => describe_('audit'), 'three backfilled runs', {
-      until: (x) => x.runsTaken === 3 && x.running.length === 0,
+    // Each backfilled time's run, by its workflow id (the schedule's id plus the time), with a report.
+    const ids = times.map((t) => `scheduled-audit-${t.replace('.000Z', 'Z')}`);
+    const runs = await eventually(history, 'three backfilled reports', {
+      until: (r: Array<{ workflowId: string }>) => ids.every((id) => r.some((x) => x.workflowId === id)),
       timeoutMs: 45_000,
       intervalMs: 250,
     });
+    for (const id of ids)
+      expect(runs.find((r: { workflowId: string }) => r.workflowId === id)).toMatchObject({
+        scheduleId: 'audit',
+        report: { ok: true },
+      });
+    const d = await describe_('audit');
+    expect(d.runsTaken).toBe(3);
     expect(d.recentRuns.map((r: { scheduledAt: string }) => r.scheduledAt).sort()).toEqual(times);
-    const reported = (await history()).map((r: { workflowId: string }) => r.workflowId);
-    for (const t of times) expect(reported).toContain(`scheduled-audit-${t.replace('.000Z', 'Z')}`);
   }, 60_000);
 });
 
@@ -210,4 +217,20 @@ describe('the restock schedule', () => {
       reserved: 0,
     });
   }, 60_000);
+});
+
+describe('make scenario-schedule', () => {
+  it('passes against the platform: trigger, history, backfill, restock, pause, a clean audit', async () => {
+    const { code, output } = await runScenario('schedule', {
+      API_URL: api.url,
+      INVENTORY_URL: p.urls.inventory,
+      MANAGER_TOKEN: MANAGER,
+      ADMIN_TOKEN: 'test-admin-token',
+    });
+    expect(output).toContain('✔ schedule passed');
+    expect(code).toBe(0);
+    // It leaves both schedules paused for a look.
+    expect(await describe_('audit')).toMatchObject({ paused: true });
+    expect(await describe_('restock')).toMatchObject({ paused: true });
+  }, 120_000);
 });

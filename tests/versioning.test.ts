@@ -9,7 +9,7 @@ import { approveSignal, ORDER_WORKFLOW, orderWorkflowId, statusQuery } from '@fa
 import { bundlePatchVariant, DEFAULT_FRAUD_RULES } from '@fake-stripe/worker';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import type { WorkflowHandle } from '@temporalio/client';
-import { orderInput, recordHistory, startPlatform } from './harness.ts';
+import { orderInput, recordHistory, runScenario, startPlatform } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 let p: Platform;
@@ -107,4 +107,18 @@ describe('orderFulfillmentWorkflow with the fraud check', () => {
     ]);
     await record(input, 'order-fraud-check-refused');
   }, 60_000);
+});
+
+describe('make scenario-versioning', () => {
+  it('passes against the platform: old orders finish after the deploy, new ones are screened', async () => {
+    const api = await p.startApi();
+    const { code, output } = await runScenario('versioning', {
+      ...p.clientEnv,
+      API_URL: api.url,
+      HTTP_TIMEOUT_MS: '2000',
+      LABEL_EXPECTED_MS: '2000',
+    });
+    expect(output).toContain('✔ versioning passed');
+    expect(code).toBe(0);
+  }, 180_000);
 });

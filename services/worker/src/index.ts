@@ -7,3 +7,4 @@ export { activityInterceptors, tracingSinks, workflowInterceptorModules } from '
 export { DEFAULT_FRAUD_RULES } from './activities/index.ts';
 export { bundlePatchVariant } from './patch-variants/bundle.ts';
 export { createScheduledActivities } from './activities/scheduled.ts';
+export { loadWorkerEnv } from './config.ts';
