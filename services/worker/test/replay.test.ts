@@ -93,6 +93,19 @@ describe(`the ${FRAUD_CHECK_PATCH} patch`, () => {
     60_000,
   );
 
+  it.each(afterFraudCheck)(
+    'cannot be dropped at once: %s (recorded through the check) fails without the patched() call until deprecatePatch',
+    async (file) => {
+      const failure = await replay(file, { workflowBundle: unguarded }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(DeterminismViolationError);
+      expect(String(failure)).toMatch(/Non-deprecated patch marker/);
+    },
+    60_000,
+  );
+
   it.each(beforeFraudCheck)(
     'keeps the old code: %s replays on the bundle with the patch forced off (the old worker of the scenario)',
     async (file) => {
