@@ -5,6 +5,7 @@
  */
 import { badRequest, defineRoute } from '@fake-stripe/kernel';
 import type { Route } from '@fake-stripe/kernel';
+import type { Context } from 'koa';
 import { requireManager, requireStrictAccess, strictManager } from './auth.ts';
 import { manager } from './route-common.ts';
 import type { RouteDeps } from './route-common.ts';
@@ -25,6 +26,19 @@ const tags = ['schedules'];
 
 export function scheduleRoutes({ env, schedules }: RouteDeps): Route[] {
   const reads = { security: strictManager(env) };
+  /** What a manager's command on one schedule shares: its answer is `{name, action, accepted}`. */
+  const command = {
+    tags,
+    params: scheduleParams,
+    response: scheduleAccepted,
+    security: ['manager' as const],
+    errors: { ...manager, ...unknownSchedule },
+  };
+  const asManager = async (ctx: Context, action: string, name: string, run: () => Promise<void>) => {
+    requireManager(env, ctx);
+    await run();
+    return { name, action, accepted: true as const };
+  };
   return [
     defineRoute({
       method: 'post',
@@ -100,55 +114,32 @@ export function scheduleRoutes({ env, schedules }: RouteDeps): Route[] {
       }),
     ),
     defineRoute({
+      ...command,
       method: 'post',
       path: '/api/v1/schedules/:name/trigger',
       operationId: 'triggerSchedule',
       summary: 'Run it now (manager), paused or not; skipped while a run is in flight (overlap SKIP)',
-      tags,
       status: 202,
-      params: scheduleParams,
-      response: scheduleAccepted,
-      security: ['manager'],
-      errors: { ...manager, ...unknownSchedule },
-      handler: async ({ params, ctx }) => {
-        requireManager(env, ctx);
-        await schedules.trigger(params.name);
-        return { name: params.name, action: 'trigger', accepted: true as const };
-      },
+      handler: ({ params, ctx }) => asManager(ctx, 'trigger', params.name, () => schedules.trigger(params.name)),
     }),
     defineRoute({
+      ...command,
       method: 'post',
       path: '/api/v1/schedules/:name/backfill',
       operationId: 'backfillSchedule',
       summary: 'Run every time the schedule had in a past window (manager), one after another (BUFFER_ALL)',
-      tags,
       status: 202,
-      params: scheduleParams,
       body: backfillBody,
-      response: scheduleAccepted,
-      security: ['manager'],
-      errors: { ...manager, ...unknownSchedule },
-      handler: async ({ params, body, ctx }) => {
-        requireManager(env, ctx);
-        await schedules.backfill(params.name, body);
-        return { name: params.name, action: 'backfill', accepted: true as const };
-      },
+      handler: ({ params, body, ctx }) =>
+        asManager(ctx, 'backfill', params.name, () => schedules.backfill(params.name, body)),
     }),
     defineRoute({
+      ...command,
       method: 'delete',
       path: '/api/v1/schedules/:name',
       operationId: 'deleteSchedule',
       summary: 'Delete a schedule (manager); runs it started go on, and the audit history keeps their reports',
-      tags,
-      params: scheduleParams,
-      response: scheduleAccepted,
-      security: ['manager'],
-      errors: { ...manager, ...unknownSchedule },
-      handler: async ({ params, ctx }) => {
-        requireManager(env, ctx);
-        await schedules.delete(params.name);
-        return { name: params.name, action: 'delete', accepted: true as const };
-      },
+      handler: ({ params, ctx }) => asManager(ctx, 'delete', params.name, () => schedules.delete(params.name)),
     }),
     defineRoute({
       method: 'get',

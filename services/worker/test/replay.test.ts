@@ -79,16 +79,21 @@ describe(`the ${FRAUD_CHECK_PATCH} patch`, () => {
     [unguarded, before] = await Promise.all([bundlePatchVariant('unguarded'), bundlePatchVariant('before')]);
   }, 120_000);
 
+  /** Replays `file` on the unguarded bundle: it must fail as nondeterministic, saying `why`. */
+  async function expectNondeterminism(file: string, why: RegExp): Promise<void> {
+    const failure = await replay(file, { workflowBundle: unguarded }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(DeterminismViolationError);
+    expect(String(failure)).toMatch(why);
+  }
+
   it.each(beforeFraudCheck)(
     'is needed: without the patched() guard, %s (recorded before the change) fails replay as nondeterministic',
     async (file) => {
-      const failure = await replay(file, { workflowBundle: unguarded }).then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      expect(failure).toBeInstanceOf(DeterminismViolationError);
       // The new code schedules the fraud check where the history goes on to the capture.
-      expect(String(failure)).toMatch(/TMPRL1100\] Nondeterminism error/);
+      await expectNondeterminism(file, /TMPRL1100\] Nondeterminism error/);
     },
     60_000,
   );
@@ -96,12 +101,7 @@ describe(`the ${FRAUD_CHECK_PATCH} patch`, () => {
   it.each(afterFraudCheck)(
     'cannot be dropped at once: %s (recorded through the check) fails without the patched() call until deprecatePatch',
     async (file) => {
-      const failure = await replay(file, { workflowBundle: unguarded }).then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      expect(failure).toBeInstanceOf(DeterminismViolationError);
-      expect(String(failure)).toMatch(/Non-deprecated patch marker/);
+      await expectNondeterminism(file, /Non-deprecated patch marker/);
     },
     60_000,
   );
