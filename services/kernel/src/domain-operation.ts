@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Chaos, Decision } from './chaos.ts';
 import type { ServiceEnv } from './config.ts';
 import type { Db } from './db.ts';
-import { transaction } from './db.ts';
+import { inGroup } from './db.ts';
 import { AppError, badRequest, errorBody, toAppError } from './errors.ts';
 import { fingerprint } from './idempotency.ts';
 import type { IdempotencyStore } from './idempotency.ts';
@@ -245,7 +245,7 @@ async function commit(
     const business = p.chaos.businessError(operation, outcome);
     if (business) throw business;
     const status = route.status ?? 200;
-    const body = transaction(p.db, () => {
+    const body = inGroup(p.db, () => {
       const result = route.handler(input);
       if (result instanceof Promise) throw new Error(`handler of ${route.operationId} must be synchronous`);
       const parsed = route.response.parse(result);

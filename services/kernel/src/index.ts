@@ -17,3 +17,4 @@ export * from './schemas.ts';
 export * from './service.ts';
 export * from './span-relay.ts';
 export * from './schedules.ts';
+export * from './subscription-contracts.ts';

@@ -4,16 +4,19 @@ import type {
   OrderFulfillmentWorkflow,
   PaymentWorkflow,
   RestockWorkflow,
+  SubscriptionWorkflow,
   UserContextWorkflow,
 } from '@fake-stripe/kernel/workflow-definitions';
 import type { auditWorkflow } from './audit.ts';
 import type { restockWorkflow } from './restock.ts';
 import type { orderFulfillmentWorkflow } from './order-fulfillment.ts';
 import type { paymentWorkflow } from './payment.ts';
+import type { subscriptionWorkflow } from './subscription.ts';
 import type { userContextWorkflow } from './user-context.ts';
 
 export { orderFulfillmentWorkflow } from './order-fulfillment.ts';
 export { paymentWorkflow } from './payment.ts';
+export { subscriptionWorkflow } from './subscription.ts';
 export { userContextWorkflow } from './user-context.ts';
 export { auditWorkflow } from './audit.ts';
 export { restockWorkflow } from './restock.ts';
@@ -24,6 +27,7 @@ type Fits<Fn extends Signature, Signature> = Fn;
 export type Signatures = [
   Fits<typeof orderFulfillmentWorkflow, OrderFulfillmentWorkflow>,
   Fits<typeof paymentWorkflow, PaymentWorkflow>,
+  Fits<typeof subscriptionWorkflow, SubscriptionWorkflow>,
   Fits<typeof userContextWorkflow, UserContextWorkflow>,
   Fits<typeof auditWorkflow, AuditWorkflow>,
   Fits<typeof restockWorkflow, RestockWorkflow>,
