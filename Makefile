@@ -126,6 +126,18 @@ scenario-chaos: ## N orders (N=20) under the live chaos, then a scorecard and th
 scenario-custom: ## The happy path with your order id (ID=ORD-...)
 	@$(if $(ID),,$(error ID is required, e.g. make scenario-custom ID=ORD-42))$(SCENARIO) custom --id '$(ID)'
 
+.PHONY: scenario-schedule scenario-versioning schedule
+scenario-schedule: ## The audit and restock Temporal Schedules: trigger (report in the audit history), backfill, restock a low SKU, pause
+	@$(SCENARIO) schedule
+
+scenario-versioning: ## Large orders start on the old worker, the patched one (fraud check) takes over: all finish, new ones screened
+	@$(SCENARIO) versioning
+
+action ?= list
+schedule: ## A Temporal Schedule through the API: action=list|history|create|describe|pause|unpause|trigger|backfill|delete name=audit|restock (every= note= minutes= threshold= target=)
+	@node tools/schedules.ts $(action) $(name) $(if $(every),--every $(every)) $(if $(note),--note '$(note)') \
+		$(if $(minutes),--minutes $(minutes)) $(if $(threshold),--threshold $(threshold)) $(if $(target),--target $(target))
+
 .PHONY: scenario-subscription
 scenario-subscription: ## A subscription: three periods, a declined charge recovered by dunning, a plan change (Update), continue-as-new
 	@node tools/scenarios/subscription.ts

@@ -73,7 +73,12 @@ export interface Platform {
   dataDir: string;
   bundle: WorkflowBundleWithSourceMap;
   taskQueue: string;
-  newWorker(options?: { labelExpectedMs?: number }): Promise<Worker>;
+  /** `bundle`: other workflow code than the platform's (e.g. a patch variant); `activities`: more activities. */
+  newWorker(options?: {
+    labelExpectedMs?: number;
+    bundle?: WorkflowBundleWithSourceMap;
+    activities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  }): Promise<Worker>;
   /** A worker running until `stop()`. */
   startWorker(): Promise<Worker>;
   /** The API in-process against this platform (closed by `stop()`); `env` adds to its environment. */
@@ -172,8 +177,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     NOTIFICATION_URL: urls.notification,
     ...auth,
   };
-  const newWorker = ({ labelExpectedMs = labelMs }: { labelExpectedMs?: number } = {}): Promise<Worker> =>
-    testWorker({ env, taskQueue, bundle, urls, serviceToken: options.serviceToken, labelMs, labelExpectedMs });
+  const newWorker: Platform['newWorker'] = ({ labelExpectedMs = labelMs, bundle: code = bundle, activities } = {}) =>
+    testWorker({
+      env,
+      taskQueue,
+      bundle: code,
+      urls,
+      serviceToken: options.serviceToken,
+      labelMs,
+      labelExpectedMs,
+      activities,
+    });
   const workers: Worker[] = [];
   const running: Array<Promise<void>> = [];
   const apis: Running[] = [];
@@ -328,6 +342,7 @@ function testWorker(o: {
   serviceToken: string | undefined;
   labelMs: number;
   labelExpectedMs: number;
+  activities: Record<string, (...args: never[]) => Promise<unknown>> | undefined;
 }): Promise<Worker> {
   const domain = (url: string) => createDomainClient(url, 2_000, o.serviceToken);
   return Worker.create({
@@ -354,6 +369,7 @@ function testWorker(o: {
           catFact: { url: `${o.urls.publicApis}/catfact`, timeoutMs: 2_000 },
         }),
       ),
+      ...o.activities,
     },
   });
 }
@@ -516,4 +532,20 @@ export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 60_0
       }
     });
   });
+}
+
+/** Runs `node tools/scenarios.ts <name>` against this platform's processes; its exit code and output. */
+export function runScenario(
+  name: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'tools/scenarios.ts'), name], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
 }

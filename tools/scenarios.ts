@@ -3,6 +3,7 @@
  *   node tools/scenarios.ts happy | approval | reject | cancel | timeout | compensation
  *   node tools/scenarios.ts custom --id ORD-42
  *   node tools/scenarios.ts chaos [--count 20] [--wait 600]
+ *   node tools/scenarios.ts schedule | versioning
  *   node tools/scenarios.ts check | ui | menu
  * Exit code: 0 the expected outcome happened and the audit is clean, 1 it did not, 2 bad usage or the
  * stack is not reachable. Env: API_URL (http://127.0.0.1:3002), MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET
@@ -20,6 +21,8 @@ import pc from 'picocolors';
 import { env, ping, ScenarioError } from './scenarios/api.ts';
 import { runChaos } from './scenarios/chaos.ts';
 import { orderScenarios, runOrderScenario } from './scenarios/orders.ts';
+import { runScheduleScenario } from './scenarios/schedule.ts';
+import { runVersioningScenario } from './scenarios/versioning.ts';
 import type { OrderScenarioName } from './scenarios/orders.ts';
 
 const DEFAULT_COUNT = 20;
@@ -125,7 +128,7 @@ async function menu(): Promise<number> {
   }
 }
 
-const usage = `usage: node tools/scenarios.ts <${[...fixed, 'custom --id ID', 'chaos [--count N] [--wait S]', 'check', 'ui', 'menu'].join(' | ')}>`;
+const usage = `usage: node tools/scenarios.ts <${[...fixed, 'custom --id ID', 'chaos [--count N] [--wait S]', 'schedule', 'versioning', 'check', 'ui', 'menu'].join(' | ')}>`;
 
 async function main(): Promise<number> {
   let parsed;
@@ -166,6 +169,8 @@ async function main(): Promise<number> {
         count: positive(values.count, DEFAULT_COUNT, '--count (N)'),
         waitSeconds: positive(values.wait, DEFAULT_WAIT_S, '--wait'),
       });
+    if (name === 'schedule') return await runScheduleScenario();
+    if (name === 'versioning') return await runVersioningScenario();
     if (name === 'check') return await checkServices();
     if (name === 'ui') return openUi();
     if (name === 'menu') return await menu();

@@ -46,7 +46,7 @@ export type Result = { done: OrderView } | { running: true } | { closed: string 
 const http = ky.create({ prefix: env.apiUrl, retry: 0, throwHttpErrors: false, timeout: 30_000 });
 
 export async function call<T>(
-  method: 'get' | 'post' | 'patch',
+  method: 'get' | 'post' | 'patch' | 'delete',
   path: string,
   opts: { json?: unknown; token?: string; timeoutMs?: number } = {},
 ): Promise<Reply<T>> {

@@ -15,7 +15,7 @@ import type { Action } from './watch.ts';
 const CUSTOMER = 'CUST-001';
 
 /** Every step and every compensation forced to succeed on its first attempt; scenarios override one. */
-const allSucceed: FaultPlan = {
+export const allSucceed: FaultPlan = {
   authorizePayment: ['success'],
   reserveInventory: ['success'],
   capturePayment: ['success'],
@@ -42,7 +42,15 @@ export const scenarioOrder = (orderId: string, customerId = CUSTOMER): OrderBody
 export const uniqueOrderId = (scenario: string): string =>
   `ORD-${scenario}-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`.toUpperCase();
 
-type Check = [label: string, ok: boolean, detail?: string];
+export type Check = [label: string, ok: boolean, detail?: string];
+
+/** Prints each expectation with ✔ or ✘ (and what came instead); true when all held. */
+export function printChecks(checks: Check[]): boolean {
+  console.log(`\n${pc.bold('expected')}`);
+  for (const [label, ok, detail] of checks)
+    console.log(`  ${ok ? pc.green('✔') : pc.red('✘')} ${label}${ok || !detail ? '' : pc.dim(` (got ${detail})`)}`);
+  return checks.every(([, ok]) => ok);
+}
 
 export type OrderScenario = {
   /** The menu's line. */
@@ -193,12 +201,9 @@ export async function runOrderScenario(
     ],
     ...(s.expect.more?.(end) ?? []),
   ];
-  console.log(`\n${pc.bold('expected')}`);
-  for (const [label, ok, detail] of checks)
-    console.log(`  ${ok ? pc.green('✔') : pc.red('✘')} ${label}${ok || !detail ? '' : pc.dim(` (got ${detail})`)}`);
-
+  const held = printChecks(checks);
   const clean = printAudit(await api.audit(), [orderId]);
-  const passed = checks.every(([, ok]) => ok) && clean;
+  const passed = held && clean;
   console.log(passed ? pc.green(pc.bold(`\n✔ ${name} passed`)) : pc.red(pc.bold(`\n✘ ${name} failed`)));
   return passed ? 0 : 1;
 }

@@ -77,7 +77,7 @@ shipping: {ledger: true, chaos: true, http: true}
 notification: {ledger: true, chaos: true, http: true}
 public-apis: {chaos: true, http: true}
 user-context: {calls: [public-apis], public: true, http: true}
-worker: {calls: [payment, inventory, shipping, notification, public-apis], temporal: true}
+worker: {calls: [payment, inventory, shipping, notification, public-apis, api], temporal: true}
 api: {calls: [payment, inventory, shipping], temporal: true, public: true, http: true}
 {{- end -}}
 
@@ -164,6 +164,10 @@ Argument: (list $ "<service>").
 {{- $_ := set $env (printf "%s_URL" (upper $domain)) (default (include "fake-stripe.url" (list $root $domain)) (index $root.Values.urls $domain)) -}}
 {{- end -}}
 {{- end -}}
+{{- /* The worker's scheduled audit runs the API's auditor (GET /api/v1/audit). */ -}}
+{{- if has "api" ($facts.calls | default list) -}}
+{{- $_ := set $env "API_URL" (include "fake-stripe.url" (list $root "api")) -}}
+{{- end -}}
 {{- if has "public-apis" ($facts.calls | default list) -}}
 {{- $base := include "fake-stripe.url" (list $root "public-apis") -}}
 {{- $_ := set $env "LOCATION_API_URL" (default (printf "%s/ipapi" $base) $root.Values.urls.location) -}}
@@ -188,7 +192,7 @@ Argument: (list $ "<service>").
 {{/*
 The secret variables of one service, each a secretKeyRef: SERVICE_TOKEN everywhere (every process
 checks it at start under AUTH=strict; the worker and the API send it), ADMIN_TOKEN where there are
-chaos endpoints, MANAGER_TOKEN and CUSTOMER_TOKEN_SECRET in the API. Argument: (list $ "<service>").
+chaos endpoints and in the worker (its restock schedule), MANAGER_TOKEN and CUSTOMER_TOKEN_SECRET in the API. Argument: (list $ "<service>").
 */}}
 {{- define "fake-stripe.secretEnv" -}}
 {{- $root := index . 0 -}}
@@ -196,7 +200,8 @@ chaos endpoints, MANAGER_TOKEN and CUSTOMER_TOKEN_SECRET in the API. Argument: (
 {{- $facts := include "fake-stripe.facts" $name | fromYaml -}}
 {{- $keys := $root.Values.auth.keys -}}
 {{- $vars := dict "SERVICE_TOKEN" $keys.serviceToken -}}
-{{- if $facts.chaos -}}
+{{- /* The worker's scheduled restock calls inventory's admin endpoint POST /inventory/restock. */ -}}
+{{- if or $facts.chaos (eq $name "worker") -}}
 {{- $_ := set $vars "ADMIN_TOKEN" $keys.adminToken -}}
 {{- end -}}
 {{- if eq $name "api" -}}

@@ -16,6 +16,7 @@ import type { ApiEnv } from './config.ts';
 import { registerOrderStatusGauge } from './order-status-gauge.ts';
 import { createOrders } from './orders.ts';
 import { apiRoutes } from './routes.ts';
+import { createSchedules } from './schedules.ts';
 import { createSubscriptions } from './subscriptions.ts';
 import { createTemporal } from './temporal.ts';
 import { createWorkflows } from './workflow-admin.ts';
@@ -43,6 +44,7 @@ export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {})
   const temporal = createTemporal(client, env.TEMPORAL_CALL_TIMEOUT_MS);
   const workflows = createWorkflows(temporal);
   const orders = createOrders(temporal, env.TASK_QUEUE);
+  const schedules = createSchedules(temporal, env.TASK_QUEUE);
   const subscriptions = createSubscriptions(temporal, env.TASK_QUEUE);
 
   const domains = {
@@ -101,7 +103,7 @@ export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {})
     name: 'api',
     prefix: '/api/v1',
     env,
-    routes: apiRoutes({ env, orders, workflows, audit, subscriptions }),
+    routes: apiRoutes({ env, orders, workflows, schedules, audit, subscriptions }),
     ready: async () => {
       await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     },

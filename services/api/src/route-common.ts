@@ -8,12 +8,14 @@ import { requireWorkflowAccess, strictReaders } from './auth.ts';
 import type { AuditReport } from './audit.ts';
 import type { ApiEnv } from './config.ts';
 import type { Orders } from './orders.ts';
+import type { Schedules } from './schedules.ts';
 import type { Subscriptions } from './subscriptions.ts';
 import type { WorkflowResult, Workflows } from './workflow-admin.ts';
 
 export interface RouteDeps {
-  env: Pick<ApiEnv, 'AUTH' | 'MANAGER_TOKEN' | 'CUSTOMER_TOKEN_SECRET' | 'ALLOW_CHAOS_FORCING'>;
+  env: Pick<ApiEnv, 'AUTH' | 'MANAGER_TOKEN' | 'CUSTOMER_TOKEN_SECRET' | 'ALLOW_CHAOS_FORCING' | 'SERVICE_TOKEN'>;
   orders: Orders;
+  schedules: Schedules;
   workflows: Workflows;
   audit: () => Promise<AuditReport>;
   subscriptions: Subscriptions;

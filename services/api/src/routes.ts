@@ -2,11 +2,12 @@
  * The API's routes, by resource: orders (commands, reads), workflows (starts, any workflow by id),
  * subscriptions and the audit. The order of the list is the order of the OpenAPI document.
  */
-import { defineRoute } from '@fake-stripe/kernel';
+import { bearerToken, defineRoute, sameSecret } from '@fake-stripe/kernel';
 import type { Route } from '@fake-stripe/kernel';
-import { requireStrictAccess, strictManager } from './auth.ts';
+import { requireStrictAccess } from './auth.ts';
 import { orderCommandRoutes, orderReadRoutes } from './order-routes.ts';
 import type { RouteDeps } from './route-common.ts';
+import { scheduleRoutes } from './schedule-routes.ts';
 import { auditResponse } from './schemas.ts';
 import { subscriptionRoutes } from './subscription-routes.ts';
 import { workflowAdminRoutes, workflowStartRoutes } from './workflow-routes.ts';
@@ -21,10 +22,11 @@ export function apiRoutes(deps: RouteDeps): Route[] {
     ...workflowAdminRoutes(deps),
     ...subscriptionRoutes(deps),
     auditRoute(deps),
+    ...scheduleRoutes(deps),
   ];
 }
 
-/** The invariant report (money and stock balance), for a manager under AUTH=strict. */
+/** The invariant report (money and stock balance), for a manager (or the worker's audit) under AUTH=strict. */
 function auditRoute({ env, audit }: RouteDeps): Route {
   return defineRoute({
     method: 'get',
@@ -33,10 +35,13 @@ function auditRoute({ env, audit }: RouteDeps): Route {
     summary: 'The invariant report: money and stock balance for every terminal order and billed subscription period',
     tags: ['audit'],
     response: auditResponse,
-    security: strictManager(env),
+    security: env.AUTH === 'strict' ? ['manager', 'service'] : undefined,
     errors: { 502: 'A domain ledger could not be read' },
     handler: ({ ctx }) => {
-      requireStrictAccess(env, ctx, undefined);
+      // The worker's scheduled audit holds the service token, which already reads every ledger.
+      const token = bearerToken(ctx);
+      if (!(token && env.SERVICE_TOKEN && sameSecret(token, env.SERVICE_TOKEN)))
+        requireStrictAccess(env, ctx, undefined);
       return audit();
     },
   });

@@ -202,6 +202,16 @@ export const compensationRecordSchema = z.object({
 });
 export type CompensationRecord = z.infer<typeof compensationRecordSchema>;
 
+/** The fraud check before capture: screened and passed, or not required below the configured amount. */
+export const fraudCheckSchema = z
+  .object({
+    outcome: z.enum(['passed', 'not_required']),
+    /** The worker's screening threshold in minor units when the check ran. */
+    minAmount: z.number().int(),
+  })
+  .meta({ id: 'FraudCheck' });
+export type FraudCheck = z.infer<typeof fraudCheckSchema>;
+
 /** orderFulfillmentWorkflow's state: its `status` query, its operator Update's answer and its result. */
 export const orderStateSchema = z
   .object({
@@ -218,6 +228,8 @@ export const orderStateSchema = z
     /** Progress (0–100) the label activity resumed from after a worker crash; 0 when it never had to. */
     labelResumedFrom: z.number().optional(),
     notificationFailed: z.boolean().optional(),
+    /** Absent on orders that passed this point before the fraud check was deployed. */
+    fraudCheck: fraudCheckSchema.optional(),
     approval: z
       .object({
         approved: z.boolean(),

@@ -16,4 +16,5 @@ export * from './run-service.ts';
 export * from './schemas.ts';
 export * from './service.ts';
 export * from './span-relay.ts';
+export * from './schedules.ts';
 export * from './subscription-contracts.ts';

@@ -10,6 +10,7 @@ import type {
   UserContextInput,
   UserContextResult,
 } from './contracts.ts';
+import type { AuditReportSummary, RestockInput, RestockResult } from './schedules.ts';
 import type {
   ChangePlan,
   Invoice,
@@ -70,6 +71,11 @@ export const paymentWorkflowId = (orderId: string): string => `payment-${orderId
 export const userContextQuery = defineQuery<UserContextResult>('userContext');
 export const userContextWorkflowId = (userId: string): string => `user-context-${userId}`;
 
+/** The scheduled workflows (Temporal Schedules `audit` and `restock`, managed by the API). */
+export type AuditWorkflow = () => Promise<AuditReportSummary>;
+export type RestockWorkflow = (input: RestockInput) => Promise<RestockResult>;
+export const AUDIT_WORKFLOW = 'auditWorkflow';
+export const RESTOCK_WORKFLOW = 'restockWorkflow';
 /** Messages of subscriptionWorkflow (and `cancelSignal`, which it shares with the order). */
 export const SubscriptionStatusKey = defineSearchAttributeKey('SubscriptionStatus', SearchAttributeType.KEYWORD);
 export const subscriptionPauseSignal = defineSignal<[SubscriptionSignal]>('pause');

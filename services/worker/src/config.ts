@@ -13,6 +13,7 @@ import {
 import { withTemporalConfig } from '@fake-stripe/kernel/temporal-config';
 import type { z } from 'zod';
 import { TASK_QUEUE } from '@fake-stripe/kernel/workflow-definitions';
+import { DEFAULT_FRAUD_RULES } from './activities/index.ts';
 
 /** The worker's environment; `temporal` is the connection envconfig reads from the TEMPORAL_* variables. */
 export const envSchema = withTemporalConfig(
@@ -37,6 +38,14 @@ export const envSchema = withTemporalConfig(
     /** Prometheus endpoint of the SDK's worker metrics; 0 disables. */
     METRICS_PORT: envInt(localPorts.workerMetrics),
     OTEL_EXPORTER_OTLP_ENDPOINT: envString(),
+    /** The fraud check screens orders of at least this amount (minor units) before capture. */
+    FRAUD_CHECK_MIN_AMOUNT: envInt(DEFAULT_FRAUD_RULES.minAmount),
+    /** Comma-separated customer ids whose screened orders the fraud check refuses. */
+    FRAUD_BLOCKED_CUSTOMERS: envText(DEFAULT_FRAUD_RULES.blockedCustomers.join(',')),
+    /** The API, whose auditor the scheduled auditWorkflow runs (GET /api/v1/audit). */
+    API_URL: url(localUrl('api')),
+    /** Client timeout of that audit call: it reads every order's ledgers. */
+    AUDIT_TIMEOUT_MS: envInt(110_000),
     /** A workflow bundle made by bundle.ts (the image has one); unset: bundled at start. */
     WORKFLOW_BUNDLE: envString(),
   }),

@@ -4,3 +4,7 @@ export type { Activities, ActivityDeps } from './activities/index.ts';
 export { createUserContextActivities } from './activities/user-context.ts';
 export { workflowsPath, workerOptions } from './worker.ts';
 export { activityInterceptors, tracingSinks, workflowInterceptorModules } from './tracing.ts';
+export { DEFAULT_FRAUD_RULES } from './activities/index.ts';
+export { bundlePatchVariant } from './patch-variants/bundle.ts';
+export { createScheduledActivities } from './activities/scheduled.ts';
+export { loadWorkerEnv } from './config.ts';

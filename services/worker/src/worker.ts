@@ -4,6 +4,7 @@ import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
+import { createScheduledActivities } from './activities/scheduled.ts';
 import { createUserContextActivities } from './activities/user-context.ts';
 import type { ActivityDeps } from './activities/index.ts';
 import type { WorkerEnv } from './config.ts';
@@ -38,6 +39,12 @@ export function activityDeps(env: WorkerEnv): ActivityDeps {
     notification: createDomainClient(env.NOTIFICATION_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
     labelExpectedMs: env.LABEL_EXPECTED_MS,
     labelTimeoutMs: env.LABEL_TIMEOUT_MS,
+    fraud: {
+      minAmount: env.FRAUD_CHECK_MIN_AMOUNT,
+      blockedCustomers: env.FRAUD_BLOCKED_CUSTOMERS.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    },
   };
 }
 
@@ -51,6 +58,10 @@ export function workerOptions(env: WorkerEnv, connection: NativeConnection): Wor
     ...(env.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE } } : { workflowsPath }),
     activities: {
       ...createActivities(activityDeps(env)),
+      ...createScheduledActivities({
+        api: createDomainClient(env.API_URL, env.AUDIT_TIMEOUT_MS, env.SERVICE_TOKEN),
+        inventoryAdmin: createDomainClient(env.INVENTORY_URL, env.HTTP_TIMEOUT_MS, env.ADMIN_TOKEN),
+      }),
       ...createUserContextActivities(
         createPublicApisClient({
           location: { url: env.LOCATION_API_URL, timeoutMs: env.PUBLIC_API_TIMEOUT_MS },

@@ -35,3 +35,15 @@ export const compensationPolicy = (windowMs: number = DEFAULT_COMPENSATION_WINDO
     scheduleToCloseTimeout: windowMs,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   }) as const;
+
+/**
+ * The scheduled jobs' activities (the auditor, the restock): an audit reads every order's ledgers
+ * through the API and may take a minute (the worker's AUDIT_TIMEOUT_MS client timeout is below the
+ * 2 minutes here); transient faults are retried for 10 minutes, well inside the schedules' intervals,
+ * after which the run fails and the schedule's next one starts afresh.
+ */
+export const scheduledJobPolicy = {
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+} as const;

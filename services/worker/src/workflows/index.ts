@@ -1,10 +1,14 @@
 // The bundle's entry: every workflow the worker runs.
 import type {
+  AuditWorkflow,
   OrderFulfillmentWorkflow,
   PaymentWorkflow,
+  RestockWorkflow,
   SubscriptionWorkflow,
   UserContextWorkflow,
 } from '@fake-stripe/kernel/workflow-definitions';
+import type { auditWorkflow } from './audit.ts';
+import type { restockWorkflow } from './restock.ts';
 import type { orderFulfillmentWorkflow } from './order-fulfillment.ts';
 import type { paymentWorkflow } from './payment.ts';
 import type { subscriptionWorkflow } from './subscription.ts';
@@ -14,6 +18,8 @@ export { orderFulfillmentWorkflow } from './order-fulfillment.ts';
 export { paymentWorkflow } from './payment.ts';
 export { subscriptionWorkflow } from './subscription.ts';
 export { userContextWorkflow } from './user-context.ts';
+export { auditWorkflow } from './audit.ts';
+export { restockWorkflow } from './restock.ts';
 
 /** A type error unless `Fn` is the signature clients start it by. */
 type Fits<Fn extends Signature, Signature> = Fn;
@@ -23,4 +29,6 @@ export type Signatures = [
   Fits<typeof paymentWorkflow, PaymentWorkflow>,
   Fits<typeof subscriptionWorkflow, SubscriptionWorkflow>,
   Fits<typeof userContextWorkflow, UserContextWorkflow>,
+  Fits<typeof auditWorkflow, AuditWorkflow>,
+  Fits<typeof restockWorkflow, RestockWorkflow>,
 ];

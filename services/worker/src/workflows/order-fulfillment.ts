@@ -7,6 +7,7 @@ import {
   isCancellation,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -29,6 +30,7 @@ import {
   transientBudget,
   waitCancel,
 } from './activity-policies.ts';
+import { FRAUD_CHECK_PATCH } from './patches.ts';
 import {
   approveSignal,
   cancelSignal,
@@ -65,6 +67,7 @@ const notifications = proxyActivities<Activities>({
   ...transientBudget,
   retry: { ...transientBudget.retry, maximumAttempts: 5 },
 });
+const screening = proxyActivities<Activities>({ ...waitCancel, ...transientBudget });
 const compensationsFor = (windowMs: number) => proxyActivities<Activities>(compensationPolicy(windowMs));
 
 /**
@@ -99,7 +102,7 @@ interface OrderRun {
   state: OrderState;
   /** Steps that happened or may have happened (attempted without a definitive failure). */
   touched: Set<OrderStep>;
-  failedAt: OrderStep | undefined;
+  failedAt: OrderStep | 'fraudCheck' | undefined;
   decision: { approved: boolean; by: string; reason?: string } | undefined;
   cancelled: { by: string; reason?: string } | undefined;
   operator: OperatorAction | undefined;
@@ -220,6 +223,9 @@ async function forwardSteps(run: OrderRun): Promise<void> {
     stock.reserveInventory({ ...call, items: input.items }),
   );
   state.reservationId = reservationId;
+  // Added while orders were running: an order that passed this point on the old code replays
+  // without the check (patched() is false there); every other order is screened before capture.
+  if (patched(FRAUD_CHECK_PATCH)) await screenForFraud(run);
   const { captureId } = await step(run, 'capture', 'capturing', () =>
     payments.capturePayment({ ...call, authorizationId, amount: input.amount }),
   );
@@ -239,6 +245,21 @@ async function forwardSteps(run: OrderRun): Promise<void> {
     // Non-critical: the order ships without its e-mail.
     state.notificationFailed = true;
     log.warn('notification failed; order still ships', { orderId: input.orderId, error: String(err) });
+  }
+}
+
+/**
+ * The fraud check: the worker's rules screen the order (an amount below its threshold passes
+ * unscreened); a refusal fails the order before capture and the saga releases stock and hold.
+ */
+async function screenForFraud(run: OrderRun): Promise<void> {
+  const { input, call, state } = run;
+  if (run.main.consideredCancelled) throw new CancelledFailure('order cancelled before the fraud check');
+  try {
+    state.fraudCheck = await screening.screenOrder({ ...call, customerId: input.customerId, amount: input.amount });
+  } catch (err) {
+    run.failedAt = 'fraudCheck';
+    throw err;
   }
 }
 
