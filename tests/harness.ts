@@ -17,7 +17,7 @@ import {
 import type { Running, Spawned } from '@fake-stripe/kernel/testing';
 import { createInventoryService, envSchema as inventoryEnv } from '@fake-stripe/inventory';
 import { createNotificationService } from '@fake-stripe/notification';
-import { createPaymentService } from '@fake-stripe/payment';
+import { createPaymentService, envSchema as paymentEnv } from '@fake-stripe/payment';
 import { createShippingService } from '@fake-stripe/shipping';
 import {
   CustomerIdKey,
@@ -245,7 +245,7 @@ function domainServices(options: PlatformOptions & { labelMs: number }, dir: str
     ...(name === 'inventory' && { SEED_STOCK: '100000' }),
   });
   const creators = {
-    payment: (o: Record<string, string>) => startInProcess(createPaymentService, o),
+    payment: (o: Record<string, string>) => startInProcess(createPaymentService, o, paymentEnv),
     inventory: (o: Record<string, string>) => startInProcess(createInventoryService, o, inventoryEnv),
     shipping: (o: Record<string, string>) => startInProcess(createShippingService, o),
     notification: (o: Record<string, string>) => startInProcess(createNotificationService, o),

@@ -40,3 +40,9 @@ export const localUrl = (name: LocalProcess, path = ''): string => `http://127.0
 
 /** The Temporal dev server's frontend on a local stack: the default when nothing configures one. */
 export const LOCAL_TEMPORAL_ADDRESS = `127.0.0.1:${localPorts.temporal}`;
+
+/**
+ * The Stripe secret key a local stack (and the chart) shares by default: the payment service accepts
+ * it (STRIPE_SECRET_KEYS) and the worker sends it (STRIPE_SECRET_KEY). A test-mode key, never a real one.
+ */
+export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_fake_stripe_local';

@@ -75,7 +75,7 @@ function operationOf(route: Route, security: TokenScheme[], options: OpenApiOpti
     ...(schemas.body && {
       requestBody: {
         required: !schemas.body.safeParse(undefined).success,
-        content: { 'application/json': { schema: schemas.body } },
+        content: { [route.form ? 'application/x-www-form-urlencoded' : 'application/json']: { schema: schemas.body } },
       },
     }),
     responses: responsesOf(route, security),
