@@ -4,7 +4,7 @@
  * dir, and a worker running the real workflows and activities against them.
  */
 import { join } from 'node:path';
-import { createDomainClient, orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
+import { LOCAL_STRIPE_SECRET_KEY, createDomainClient, orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
 import {
   freePort,
@@ -29,6 +29,7 @@ import {
 import {
   activityInterceptors,
   createActivities,
+  createStripeClient,
   createUserContextActivities,
   tracingSinks,
   workflowInterceptorModules,
@@ -322,6 +323,7 @@ function testWorker(o: {
     activities: {
       ...createActivities({
         payment: domain(o.urls.payment),
+        stripe: createStripeClient(o.urls.payment, LOCAL_STRIPE_SECRET_KEY, 2_000),
         inventory: domain(o.urls.inventory),
         shipping: domain(o.urls.shipping),
         notification: domain(o.urls.notification),

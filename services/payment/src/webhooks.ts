@@ -23,7 +23,7 @@ export type WebhookEndpoint = z.infer<typeof webhookEndpointSchema>;
 /**
  * Webhook delivery's chaos operation, in the payment service's chaos document like the others. Its
  * own outcomes: `duplicate` (delivered twice, same event id), `out_of_order` (held until a later event
- * reached the endpoint), `drop_first` (the first attempt is never sent: the retry delivers it). Of the
+ * reached the endpoint, at most WEBHOOK_REORDER_MAX_MS; a later event is not held behind a held one), `drop_first` (the first attempt is never sent: the retry delivers it). Of the
  * transport outcomes, `latency` delays the delivery (latency.extraMs), `commit_then_timeout` sends the
  * first attempt but loses its acknowledgement (so it is sent again), and the failing ones (`timeout`,
  * `server_error`, `rate_limited`, `reset`) drop the first attempt like `drop_first`.
@@ -77,6 +77,10 @@ export function startWebhookDispatcher(deps: {
   let stopped = false;
   const stop = new AbortController();
 
+  const held = new Set<PendingDelivery>();
+  const holdsEarlier = (d: PendingDelivery): boolean =>
+    [...held].some((h) => h.endpoint === d.endpoint && h.seq < d.seq);
+
   /** Resolves once an event later than `seq` reached `endpoint`, or after `reorderMaxMs`. */
   const overtaken = (endpoint: string, seq: number): Promise<void> =>
     new Promise((resolve) => {
@@ -118,7 +122,13 @@ export function startWebhookDispatcher(deps: {
     const { outcome, latencyMs } = chaos.decide('webhook', `${d.eventId} ${d.endpoint}`, undefined);
     if (latencyMs) await sleep(latencyMs, undefined, { signal: stop.signal }).catch(() => undefined);
     if (stopped) return;
-    if (outcome === 'out_of_order') await overtaken(d.endpoint, d.seq);
+    if (outcome === 'out_of_order' && !holdsEarlier(d)) {
+      // Held until a later event reached the endpoint; while held, it holds no later event back itself,
+      // so the next event overtakes it.
+      held.add(d);
+      await overtaken(d.endpoint, d.seq);
+      held.delete(d);
+    }
     let attempt = 0;
     try {
       await pRetry(

@@ -1,4 +1,5 @@
 import type { DomainClient } from '@fake-stripe/kernel';
+import type Stripe from 'stripe';
 import { inventoryActivities } from './inventory.ts';
 import { notificationActivities } from './notification.ts';
 import { paymentActivities } from './payment.ts';
@@ -8,7 +9,10 @@ import type { ShippingDeps } from './shipping.ts';
 export type { CallContext, CompensationResult } from './calls.ts';
 
 export interface ActivityDeps extends ShippingDeps {
+  /** The payment service's own endpoints (its ledger; holds made before the saga spoke Stripe). */
   payment: DomainClient;
+  /** The official `stripe` SDK pointed at the payment service's `/v1/` API (stripe-client.ts). */
+  stripe: Stripe;
   inventory: DomainClient;
   notification: DomainClient;
 }
