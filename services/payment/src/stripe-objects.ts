@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { testCards } from './test-cards.ts';
 
 /**
  * The Stripe subset the payment service speaks (`/v1/…`): request parameters as Stripe's form encoding
  * carries them (every value a string; `metadata[key]=value`), and the objects it answers, in Stripe's
  * shapes. One source for validation, types and the OpenAPI document.
  */
+
+// A body whose every field is optional may be absent (`.prefault({})`), as Stripe's are.
 
 /** A form field's integer (`"2000"`), or a JSON number: minor units, as Stripe counts them. */
 const amount = z.union([
@@ -31,7 +34,7 @@ export const createPaymentIntentParams = z
     amount,
     currency,
     customer: id('cus').optional(),
-    payment_method: z.string().min(1).max(100).optional(),
+    payment_method: z.enum(testCards).optional(),
     capture_method: z.enum(captureMethods).default('automatic'),
     confirm: bool.default(false),
     description: text.optional(),
@@ -44,38 +47,42 @@ export type CreatePaymentIntentParams = z.output<typeof createPaymentIntentParam
 export const capturePaymentIntentParams = z
   .object({ amount_to_capture: amount.optional() })
   .strict()
+  .prefault({})
   .meta({ id: 'CapturePaymentIntentParams' });
 
 export const cancellationReasons = ['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'] as const;
 export const cancelPaymentIntentParams = z
   .object({ cancellation_reason: z.enum(cancellationReasons).optional() })
   .strict()
+  .prefault({})
   .meta({ id: 'CancelPaymentIntentParams' });
 
+/** A refund names the PaymentIntent or the charge it refunds: exactly one of them. */
 export const createRefundParams = z
-  .object({ payment_intent: id('pi').optional(), charge: id('ch').optional(), amount: amount.optional() })
-  .strict()
-  .refine((p) => (p.payment_intent === undefined) !== (p.charge === undefined), {
-    message: 'give exactly one of payment_intent or charge',
-    path: ['payment_intent'],
-  })
+  .union([
+    z.object({ payment_intent: id('pi'), amount: amount.optional() }).strict(),
+    z.object({ charge: id('ch'), amount: amount.optional() }).strict(),
+  ])
   .meta({ id: 'CreateRefundParams' });
 
 export const createCustomerParams = z
   .object({
-    email: z.email().max(512).optional(),
+    email: z.string().max(512).optional(),
     name: z.string().max(256).optional(),
     description: text.optional(),
     metadata: metadata.default({}),
   })
   .strict()
+  .prefault({})
   .meta({ id: 'CreateCustomerParams' });
 export type CreateCustomerParams = z.output<typeof createCustomerParams>;
 
-export const piPath = z.object({ id: id('pi') });
-export const refundPath = z.object({ id: id('re') });
-export const customerPath = z.object({ id: id('cus') });
-export const eventPath = z.object({ id: id('evt') });
+/** An object's id in a path: any id is looked up, and an unknown one is a 404 (`resource_missing`), as Stripe's. */
+const pathId = z.object({ id: z.string().min(1).max(255) });
+export const piPath = pathId.meta({ description: 'A PaymentIntent id (pi_…)' });
+export const refundPath = pathId.meta({ description: 'A refund id (re_…)' });
+export const customerPath = pathId.meta({ description: 'A customer id (cus_…)' });
+export const eventPath = pathId.meta({ description: 'An event id (evt_…)' });
 
 export const listParams = z
   .object({

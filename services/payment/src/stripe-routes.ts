@@ -23,7 +23,7 @@ import {
 import type { Charge, EventType, PaymentIntent, PaymentIntentStatus } from './stripe-objects.ts';
 import { chargeIdOf, written } from './stripe-store.ts';
 import type { StripeStore } from './stripe-store.ts';
-import { cardError, declineOf, isKnownCard } from './test-cards.ts';
+import { cardError, declineOf } from './test-cards.ts';
 import { deliveryListSchema, deliverySchema } from './webhook-outbox.ts';
 import type { WebhookOutbox } from './webhook-outbox.ts';
 
@@ -111,13 +111,11 @@ export function stripeRoutes({ ledger, stripe, outbox, kick }: StripeDeps): Rout
       chaosExempt: ({ body }) => body.confirm && declineOf(body.payment_method) !== undefined,
       body: createPaymentIntentParams,
       response: paymentIntentSchema,
-      errors: { 402: 'Declined (card_error)' },
+      errors: { 402: 'Declined (card_error)', 404: 'No such customer' },
       handler: ({ body, ctx }) => {
         if (body.customer !== undefined && !stripe.customer(body.customer))
-          throw badRequest('resource_missing', `No such customer: '${body.customer}'`, 'customer');
+          throw notFound(`No such customer: '${body.customer}'`, 'customer');
         const card = body.payment_method;
-        if (card !== undefined && !isKnownCard(card))
-          throw badRequest('resource_missing', `No such PaymentMethod: '${card}'`, 'payment_method');
         if (!body.confirm) return stripe.createIntent(body, card ? 'requires_confirmation' : 'requires_payment_method');
         if (card === undefined)
           throw badRequest(
@@ -221,17 +219,17 @@ export function stripeRoutes({ ledger, stripe, outbox, kick }: StripeDeps): Rout
       chaos: 'refund',
       body: createRefundParams,
       response: refundObjectSchema,
+      errors: { 404: 'No such payment_intent or charge' },
       handler: ({ body, ctx }) => {
-        let chargeId = body.charge;
-        if (body.payment_intent !== undefined) {
+        let chargeId: string;
+        if ('payment_intent' in body) {
           const intent = stripe.paymentIntent(body.payment_intent);
-          if (!intent)
-            throw badRequest('resource_missing', `No such payment_intent: '${body.payment_intent}'`, 'payment_intent');
+          if (!intent) throw notFound(`No such payment_intent: '${body.payment_intent}'`, 'payment_intent');
           if (intent.status !== 'succeeded') throw unexpectedState('refunded', intent);
           chargeId = chargeIdOf(intent.id);
-        }
-        const capture = chargeId === undefined ? undefined : ledger.capture(chargeId);
-        if (!capture) throw badRequest('resource_missing', `No such charge: '${chargeId}'`, 'charge');
+        } else chargeId = body.charge;
+        const capture = ledger.capture(chargeId);
+        if (!capture) throw notFound(`No such charge: '${chargeId}'`, 'charge');
         const checked = checkRefund(capture, ledger.refundOf(capture.captureId), body.amount);
         const refund = ledger.createRefund(checked.capture, checked.amount);
         emit(ctx, 'charge.refunded', written(stripe.charge(capture.captureId), capture.captureId));

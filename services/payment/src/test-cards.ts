@@ -10,8 +10,6 @@ export interface Decline {
   message: string;
 }
 
-export const succeedingCards = ['pm_card_visa', 'pm_card_mastercard', 'pm_card_amex'] as const;
-
 export const decliningCards: Record<string, Decline> = {
   pm_card_chargeDeclined: { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' },
   pm_card_chargeDeclinedInsufficientFunds: {
@@ -31,14 +29,15 @@ export const decliningCards: Record<string, Decline> = {
   },
 };
 
+const succeedingCards = ['pm_card_visa', 'pm_card_mastercard', 'pm_card_amex'] as const;
+/** Every test PaymentMethod the service knows: a `payment_method` is one of them. */
+export const testCards: [string, ...string[]] = [...succeedingCards, ...Object.keys(decliningCards)];
+
 /** The decline a PaymentMethod always answers, if it is a declining test card. */
 export const declineOf = (paymentMethod: string | undefined): Decline | undefined =>
   paymentMethod !== undefined && Object.hasOwn(decliningCards, paymentMethod)
     ? decliningCards[paymentMethod]
     : undefined;
-
-export const isKnownCard = (paymentMethod: string): boolean =>
-  (succeedingCards as readonly string[]).includes(paymentMethod) || declineOf(paymentMethod) !== undefined;
 
 /** The card error a decline answers (402, Stripe's `card_error`). */
 export const cardError = (decline: Decline, commit: boolean): AppError =>

@@ -178,10 +178,10 @@ describe("Stripe's test cards", () => {
     expect((await stripe.paymentIntents.create(confirmParams())).status).toBe('requires_capture');
   });
 
-  it('refuses a payment method that is no test card', async () => {
+  it('refuses a payment method that is no test card, naming payment_method', async () => {
     await expect(stripe.paymentIntents.create(confirmParams({ payment_method: 'pm_unknown' }))).rejects.toMatchObject({
       type: 'StripeInvalidRequestError',
-      code: 'resource_missing',
+      statusCode: 400,
       param: 'payment_method',
     });
   });
