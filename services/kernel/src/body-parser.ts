@@ -42,11 +42,22 @@ export function jsonBody(limit: string, formPrefix?: string): Middleware {
     const form = formPrefix !== undefined && ctx.path.startsWith(formPrefix);
     if (bodyMethods.has(ctx.method)) checkBody(ctx, form);
     await parse(ctx, async () => {
-      if (form && typeof ctx.request.body === 'string')
-        ctx.request.body = parseQueryString(ctx.request.body, { depth: 2, parameterLimit: 200, arrayLimit: 20 });
+      if (form && typeof ctx.request.body === 'string') ctx.request.body = parseForm(ctx.request.body);
       await next();
     });
   };
+}
+
+/** A form body's fields; a field without a name (`=value`), which qs would drop unseen, is refused. */
+function parseForm(text: string): unknown {
+  if (text.split('&').some((pair) => pair.startsWith('=')))
+    throw new AppError({
+      type: 'invalid_request_error',
+      code: 'parameter_invalid',
+      status: 400,
+      message: 'A form field has no name.',
+    });
+  return parseQueryString(text, { depth: 2, parameterLimit: 200, arrayLimit: 20 });
 }
 
 /** Content-Encoding, which is case-insensitive; `identity` when absent. */

@@ -274,6 +274,16 @@ describe('errors and headers', () => {
     expect(await res.json()).toMatchObject({ amount: 700, currency: 'eur', metadata: { order_id: 'ORD-FORM' } });
   });
 
+  it('refuses a form field without a name rather than dropping it', async () => {
+    const res = await fetch(`${svc.url}/v1/customers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SECRET_KEY}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: '=null&email=a%40example.com',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'parameter_invalid' } });
+  });
+
   it('names the bad parameter of a malformed form', async () => {
     await expect(stripe.paymentIntents.create({ amount: -5, currency: 'usd' })).rejects.toMatchObject({
       type: 'StripeInvalidRequestError',
