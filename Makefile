@@ -34,6 +34,9 @@ print ?=
 context ?=
 release ?=
 namespace ?=
+shape ?= steady
+rate ?= 5
+duration ?=
 
 STACK := node tools/stack.ts
 ONLY = $(if $(service),--service $(service))
@@ -41,13 +44,13 @@ SCENARIO := node tools/scenarios.ts
 
 .PHONY: help setup up down status logs test lint requests bench clean-data scenarios scenario-happy \
 	scenario-approval scenario-reject scenario-cancel scenario-timeout scenario-compensation \
-	scenario-chaos scenario-custom soak crash-test
+	scenario-chaos scenario-custom soak load crash-test
 
 help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z0-9_-]+:.*## / { printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@printf '  \033[36m%-22s\033[0m %s\n' 'k8s-scenario-<name>' 'A scenario against the cluster through the port-forwards: $(K8S_SCENARIOS) (N= for chaos)'
 	@echo '  Variables: DETACH=1 (up), service=<name>[,<name>] (up/down/status/logs), N= (scenario-chaos, soak),'
-	@echo '    CRASH_ORDERS= (crash-test), service= profile= | preset= print=1, context= release= namespace= (chaos),'
+	@echo '    shape= rate= duration= (load), CRASH_ORDERS= (crash-test), service= profile= | preset= print=1, context= release= namespace= (chaos),'
 	@echo '    TEMPORAL_MODE=chart|dev (k8s-deploy), ID= (scenario-custom), PHASES=<phase>[,<phase>] (test),'
 	@echo '    collection=order|workflows|domain and env= (requests), API_URL, LOG_LEVEL, AUTH, SERVICE_TOKEN,'
 	@echo '    ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
@@ -82,10 +85,14 @@ requests: setup ## Run the request collections (tools/requests/*.http) against t
 soak: setup ## N seeded chaos orders (N=20) through a platform on ephemeral ports: progress, scorecard, rate, audit (tools/soak.ts)
 	@node tools/soak.ts --count $(N)
 
+load: setup ## Orders through the API at a shape's rate, open loop (shape=steady|ramp|spike|soak rate=5 duration=): progress, latency, outcomes, retries, audit (tools/load.ts; API_URL for a cluster)
+	@node tools/load.ts --shape '$(shape)' --rate '$(rate)' $(if $(duration),--duration '$(duration)')
+
 crash-test: setup ## The crash tests larger (CRASH_ORDERS=100): the worker SIGKILLed every 5 s, each domain service restarted mid-batch
 	@CRASH_ORDERS=$(CRASH_ORDERS) npm test -- tests/crash-worker.test.ts tests/crash-services.test.ts
 
-bench: setup ## Run the benchmarks: foundation (HTTP) and orders (Temporal sagas) (tools/bench.ts)
+bench: ## Run the benchmarks: foundation (authorize vs bare node:http and stripe-mock) and orders (Temporal sagas) (tools/bench.ts); installs stripe-mock too
+	@bash tools/bootstrap.sh bench
 	node tools/bench.ts
 
 clean-data: ## Stop the local stack and delete .data (databases, logs, chaos files)
@@ -118,6 +125,10 @@ scenario-chaos: ## N orders (N=20) under the live chaos, then a scorecard and th
 
 scenario-custom: ## The happy path with your order id (ID=ORD-...)
 	@$(if $(ID),,$(error ID is required, e.g. make scenario-custom ID=ORD-42))$(SCENARIO) custom --id '$(ID)'
+
+.PHONY: scenario-subscription
+scenario-subscription: ## A subscription: three periods, a declined charge recovered by dunning, a plan change (Update), continue-as-new
+	@node tools/scenarios/subscription.ts
 
 .PHONY: chart-test
 chart-test: setup ## The chart's static checks: helm lint --strict (defaults, each ci/ values file), helm unittest

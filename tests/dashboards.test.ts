@@ -22,9 +22,8 @@ import {
 } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import type { OrderState } from '@fake-stripe/kernel';
-import { orderWorkflowId, ORDER_WORKFLOW, statusQuery } from '@fake-stripe/kernel/workflow-definitions';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
-import { orderInput, startPlatform } from './harness.ts';
+import { resolveThroughApi, startPlatform, startStuckOrder } from './harness.ts';
 import type { Platform } from './harness.ts';
 
 const PROMETHEUS = join(repoRoot, '.tools/bin/prometheus');
@@ -50,9 +49,12 @@ function panelQueries(): Array<[string, string, string, string]> {
   return out;
 }
 
-/** The metric names a query reads: ours and the Temporal SDK's (the prefixes the dashboards use). */
+/**
+ * The metric names a query reads (the prefixes the dashboards use): ours, the Temporal SDK's, and
+ * prom-client's process and Node.js runtime metrics.
+ */
 const metricNames = (expr: string): string[] => [
-  ...new Set(expr.match(/\b(?:fake_stripe|temporal)_[a-z0-9_]+\b/g) ?? []),
+  ...new Set(expr.match(/\b(?:fake_stripe|temporal|process|nodejs)_[a-z0-9_]+\b/g) ?? []),
 ];
 
 /** Grafana's interval variables as a concrete window (the test's whole run), like Grafana would. */
@@ -208,35 +210,14 @@ describe('the dashboards', () => {
       }),
     );
     const compensated = placeOrder(sampleOrderRequest({ faults: { createShippingLabel: ['address_error'] } }));
-    const stuckInput = orderInput({
-      compensationWindowMs: 3_000,
-      faults: {
-        createShippingLabel: ['address_error'],
-        refundPayment: Array.from({ length: 20 }, () => 'server_error'),
-      },
-    });
-    const stuck = await p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
-      args: [stuckInput],
-      taskQueue: p.taskQueue,
-      workflowId: orderWorkflowId(stuckInput.orderId),
-    });
-    await eventually(() => stuck.query(statusQuery), 'the order parked in compensation_stuck', {
-      until: (s) => s.status === 'compensation_stuck',
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    const stuck = await startStuckOrder(p);
     // The gauge counts it through visibility at scrape time.
     await scraped(
       'max(fake_stripe_orders_in_status{status="compensation_stuck"})',
       (v) => v === 1,
       'Prometheus seeing one order stuck now',
     );
-    const resolved = await postJson(
-      `${api.url}/api/v1/order/${stuck.workflowId}/operator`,
-      { action: 'resolve', note: 'refunded by hand' },
-      { authorization: `Bearer ${MANAGER}` },
-    );
-    expect(resolved.status).toBe(200);
+    await resolveThroughApi(api.url, stuck.workflowId, MANAGER);
     expect(await stuck.result()).toMatchObject({ status: 'failed' });
     expect(await resultOf(await noMail)).toMatchObject({ status: 'shipped', notificationFailed: true });
     expect(await resultOf(await compensated)).toMatchObject({ status: 'failed' });
@@ -262,7 +243,7 @@ describe('the dashboards', () => {
     const window = `${Math.ceil((Date.now() - t0) / 1000) + 30}s`;
     const exported = new Set((await getJson(`${prometheus?.url}/api/v1/label/__name__/values`)).body.data as string[]);
     const queries = panelQueries();
-    expect(queries.length).toBeGreaterThanOrEqual(30);
+    expect(queries.length).toBeGreaterThanOrEqual(44);
     const failures: string[] = [];
     for (const [file, title, ref, expr] of queries)
       for (const problem of await problems(expr, exported, window))

@@ -4,10 +4,18 @@
  * dir, and a worker running the real workflows and activities against them.
  */
 import { join } from 'node:path';
-import { LOCAL_STRIPE_SECRET_KEY, createDomainClient, orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
+import {
+  LOCAL_STRIPE_SECRET_KEY,
+  createDomainClient,
+  customerToken,
+  orderInputFrom,
+  orderRequestSchema,
+} from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
 import {
+  eventually,
   freePort,
+  postJson,
   repoRoot,
   sampleOrderRequest,
   spawnService,
@@ -21,11 +29,16 @@ import { createPaymentService, envSchema as paymentEnv } from '@fake-stripe/paym
 import { createShippingService } from '@fake-stripe/shipping';
 import {
   CustomerIdKey,
+  ORDER_WORKFLOW,
   OrderIdKey,
   OrderStatusKey,
+  orderWorkflowId,
+  statusQuery,
+  SubscriptionStatusKey,
   TotalAmountKey,
   TASK_QUEUE,
 } from '@fake-stripe/kernel/workflow-definitions';
+import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import {
   activityInterceptors,
   createActivities,
@@ -87,6 +100,13 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** The API's manager token and customer-token secret in tests, and the bearer headers they make. */
+export const testTokens = { MANAGER_TOKEN: 'test-manager-token', CUSTOMER_TOKEN_SECRET: 'test-customer-secret' };
+export const asManager = { authorization: `Bearer ${testTokens.MANAGER_TOKEN}` };
+export const asCustomer = (customerId: string) => ({
+  authorization: `Bearer ${customerToken(testTokens.CUSTOMER_TOKEN_SECRET, customerId)}`,
+});
+
 /** How long a spawned service may take to listen: the processes start together, on a loaded machine. */
 const SPAWN_TIMEOUT_MS = 60_000;
 
@@ -125,7 +145,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: join(repoRoot, '.tools/bin/temporal') },
-        searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey],
+        searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey, SubscriptionStatusKey],
       },
     }),
     domains.start('payment'),
@@ -204,14 +224,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     },
     async setChaos(seed) {
       domains.setSeed(seed); // a restarted service reads its chaos file: write the new one
-      for (const name of ['payment', 'inventory', 'shipping', 'notification'] as const) {
-        const res = await fetch(`${urls[name]}/${name}/chaos`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/json', authorization: 'Bearer test-admin-token' },
-          body: JSON.stringify(testChaos(name === 'shipping' ? labelMs : undefined, seed)),
-        });
-        if (!res.ok) throw new Error(`PUT /${name}/chaos: ${res.status} ${await res.text()}`);
-      }
+      for (const name of ['payment', 'inventory', 'shipping', 'notification'] as const)
+        await putChaos(urls[name], name, testChaos(name === 'shipping' ? labelMs : undefined, seed));
     },
     restartService: (name, downMs) => domains.restart(name, downMs),
     async stop() {
@@ -226,6 +240,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       data.remove();
     },
   };
+}
+
+/** Replaces a domain service's live chaos config (PUT /{domain}/chaos with the test admin token). */
+export async function putChaos(url: string, name: Domain, config: object): Promise<void> {
+  const res = await fetch(`${url}/${name}/chaos`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer test-admin-token' },
+    body: JSON.stringify(config),
+  });
+  if (!res.ok) throw new Error(`PUT /${name}/chaos: ${res.status} ${await res.text()}`);
 }
 
 /** A service's environment with its chaos file (written now) and data directory. */
@@ -346,12 +370,106 @@ function testWorker(o: {
  * With RECORD_HISTORIES=1, saves a finished workflow's history as a replay fixture
  * (services/worker/test/histories/), which the replay test runs against the current workflow code.
  */
-export async function recordHistory(p: Platform, workflowId: string, name: string): Promise<void> {
+export async function recordHistory(p: Platform, workflowId: string, name: string, runId?: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await p.env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await p.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
   const dir = join(repoRoot, 'services/worker/test/histories');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
+}
+
+/**
+ * Starts an order that parks in compensation_stuck (no address, then its refund fails through a 3 s
+ * compensation window, which the API does not take: started with the Temporal client), and
+ * resolves with its handle once it is there.
+ */
+export async function startStuckOrder(p: Platform) {
+  const input = orderInput({
+    compensationWindowMs: 3_000,
+    faults: {
+      createShippingLabel: ['address_error'],
+      refundPayment: Array.from({ length: 20 }, () => 'server_error'),
+    },
+  });
+  const handle = await p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
+    args: [input],
+    taskQueue: p.taskQueue,
+    workflowId: orderWorkflowId(input.orderId),
+  });
+  await eventually(() => handle.query(statusQuery), `${handle.workflowId} parked in compensation_stuck`, {
+    until: (s) => s.status === 'compensation_stuck',
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
+  return handle;
+}
+
+/** The operator's resolve of a stuck order, through the API's operator Update; fails unless accepted (200). */
+export async function resolveThroughApi(apiUrl: string, workflowId: string, managerToken: string): Promise<void> {
+  const res = await postJson(
+    `${apiUrl}/api/v1/order/${workflowId}/operator`,
+    { action: 'resolve', note: 'refunded by hand' },
+    { authorization: `Bearer ${managerToken}` },
+  );
+  if (res.status !== 200)
+    throw new Error(`operator resolve of ${workflowId}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** One activity of a workflow as its history records it (Temporal writes only the last attempt's events). */
+export interface ActivityRun {
+  type: string;
+  activityId: string;
+  /** The attempt that ended it (ActivityTaskStarted's attempt number). */
+  attempt: number;
+  /** The failure of the attempt before it, when it was retried (ActivityTaskStarted's lastFailure). */
+  lastFailure: string | undefined;
+  /** How it ended: completed, or failed with its failure (after the last attempt, or not retryable). */
+  failure: { message: string; type: string; nonRetryable: boolean } | undefined;
+  completed: boolean;
+  /** Scheduled to closed, in milliseconds (every attempt and the backoff between them). */
+  durationMs: number;
+}
+
+/** The activities a workflow ran, in the order they were scheduled, from its history. */
+export async function activityRuns(p: Platform, workflowId: string): Promise<ActivityRun[]> {
+  const history = await p.env.client.workflow.getHandle(workflowId).fetchHistory();
+  const runs = new Map<string, ActivityRun & { scheduledAt: number }>(); // by scheduled event id
+  const ms = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  for (const e of history.events ?? []) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled)
+      runs.set(String(e.eventId), {
+        type: scheduled.activityType?.name ?? '?',
+        activityId: scheduled.activityId ?? '?',
+        attempt: 0,
+        lastFailure: undefined,
+        failure: undefined,
+        completed: false,
+        durationMs: 0,
+        scheduledAt: ms(e),
+      });
+    const started = e.activityTaskStartedEventAttributes;
+    const run = runs.get(String(started?.scheduledEventId));
+    if (started && run) {
+      run.attempt = started.attempt ?? 1;
+      run.lastFailure = started.lastFailure?.message ?? undefined;
+    }
+    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
+    const done = runs.get(String(closed?.scheduledEventId));
+    if (done) {
+      done.durationMs = ms(e) - done.scheduledAt;
+      done.completed = Boolean(e.activityTaskCompletedEventAttributes);
+      const failure = e.activityTaskFailedEventAttributes?.failure;
+      if (failure)
+        done.failure = {
+          message: failure.message ?? '',
+          type: failure.applicationFailureInfo?.type ?? '',
+          nonRetryable: failure.applicationFailureInfo?.nonRetryable ?? false,
+        };
+    }
+  }
+  return [...runs.values()].map(({ scheduledAt: _, ...run }) => run);
 }
 
 /** An order workflow input (minor units) from the sample order body; override what a test is about. */

@@ -21,6 +21,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { platformServices } from '@fake-stripe/kernel/local-stack';
 import { repoRoot, tempDir } from '@fake-stripe/kernel/testing';
 import { archive, pinnedCharts } from '../tools/k8s/charts.ts';
 import { chaosPresets } from '../tools/chaos.ts';
@@ -32,7 +33,7 @@ import type { K8sObject } from './k8s/objects.ts';
 const exec = promisify(execFile);
 const TILT = join(repoRoot, '.tools/bin/tilt');
 const CONTEXT = 'kind-fake-stripe';
-const SERVICES = ['payment', 'inventory', 'shipping', 'notification', 'public-apis', 'user-context', 'worker', 'api'];
+const SERVICES: readonly string[] = platformServices;
 const DOMAINS = ['payment', 'inventory', 'shipping', 'notification', 'public-apis'];
 /** The services with a ledger: a StatefulSet each. */
 const LEDGERS = ['payment', 'inventory', 'shipping', 'notification'];

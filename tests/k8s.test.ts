@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chaosServices } from '@fake-stripe/kernel/local-stack';
+import { chaosServices, platformServices } from '@fake-stripe/kernel/local-stack';
 import { eventually, repoRoot } from '@fake-stripe/kernel/testing';
 import { parse } from 'yaml';
 import { NODE_NAME, startControlPlane } from './k8s/control-plane.ts';
@@ -30,8 +30,8 @@ const run = promisify(execFile);
 const HELM = join(repoRoot, '.tools/bin/helm');
 const chart = join(repoRoot, 'charts/fake-stripe');
 const RELEASE = 'fs';
-/** All eight services, the chaos ones (the kernel's list) first: facts of the code the chart must reflect. */
-const allServices: string[] = [...chaosServices, 'user-context', 'worker', 'api'];
+/** All eight services (the kernel's list): facts of the code the chart must reflect. */
+const allServices: readonly string[] = platformServices;
 const hasChaos = (service: string): boolean => (chaosServices as readonly string[]).includes(service);
 const component = (service: string): string => `${RELEASE}-fake-stripe-${service}`;
 

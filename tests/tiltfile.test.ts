@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chaosServices } from '@fake-stripe/kernel/local-stack';
+import { chaosServices, platformServices } from '@fake-stripe/kernel/local-stack';
 import { repoRoot, spawnService, tempDir } from '@fake-stripe/kernel/testing';
 import type { Spawned } from '@fake-stripe/kernel/testing';
 import { parse } from 'yaml';
@@ -21,7 +21,7 @@ import { archive, pinnedCharts } from '../tools/k8s/charts.ts';
 import type { K8sObject } from './k8s/objects.ts';
 
 const run = promisify(execFile);
-const SERVICES = [...chaosServices, 'user-context', 'worker', 'api'];
+const SERVICES: readonly string[] = platformServices;
 
 interface Resource {
   workload: string;

@@ -5,12 +5,13 @@
  * For a shipped and a compensated order, one trace id covers the API's request span, StartWorkflow,
  * RunWorkflow, every activity and every domain route span, every parent link resolves inside the
  * trace, the drawn chaos outcome is on the domain spans, and the worker's workflow and activity log
- * lines carry the trace id. A signal and an Update continue the trace of the request that sent them.
+ * lines carry the trace id. A signal and an Update continue the trace of the request that sent them:
+ * a refused Update reaches the workflow's validator, an accepted one its validator and its handler.
  */
 import { eventually, getJson, postJson, sampleOrderRequest, startOtlpReceiver } from '@fake-stripe/kernel/testing';
 import type { ReceivedSpan as Span, Spawned } from '@fake-stripe/kernel/testing';
 import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
-import { startPlatform } from './harness.ts';
+import { activityRuns, resolveThroughApi, startPlatform, startStuckOrder } from './harness.ts';
 import type { Platform, WorkerProcess } from './harness.ts';
 
 // OTLP span kinds (opentelemetry/proto/trace/v1/trace.proto).
@@ -49,18 +50,9 @@ const clientSpan = (name: string, workflowId: string): Promise<Span> =>
 
 /** The activity types the workflow ran, and how many attempts each, from its history. */
 async function activityAttempts(workflowId: string): Promise<Map<string, number>> {
-  const history = await platform.env.client.workflow.getHandle(workflowId).fetchHistory();
-  const typeOf = new Map<string, string>(); // scheduled event id → activity type
   const attempts = new Map<string, number>();
-  for (const e of history.events ?? []) {
-    const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled) typeOf.set(String(e.eventId), scheduled.activityType?.name ?? '?');
-    const started = e.activityTaskStartedEventAttributes;
-    if (started) {
-      const type = typeOf.get(String(started.scheduledEventId)) ?? '?';
-      attempts.set(type, Math.max(attempts.get(type) ?? 0, started.attempt ?? 1));
-    }
-  }
+  for (const run of await activityRuns(platform, workflowId))
+    if (run.attempt > 0) attempts.set(run.type, Math.max(attempts.get(run.type) ?? 0, run.attempt));
   return attempts;
 }
 
@@ -305,6 +297,36 @@ describe('one trace per order', () => {
       service: 'api',
       kind: SERVER,
       attributes: { 'http.route': '/api/v1/order/:workflowId/status' },
+    });
+  }, 120_000);
+
+  it("carries an accepted Update into the workflow's validator and handler spans, both under the API's client span", async () => {
+    const stuck = await startStuckOrder(platform);
+    await resolveThroughApi(api.url, stuck.workflowId, MANAGER);
+    expect(await stuck.result()).toMatchObject({ status: 'failed' });
+
+    const update = await clientSpan('StartWorkflowUpdate:operator', stuck.workflowId);
+    const [validated, handled] = await eventually(
+      () => {
+        const under = receiver.spans.filter((s) => s.parentSpanId === update.spanId);
+        const spans = ['ValidateUpdate:operator', 'HandleUpdate:operator'].map((n) => under.find((s) => s.name === n));
+        return spans.every(Boolean) ? spans : undefined;
+      },
+      "ValidateUpdate:operator and HandleUpdate:operator under the API's StartWorkflowUpdate span",
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    for (const span of [validated, handled])
+      expect(span).toMatchObject({
+        service: 'worker',
+        traceId: update.traceId,
+        attributes: { temporalUpdateId: expect.any(String) },
+      });
+    expect(handled?.attributes.temporalUpdateId).toBe(validated?.attributes.temporalUpdateId);
+    const updateTrace = receiver.spans.filter((s) => s.traceId === update.traceId);
+    expect(ancestor(updateTrace, update, (a) => a.parentSpanId === undefined)).toMatchObject({
+      service: 'api',
+      kind: SERVER,
+      attributes: { 'http.route': '/api/v1/order/:workflowId/operator' },
     });
   }, 120_000);
 });

@@ -2,8 +2,10 @@
  * `make bench` (`node tools/bench.ts [foundation|orders|all]`, default all): two benchmarks in turn.
  *
  * foundation: throughput of `POST /payment/authorize` (chaos `off`, a fresh Idempotency-Key per
- * request) against a bare node:http JSON server, measured in the same run with the same autocannon
- * flags, one server process at a time. Goal (reported, not enforced): payment ≥ 0.5 × bare req/s.
+ * request) against a bare node:http JSON server and stripe-mock's PaymentIntent create (manual
+ * capture, confirmed; `.tools/bin/stripe-mock`, which `make bench` installs), measured in the same run
+ * with the same autocannon flags, one server process at a time. Goals (reported, not enforced):
+ * payment ≥ 0.25 × bare and ≥ 1.0 × stripe-mock req/s.
  * Env: BENCH_DURATION (s, 20), BENCH_CONNECTIONS (50), BENCH_LOG_LEVEL (payment's LOG_LEVEL, info).
  * Prints a table, writes .data/bench/foundation.json; fails if a target answered non-2xx.
  *
@@ -26,7 +28,17 @@ import type { Instance, Result } from 'autocannon';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { cleanupOrders, runOrdersBench } from './bench/orders.ts';
-import { cpuSeconds, killAll, rssMb, samplePeakRss, startServer, writeReport } from './bench/process.ts';
+import { freePort } from '@fake-stripe/kernel/testing';
+import {
+  cpuSeconds,
+  killAll,
+  rssMb,
+  samplePeakRss,
+  spawnChild,
+  startServer,
+  waitReady,
+  writeReport,
+} from './bench/process.ts';
 import type { Server } from './bench/process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -36,9 +48,30 @@ const DURATION_S = positive('BENCH_DURATION', 20);
 const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
 const WARMUP_S = 2;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL?.trim() || 'info';
-const GOAL = 0.5;
+/** Payment's authorize ÷ each other target's req/s, at least (reported, not enforced). */
+const GOALS = { bare: 0.25, stripeMock: 1.0 };
 const OUT_FILE = '.data/bench/foundation.json';
-const BODY = JSON.stringify({ orderId: 'ORD-1', customerId: 'CUST-1', amount: 5998, currency: 'usd' });
+
+/** What each target is asked, with a fresh Idempotency-Key per request. */
+interface BenchRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+/** Payment's authorize (and the bare server, which answers any path alike). */
+const AUTHORIZE: BenchRequest = {
+  path: '/payment/authorize',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ orderId: 'ORD-1', customerId: 'CUST-1', amount: 5998, currency: 'usd' }),
+};
+/** stripe-mock's equivalent: a manual-capture PaymentIntent, confirmed, in Stripe's form encoding. */
+const STRIPE_MOCK_KEY = 'sk_test_bench';
+const PAYMENT_INTENT: BenchRequest = {
+  path: '/v1/payment_intents',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${STRIPE_MOCK_KEY}` },
+  body: 'amount=5998&currency=usd&capture_method=manual&confirm=true&payment_method=pm_card_visa',
+};
+const STRIPE_MOCK = path.join(root, '.tools/bin/stripe-mock');
 
 const PARTS = ['foundation', 'orders', 'all'] as const;
 const part = process.argv[2] ?? 'all';
@@ -69,18 +102,18 @@ const mb = (n: number): string => n.toFixed(1);
 let seq = 0;
 const runId = randomUUID().slice(0, 8);
 const nextKey = (): string => `bench-${runId}-${++seq}`;
-async function load(url: string, seconds: number, progress: boolean): Promise<Result> {
+async function load(url: string, request: BenchRequest, seconds: number, progress: boolean): Promise<Result> {
   let instance!: Instance;
   const result = new Promise<Result>((resolve, reject) => {
     instance = autocannon(
       {
-        url: `${url}/payment/authorize`,
+        url: `${url}${request.path}`,
         method: 'POST',
         connections: CONNECTIONS,
         pipelining: 1,
         duration: seconds,
-        headers: { 'content-type': 'application/json' },
-        body: BODY,
+        headers: request.headers,
+        body: request.body,
         requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': nextKey() } }) }],
       },
       (err, r) => (err ? reject(err as Error) : resolve(r)),
@@ -111,18 +144,18 @@ interface Measured {
 }
 
 /** Starts a target, warms it up, measures it with its RSS sampled, and stops it. */
-async function measure(name: string, start: () => Promise<Server>): Promise<Measured> {
+async function measure(name: string, request: BenchRequest, start: () => Promise<Server>): Promise<Measured> {
   let t = Date.now();
   const server = await start();
   const idle = await rssMb(server.pid);
   say(`${name}: pid ${server.pid} listening at ${server.url} (${Date.now() - t} ms), RSS ${mb(idle)} MB`);
   try {
     t = Date.now();
-    const warm = await load(server.url, WARMUP_S, false);
+    const warm = await load(server.url, request, WARMUP_S, false);
     say(`${name}: warm-up ${WARMUP_S} s done (${warm.requests.total} requests, ${Date.now() - t} ms)`);
     say(`${name}: measuring ${DURATION_S} s, ${CONNECTIONS} connections, pipelining 1`);
     const [peak, cpu0] = [samplePeakRss(server.pid), await cpuSeconds(server.pid)];
-    const r = await load(server.url, DURATION_S, true);
+    const r = await load(server.url, request, DURATION_S, true);
     const rss = { idle, peak: await peak() };
     const cpu = (await cpuSeconds(server.pid)) - cpu0;
     const cpuPercent = Math.round((cpu / r.duration) * 100);
@@ -158,6 +191,19 @@ const bareArgs = [path.join(root, 'tools/bench/bare-server.ts')];
 const paymentArgs = ['--import', './services/kernel/src/telemetry.ts', 'services/payment/src/main.ts'];
 const baseEnv = { ...process.env };
 
+/** stripe-mock over HTTP on a free port of 127.0.0.1, ready once it answers an authenticated list. */
+async function startStripeMock(logFile: string): Promise<Server> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawnChild('stripe-mock', STRIPE_MOCK, ['-http-addr', `127.0.0.1:${port}`], baseEnv, logFile);
+  const answers = () =>
+    fetch(`${url}/v1/customers`, { headers: { authorization: `Bearer ${STRIPE_MOCK_KEY}` } }).then(
+      async (res) => (await res.arrayBuffer(), res.ok),
+    );
+  await waitReady(child, answers, 20_000, 50);
+  return { ...child, url };
+}
+
 /** The foundation part; true when it failed. */
 async function foundation(): Promise<boolean> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-'));
@@ -174,7 +220,9 @@ async function foundation(): Promise<boolean> {
     console.log(
       `payment: LOG_LEVEL=${LOG_LEVEL}, chaos off, SQLite in ${dir}; logs in ${dir}/*.log (kept on failure)\n`,
     );
-    const bare = await measure('bare', () => startServer('bare', bareArgs, baseEnv, path.join(dir, 'bare.log')));
+    const bare = await measure('bare', AUTHORIZE, () =>
+      startServer('bare', bareArgs, baseEnv, path.join(dir, 'bare.log')),
+    );
     await sleep(1_000); // let the machine settle between targets
     const paymentEnv = {
       ...baseEnv,
@@ -184,15 +232,30 @@ async function foundation(): Promise<boolean> {
       ADMIN_TOKEN: 'bench-admin-token',
     };
     const paymentLog = path.join(dir, 'payment.log');
-    const payment = await measure('payment', () => startServer('payment', paymentArgs, paymentEnv, paymentLog));
-    const ratio = payment.reqPerSec / bare.reqPerSec;
-    const met = ratio >= GOAL;
+    const payment = await measure('payment', AUTHORIZE, () =>
+      startServer('payment', paymentArgs, paymentEnv, paymentLog),
+    );
+    let stripeMock: Measured | undefined;
+    if (fs.existsSync(STRIPE_MOCK)) {
+      await sleep(1_000);
+      stripeMock = await measure('stripe-mock', PAYMENT_INTENT, () =>
+        startStripeMock(path.join(dir, 'stripe-mock.log')),
+      );
+    } else
+      console.log(pc.yellow(pc.bold(`warning: no ${STRIPE_MOCK}: stripe-mock not measured (make bench installs it)`)));
 
+    const ratios = {
+      bare: { ratio: payment.reqPerSec / bare.reqPerSec, goal: GOALS.bare },
+      ...(stripeMock && { stripeMock: { ratio: payment.reqPerSec / stripeMock.reqPerSec, goal: GOALS.stripeMock } }),
+    };
     const table = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
     table.push(row('bare node:http', bare), row(`payment authorize (LOG_LEVEL=${LOG_LEVEL})`, payment));
+    if (stripeMock) table.push(row('stripe-mock PaymentIntent create', stripeMock));
     console.log(`\n${table.toString()}`);
-    const verdict = met ? pc.green('goal met') : pc.red('goal NOT met');
-    console.log(pc.bold(`ratio payment/bare: ${ratio.toFixed(3)} (goal ≥ ${GOAL}): ${verdict}`));
+    for (const [against, { ratio, goal }] of Object.entries(ratios)) {
+      const verdict = ratio >= goal ? pc.green('goal met') : pc.red('goal NOT met');
+      console.log(pc.bold(`ratio payment/${against}: ${ratio.toFixed(3)} (goal ≥ ${goal}): ${verdict}`));
+    }
 
     const report = {
       date: new Date().toISOString(),
@@ -208,13 +271,12 @@ async function foundation(): Promise<boolean> {
       },
       bare,
       payment,
-      ratio,
-      goal: GOAL,
-      goalMet: met,
+      ...(stripeMock && { stripeMock }),
+      ratios,
     };
     writeReport(OUT_FILE, report);
 
-    for (const [name, m] of Object.entries({ bare, payment })) {
+    for (const [name, m] of Object.entries({ bare, payment, ...(stripeMock && { stripeMock }) })) {
       if (m.errors > 0) console.log(pc.yellow(`warning: ${name}: ${m.errors} request errors (${m.timeouts} timeouts)`));
       if (m.non2xx === 0) continue;
       failed = true;

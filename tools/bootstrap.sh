@@ -5,7 +5,7 @@
 # tests (as root), the chart tests' control plane (etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and kubectl from the wrapper modules under tools/k8s/; kwok and its stage files), kind's config
 # checker (tools/k8s/kind-config), Prometheus (for the dashboards test), Tilt
-# (tools/k8s/tilt), and node_modules.
+# (tools/k8s/tilt), and node_modules; `tools/bootstrap.sh bench` (make bench) adds stripe-mock.
 # Idempotent: every step skips what is already there. Installed tools live in a per-user cache keyed
 # by tool and version (FAKE_STRIPE_CACHE, default ~/.cache/fake-stripe/<tool>-<version>) and are
 # linked into .tools/, so a fresh clone on the same machine does not rebuild them.
@@ -31,6 +31,9 @@ KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 # Prometheus 3.x: its Go module's v0.3MM.P is release 3.MM.P; older module versions carry `exclude`
 # directives that `go install` refuses.
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-0.316.0}"
+# stripe-mock, for `make bench` only (`tools/bootstrap.sh bench`): Stripe's stateless mock, the
+# throughput the payment service is compared with.
+STRIPE_MOCK_VERSION="${STRIPE_MOCK_VERSION:-0.203.0}"
 PYTHON_MIN="3.9"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -409,6 +412,7 @@ prometheus_ldflags() {
 install_prometheus() {
   go_tool prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/prometheus prometheus_ldflags
 }
+install_stripe_mock() { go_tool stripe-mock "$STRIPE_MOCK_VERSION" github.com/stripe/stripe-mock; }
 
 # Tilt, for tests/k8s-tilt.test.ts (the Tiltfile evaluated by `tilt alpha tiltfile-result` against the
 # control plane) and for `tilt up` on a laptop: `go install` refuses it (replace directives in its
@@ -477,6 +481,9 @@ step kwok          "$KWOK_VERSION"          "~1½-3 min cold"                   
 step kind-config-check "$KIND_VERSION"      "~30 s cold, ~2 s with a warm Go cache"   install_kind_config
 step prometheus    "$PROMETHEUS_VERSION"    "~11 min cold idle, ~21 min under load"  install_prometheus
 step tilt          "$TILT_VERSION"          "~9 min cold under load, ~1 min downloading" install_tilt
+if [[ " $* " == *" bench "* ]]; then
+  step stripe-mock "$STRIPE_MOCK_VERSION"   "~1 min cold, ~5 s with a warm Go cache"  install_stripe_mock
+fi
 step node_modules  "npm ci"                 "~30 s"                                   install_node_modules
 
 size="$(du -sh "$CACHE" 2>/dev/null | cut -f1)"

@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { platformServices } from '@fake-stripe/kernel/local-stack';
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 
@@ -107,7 +108,7 @@ const readByEnvconfig = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE'];
 
 /** The env schemas of the HTTP services, as their packages export them (the worker's is not exported). */
 async function envSchemas(): Promise<Record<string, z.ZodObject>> {
-  const names = ['payment', 'inventory', 'shipping', 'notification', 'public-apis', 'user-context', 'api'];
+  const names = platformServices.filter((s) => s !== 'worker');
   // withTemporalConfig wraps an object schema in a preprocess pipe: its output is the object.
   const objectOf = (s: z.ZodObject | z.ZodPipe<z.ZodType, z.ZodObject>): z.ZodObject => ('shape' in s ? s : s.def.out);
   const entries = await Promise.all(

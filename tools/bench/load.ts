@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import pc from 'picocolors';
+import { percentile } from '../percentile.ts';
 
 /** What one run reports: its start call's latency and its final status. A throw counts as an error. */
 export interface Outcome {
@@ -56,7 +57,7 @@ export interface LoadResult {
 /** Nearest-rank percentiles of `values` (ms, rounded to 0.1). */
 export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+  const at = (p: number): number => percentile(sorted, p) ?? 0;
   const round = (n: number): number => Math.round(n * 10) / 10;
   const avg = sorted.length ? sorted.reduce((s, v) => s + v, 0) / sorted.length : 0;
   return { p50: round(at(50)), p99: round(at(99)), avg: round(avg), max: round(sorted.at(-1) ?? 0) };

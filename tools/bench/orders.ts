@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { sampleOrder } from '@fake-stripe/kernel';
+import { sampleOrder, temporalSqlitePragmas } from '@fake-stripe/kernel';
 import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import { Client } from '@temporalio/client';
 import Table from 'cli-table3';
@@ -39,8 +39,8 @@ const STARTERS = positive('BENCH_STARTERS', 32);
 const WARMUP_S = positive('BENCH_ORDERS_WARMUP', 5);
 const PROGRESS_S = 5;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL?.trim() || 'info';
-/** BENCH_SQLITE_PRAGMAS: comma-separated PRAGMA=VALUE; `none`: the dev server's own defaults. */
-function pragmas(raw = process.env.BENCH_SQLITE_PRAGMAS?.trim() || 'journal_mode=wal,synchronous=normal'): string[] {
+/** BENCH_SQLITE_PRAGMAS: comma-separated PRAGMA=VALUE (default: those `make up` uses); `none`: the dev server's own defaults. */
+function pragmas(raw = process.env.BENCH_SQLITE_PRAGMAS?.trim() || temporalSqlitePragmas.join(',')): string[] {
   if (raw === 'none') return [];
   return raw
     .split(',')

@@ -11,11 +11,11 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-SERVICES=(payment inventory shipping notification public-apis user-context worker api)
 TAG="${IMAGE_TAG:-local}"
 TARGET="${IMAGE_TARGET:-runtime}"
 DOCKER=/usr/bin/docker
 export PATH="$ROOT/.tools/node/bin:$ROOT/.tools/bin:$PATH"
+read -ra SERVICES <<<"$(node "$ROOT/tools/services.ts")"
 export DOCKER_BUILDKIT=0 # the engine's classic builder: no builder image, no frontend to fetch
 
 DOCKER_HOST="$("$ROOT/tools/images/dockerd.sh" start)"

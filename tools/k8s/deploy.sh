@@ -18,7 +18,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MODE="${TEMPORAL_MODE:-chart}"
 TAG="${IMAGE_TAG:-local}"
-SERVICES=(payment inventory shipping notification public-apis user-context worker api)
+read -ra SERVICES <<<"$(node "$ROOT/tools/services.ts")"
 [[ "$MODE" == chart || "$MODE" == dev ]] || die "TEMPORAL_MODE is chart or dev, not $MODE"
 need kubectl "to apply k8s/*.yaml"
 need helm "to install the charts (make setup builds it into .tools/bin)"

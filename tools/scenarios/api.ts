@@ -45,8 +45,8 @@ type Reply<T> = { status: number; body: T };
 export type Result = { done: OrderView } | { running: true } | { closed: string };
 const http = ky.create({ prefix: env.apiUrl, retry: 0, throwHttpErrors: false, timeout: 30_000 });
 
-async function call<T>(
-  method: 'get' | 'post',
+export async function call<T>(
+  method: 'get' | 'post' | 'patch',
   path: string,
   opts: { json?: unknown; token?: string; timeoutMs?: number } = {},
 ): Promise<Reply<T>> {
@@ -79,7 +79,7 @@ export function describeError(body: unknown): string {
   return `${e.type}/${e.code}: ${e.message}${e.param ? ` (param ${e.param})` : ''}`;
 }
 
-function expect<T>(reply: Reply<unknown>, ok: number[], what: string): T {
+export function expect<T>(reply: Reply<unknown>, ok: number[], what: string): T {
   if (!ok.includes(reply.status)) throw new ScenarioError(`${what}: ${reply.status} ${describeError(reply.body)}`);
   return reply.body as T;
 }

@@ -28,7 +28,7 @@ const HISTORY_CONCURRENCY = 8;
 const WAIT_CONCURRENCY = 64;
 
 /** A random order of 1–3 catalog lines; its total is the exact sum of the lines. */
-function randomOrder(orderId: string, i: number): OrderBody {
+export function randomOrder(orderId: string, i: number): OrderBody {
   const n = 1 + Math.floor(Math.random() * 3);
   const skus = new Set<string>();
   while (skus.size < n) skus.add(`ITEM-${String(1 + Math.floor(Math.random() * 20)).padStart(3, '0')}`);
@@ -116,7 +116,7 @@ async function startOrders(run: string, count: number): Promise<Tracked[]> {
 }
 
 /** Waits for every order until the deadline, with a progress bar over the finished ones. */
-async function waitForAll(orders: Tracked[], waitSeconds: number): Promise<void> {
+export async function waitForAll(orders: Tracked[], waitSeconds: number): Promise<void> {
   const count = orders.length;
   const bars = new MultiBar(
     {
@@ -150,7 +150,9 @@ async function waitForAll(orders: Tracked[], waitSeconds: number): Promise<void>
  * Retries and fulfilment times of the finished orders, from Temporal; without it (`note` says why),
  * the scorecard falls back to the times this tool observed.
  */
-async function readHistories(orders: Tracked[]): Promise<{ histories: Map<string, History>; temporalNote: string }> {
+export async function readHistories(
+  orders: Tracked[],
+): Promise<{ histories: Map<string, History>; temporalNote: string }> {
   const histories = new Map<string, History>();
   let temporalNote = '';
   try {

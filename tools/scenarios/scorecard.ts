@@ -6,6 +6,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { faultableActivities } from '@fake-stripe/kernel';
 import type { Audit, OrderView } from './api.ts';
+import { percentile } from '../percentile.ts';
 import { printAudit, seconds } from './watch.ts';
 
 export type Tracked = {
@@ -35,10 +36,6 @@ export interface Batch {
 type Finished = Tracked & { end: OrderView };
 const table = (head: string[]) =>
   new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [], compact: true } });
-
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: number[], p: number): number | undefined =>
-  sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 
 function outcomes({ count, batchMs }: Batch, finished: Finished[], stuck: Tracked[], unfinished: Tracked[]): void {
   const by = (status: string): number => finished.filter((o) => o.end.status === status).length;

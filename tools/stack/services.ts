@@ -4,7 +4,7 @@
  * first; `make down` stops dependents before what they depend on.
  */
 import path from 'node:path';
-import { LOCAL_TEMPORAL_ADDRESS, localPorts, localUrl } from '@fake-stripe/kernel';
+import { LOCAL_TEMPORAL_ADDRESS, localPorts, localUrl, temporalSqlitePragmas } from '@fake-stripe/kernel';
 import type { LocalProcess } from '@fake-stripe/kernel';
 import { searchAttributes } from '@fake-stripe/kernel/workflow-definitions';
 
@@ -90,6 +90,7 @@ const temporal: ServiceDef = {
       String(TEMPORAL_UI_PORT),
     ],
     ...['--db-filename', path.join(dataDir, 'temporal.sqlite'), '--log-level', 'warn'],
+    ...temporalSqlitePragmas.flatMap((p) => ['--sqlite-pragma', p]),
     ...Object.entries(searchAttributes).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
   ],
   ready: [

@@ -155,22 +155,25 @@ export interface AuditDeps {
   orders: () => Promise<Array<{ orderId: string; status: string }>>;
   ledgers: (orderId: string) => Promise<OrderLedgers>;
   stock: () => Promise<StockItem[]>;
+  /** The subscription rules' violations (audit-subscriptions.ts). */
+  subscriptions?: () => Promise<Violation[]>;
   concurrency: number;
   now?: () => Date;
 }
 
-/** The whole report: every terminal order's rules, the stuck orders listed apart, and stock. */
+/** The whole report: every terminal order's rules, the stuck orders listed apart, stock, and subscriptions. */
 export async function runAudit(deps: AuditDeps): Promise<AuditReport> {
   const orders = await deps.orders();
   const stuck = orders.filter((o) => o.status === 'compensation_stuck').map((o) => o.orderId);
   const judged = orders.flatMap((o) => (isTerminal(o.status) ? [{ orderId: o.orderId, status: o.status }] : []));
-  const [perOrder, stock] = await Promise.all([
+  const [perOrder, stock, subscriptions] = await Promise.all([
     pMap(judged, async (o) => auditOrder(o.orderId, o.status, await deps.ledgers(o.orderId)), {
       concurrency: deps.concurrency,
     }),
     deps.stock(),
+    deps.subscriptions?.() ?? [],
   ]);
-  const violations = [...perOrder.flat(), ...auditStock(stock)];
+  const violations = [...perOrder.flat(), ...auditStock(stock), ...subscriptions];
   return {
     ok: violations.length === 0,
     checkedOrders: judged.length,

@@ -10,11 +10,13 @@ import {
   shippingLedgerSchema,
   stockListSchema,
 } from './audit.ts';
+import { auditSubscriptions } from './audit-subscriptions.ts';
 import { envSchema, loadApiEnv } from './config.ts';
 import type { ApiEnv } from './config.ts';
 import { registerOrderStatusGauge } from './order-status-gauge.ts';
 import { createOrders } from './orders.ts';
 import { apiRoutes } from './routes.ts';
+import { createSubscriptions } from './subscriptions.ts';
 import { createTemporal } from './temporal.ts';
 import { createWorkflows } from './workflow-admin.ts';
 
@@ -41,6 +43,7 @@ export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {})
   const temporal = createTemporal(client, env.TEMPORAL_CALL_TIMEOUT_MS);
   const workflows = createWorkflows(temporal);
   const orders = createOrders(temporal, env.TASK_QUEUE);
+  const subscriptions = createSubscriptions(temporal, env.TASK_QUEUE);
 
   const domains = {
     payment: createDomainClient(env.PAYMENT_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
@@ -84,13 +87,21 @@ export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {})
         return { payment, inventory, shipping };
       },
       stock: async () => (await read('inventory', '/inventory/stock', stockListSchema)).items,
+      subscriptions: () =>
+        auditSubscriptions({
+          concurrency: env.AUDIT_CONCURRENCY,
+          subscriptions: () => subscriptions.listAll(),
+          invoices: (workflowId) => subscriptions.allInvoices(workflowId),
+          ledger: (orderId) =>
+            read('payment', `/payment/ledger?orderId=${encodeURIComponent(orderId)}`, paymentLedgerSchema),
+        }),
     });
 
   const service = createService({
     name: 'api',
     prefix: '/api/v1',
     env,
-    routes: apiRoutes({ env, orders, workflows, audit }),
+    routes: apiRoutes({ env, orders, workflows, audit, subscriptions }),
     ready: async () => {
       await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     },

@@ -64,12 +64,18 @@ export async function listAuditedOrders(t: Temporal): Promise<OrderSummary[]> {
   return all;
 }
 
-async function listPage(
+async function listPage(t: Temporal, query: string, pageSize: number, pageToken: string | undefined): Promise<Page> {
+  const { executions, nextPageToken } = await listExecutions(t, query, pageSize, pageToken);
+  return { orders: executions.map(orderSummary), nextPageToken };
+}
+
+/** One page of workflow executions matching a visibility query, behind this module's page tokens. */
+export async function listExecutions(
   { client, call }: Temporal,
   query: string,
   pageSize: number,
   pageToken: string | undefined,
-): Promise<Page> {
+): Promise<{ executions: Execution[]; nextPageToken: string | null }> {
   const res = await call(undefined, () =>
     client.workflowService
       .listWorkflowExecutions({
@@ -85,19 +91,21 @@ async function listPage(
   );
   const next =
     res.nextPageToken && res.nextPageToken.length > 0 ? encodePageToken(query, Buffer.from(res.nextPageToken)) : null;
-  return { orders: (res.executions ?? []).map(orderSummary), nextPageToken: next };
+  return { executions: res.executions ?? [], nextPageToken: next };
 }
 
-type Execution = NonNullable<
+export type Execution = NonNullable<
   Awaited<ReturnType<Temporal['client']['workflowService']['listWorkflowExecutions']>>['executions']
 >[number];
 
+/** A search attribute of a listed execution (a keyword list's first value). */
+export function searchAttribute(info: Execution, name: string): unknown {
+  const value = decodePayload<unknown>(info.searchAttributes?.indexedFields?.[name]);
+  return Array.isArray(value) ? value[0] : value;
+}
+
 function orderSummary(info: Execution): OrderSummary {
-  const attributes = info.searchAttributes?.indexedFields ?? {};
-  const attribute = (name: string): unknown => {
-    const value = decodePayload<unknown>(attributes[name]);
-    return Array.isArray(value) ? value[0] : value;
-  };
+  const attribute = (name: string): unknown => searchAttribute(info, name);
   const text = (name: string): string | null => {
     const v = attribute(name);
     return typeof v === 'string' ? v : null;

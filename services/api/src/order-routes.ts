@@ -1,8 +1,17 @@
 /** The order routes: the commands (start, approve, reject, cancel, the operator Update) and the reads. */
-import { badRequest, defineRoute, orderRequestSchema } from '@fake-stripe/kernel';
+import { defineRoute, orderRequestSchema } from '@fake-stripe/kernel';
 import type { Route } from '@fake-stripe/kernel';
 import { requireManager, requireManagerOrCustomer, requireSomeBearer, requireStrictAccess } from './auth.ts';
-import { hangUpSignal, located, manager, readAccess, reply, stillRunning, unknownWorkflow } from './route-common.ts';
+import {
+  hangUpSignal,
+  located,
+  manager,
+  readAccess,
+  refuseFaultsUnlessAllowed,
+  reply,
+  stillRunning,
+  unknownWorkflow,
+} from './route-common.ts';
 import type { RouteDeps } from './route-common.ts';
 import {
   listOrdersQuery,
@@ -37,12 +46,7 @@ export function orderCommandRoutes({ env, orders, workflows }: RouteDeps): Route
       errors: { 409: 'An order with this orderId exists (Location: its status URL)' },
       handler: async ({ body, ctx }) => {
         requireStrictAccess(env, ctx, body.customerId);
-        if (body.faults && !env.ALLOW_CHAOS_FORCING)
-          throw badRequest(
-            'chaos_forcing_disabled',
-            'Invalid body field faults: fault plans are not accepted here (forcing is disabled).',
-            'faults',
-          );
+        refuseFaultsUnlessAllowed(env, body.faults);
         return located(ctx, await orders.start(body));
       },
     }),

@@ -2,11 +2,13 @@
  * What the API's route modules share: their dependencies, the errors and answers they document
  * alike, and the helpers of their replies (Location, 202 while running, a hang-up aborting a wait).
  */
+import { badRequest } from '@fake-stripe/kernel';
 import type { Context } from 'koa';
 import { requireWorkflowAccess, strictReaders } from './auth.ts';
 import type { AuditReport } from './audit.ts';
 import type { ApiEnv } from './config.ts';
 import type { Orders } from './orders.ts';
+import type { Subscriptions } from './subscriptions.ts';
 import type { WorkflowResult, Workflows } from './workflow-admin.ts';
 
 export interface RouteDeps {
@@ -14,6 +16,7 @@ export interface RouteDeps {
   orders: Orders;
   workflows: Workflows;
   audit: () => Promise<AuditReport>;
+  subscriptions: Subscriptions;
 }
 
 export const manager = {
@@ -55,4 +58,14 @@ export function reply(ctx: Context, result: WorkflowResult): WorkflowResult {
 export function located<T extends { statusUrl: string }>(ctx: Context, started: T): T {
   ctx.set('Location', started.statusUrl);
   return started;
+}
+
+/** Fault plans force chaos outcomes: accepted only where the deployment allows forcing. */
+export function refuseFaultsUnlessAllowed(env: Pick<RouteDeps['env'], 'ALLOW_CHAOS_FORCING'>, faults: unknown): void {
+  if (faults && !env.ALLOW_CHAOS_FORCING)
+    throw badRequest(
+      'chaos_forcing_disabled',
+      'Invalid body field faults: fault plans are not accepted here (forcing is disabled).',
+      'faults',
+    );
 }

@@ -1,6 +1,6 @@
 /**
- * The API's routes, by resource: orders (commands, reads), workflows (starts, any workflow by id) and
- * the audit. The order of the list is the order of the OpenAPI document.
+ * The API's routes, by resource: orders (commands, reads), workflows (starts, any workflow by id),
+ * subscriptions and the audit. The order of the list is the order of the OpenAPI document.
  */
 import { defineRoute } from '@fake-stripe/kernel';
 import type { Route } from '@fake-stripe/kernel';
@@ -8,6 +8,7 @@ import { requireStrictAccess, strictManager } from './auth.ts';
 import { orderCommandRoutes, orderReadRoutes } from './order-routes.ts';
 import type { RouteDeps } from './route-common.ts';
 import { auditResponse } from './schemas.ts';
+import { subscriptionRoutes } from './subscription-routes.ts';
 import { workflowAdminRoutes, workflowStartRoutes } from './workflow-routes.ts';
 
 export type { RouteDeps } from './route-common.ts';
@@ -18,6 +19,7 @@ export function apiRoutes(deps: RouteDeps): Route[] {
     ...orderReadRoutes(deps),
     ...workflowStartRoutes(deps),
     ...workflowAdminRoutes(deps),
+    ...subscriptionRoutes(deps),
     auditRoute(deps),
   ];
 }
@@ -28,7 +30,7 @@ function auditRoute({ env, audit }: RouteDeps): Route {
     method: 'get',
     path: '/api/v1/audit',
     operationId: 'getAudit',
-    summary: 'The invariant report: money and stock balance for every terminal order',
+    summary: 'The invariant report: money and stock balance for every terminal order and billed subscription period',
     tags: ['audit'],
     response: auditResponse,
     security: strictManager(env),

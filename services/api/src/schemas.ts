@@ -64,13 +64,13 @@ const pageToken = z
   .min(1)
   .max(4096)
   .regex(/^[A-Za-z0-9_.-]+$/, 'must be a nextPageToken of a previous page');
+/** The paging parameters of a listing through the search attributes. */
+export const pageParams = {
+  pageToken: pageToken.optional(),
+  pageSize: queryIntSchema(z.number().int().min(1).max(100)).default(20),
+};
 export const listOrdersQuery = z
-  .object({
-    status: z.enum(orderStatuses).optional(),
-    customerId: customerIdSchema.optional(),
-    pageToken: pageToken.optional(),
-    pageSize: queryIntSchema(z.number().int().min(1).max(100)).default(20),
-  })
+  .object({ status: z.enum(orderStatuses).optional(), customerId: customerIdSchema.optional(), ...pageParams })
   .strict();
 export const orderSummarySchema = z
   .object({

@@ -357,6 +357,8 @@ export interface PaymentInput {
   customerId: string;
   amount: number;
   correlationId?: string;
+  /** Forced chaos outcomes of the charge (a subscription's planned decline). */
+  faults?: FaultPlan;
 }
 
 /** paymentWorkflow's result: charged, or failed/cancelled with what its compensations did. */

@@ -26,10 +26,73 @@ export function openDb(file: string, synchronous = process.env.SQLITE_SYNCHRONOU
 }
 
 /**
- * Runs `fn` in one write transaction. node:sqlite is synchronous, so nothing else in this process
- * interleaves; the transaction is what makes the effect atomic on disk.
+ * Group commit: the writes of all the requests handled in one turn of the event loop share one
+ * transaction, committed once the turn's callbacks ran (setImmediate). A durable commit costs far more
+ * than the writes of one request, so sharing it is most of what a busy service saves. Each request's
+ * writes run in a savepoint of the group: a request that throws rolls back only its own. A reply
+ * waits for `durable()` (the services' `durableReplies` middleware), so nothing is answered before it
+ * is on disk, and a crash before the commit loses only what no one was told.
+ */
+interface Group {
+  committed: Promise<void>;
+  settle: (err?: Error) => void;
+}
+const groups = new WeakMap<Db, Group>();
+
+/** Commits the open group of `db` now, if there is one, and settles its waiters. */
+function flush(db: Db): void {
+  const group = groups.get(db);
+  if (!group) return;
+  groups.delete(db);
+  try {
+    db.exec('COMMIT');
+    group.settle();
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    group.settle(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+/** Runs `fn` (synchronous) in its own savepoint of the turn's group transaction, opening it if needed. */
+export function inGroup<T>(db: Db, fn: () => T): T {
+  if (!groups.has(db)) {
+    db.exec('BEGIN IMMEDIATE');
+    let settle!: Group['settle'];
+    const committed = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    committed.catch(() => undefined); // a waiter sees the failure; none may be waiting
+    groups.set(db, { committed, settle });
+    setImmediate(() => flush(db));
+  }
+  db.exec('SAVEPOINT request');
+  try {
+    const result = fn();
+    if (result instanceof Promise) throw new Error('transaction callbacks must be synchronous');
+    db.exec('RELEASE request');
+    return result;
+  } catch (err) {
+    db.exec('ROLLBACK TO request');
+    db.exec('RELEASE request');
+    throw err;
+  }
+}
+
+/**
+ * Resolves once every write made so far is committed: at once when no group is open, else when the
+ * open group commits (rejecting if its COMMIT failed). A reply awaits it, so it never reports what a
+ * crash could still take back, its own effect or another request's it has read.
+ */
+export function durable(db: Db): Promise<void> {
+  return groups.get(db)?.committed ?? Promise.resolve();
+}
+
+/**
+ * Runs `fn` in one write transaction of its own, committed when it returns (for migrations and
+ * writers outside a request). An open group is committed first: SQLite has one transaction at a time.
  */
 export function transaction<T>(db: Db, fn: () => T): T {
+  flush(db);
   db.exec('BEGIN IMMEDIATE');
   try {
     const result = fn();
@@ -40,4 +103,10 @@ export function transaction<T>(db: Db, fn: () => T): T {
     db.exec('ROLLBACK');
     throw err;
   }
+}
+
+/** Commits what is pending, then closes the file. */
+export function closeDb(db: Db): void {
+  flush(db);
+  db.close();
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Chaos, Decision } from './chaos.ts';
 import type { ServiceEnv } from './config.ts';
 import type { Db } from './db.ts';
-import { transaction } from './db.ts';
+import { inGroup } from './db.ts';
 import { AppError, badRequest, errorBody, toAppError } from './errors.ts';
 import { fingerprint } from './idempotency.ts';
 import type { IdempotencyStore } from './idempotency.ts';
@@ -247,7 +247,7 @@ async function commit(
     const business = p.chaos.businessError(operation, outcome);
     if (business) throw business;
     const status = route.status ?? 200;
-    const answer = transaction(p.db, (): { body: unknown } | { error: AppError } => {
+    const answer = inGroup(p.db, (): { body: unknown } | { error: AppError } => {
       let result: unknown;
       try {
         result = route.handler(input);

@@ -16,3 +16,4 @@ export * from './run-service.ts';
 export * from './schemas.ts';
 export * from './service.ts';
 export * from './span-relay.ts';
+export * from './subscription-contracts.ts';

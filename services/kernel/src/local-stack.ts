@@ -1,10 +1,10 @@
 /**
  * The processes of the platform: where each listens on a local stack (`make up`), the default of
  * its PORT and of every URL that reaches it, so a port is written once (tests and the bench use
- * ephemeral ports instead); and which of them inject chaos. Light on purpose (no imports): tools
+ * ephemeral ports instead; `PORT_<NAME>` moves one); and which of them inject chaos. Light on purpose (no imports): tools
  * load it as `@fake-stripe/kernel/local-stack` without the rest of the kernel.
  */
-export const localPorts = {
+const defaultPorts = {
   'user-context': 3000,
   api: 3002,
   payment: 3011,
@@ -18,7 +18,38 @@ export const localPorts = {
   temporalUi: 8080,
   workerMetrics: 9464,
 } as const;
-export type LocalProcess = keyof typeof localPorts;
+export type LocalProcess = keyof typeof defaultPorts;
+
+/** The variable that moves a local process to another port: `PORT_API`, `PORT_USER_CONTEXT`, `PORT_TEMPORAL_UI`… */
+export const portVariable = (name: LocalProcess): string =>
+  `PORT_${name
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .replace(/-/g, '_')
+    .toUpperCase()}`;
+
+/**
+ * Each local process's port: its default unless `PORT_<NAME>` says otherwise, so two stacks (or a
+ * stack and a benchmark) run side by side. A value that is not a port, or two processes on one
+ * port, stops the caller at once with the variables to fix.
+ */
+export function localPortsFrom(env: Record<string, string | undefined>): Record<LocalProcess, number> {
+  const ports = {} as Record<LocalProcess, number>;
+  const owner = new Map<number, string>();
+  for (const name of Object.keys(defaultPorts) as LocalProcess[]) {
+    const variable = portVariable(name);
+    const raw = env[variable]?.trim();
+    const port = raw ? Number(raw) : defaultPorts[name];
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new Error(`${variable}=${raw}: a port is a whole number from 1 to 65535`);
+    const other = owner.get(port);
+    if (other) throw new Error(`${variable} and ${other} are both ${port}: each local process needs its own port`);
+    owner.set(port, variable);
+    ports[name] = port;
+  }
+  return ports;
+}
+
+export const localPorts: Readonly<Record<LocalProcess, number>> = localPortsFrom(process.env);
 
 /**
  * The services that inject chaos (`PUT /<service>/chaos`, a chaos file; in the chart, a chaos
@@ -35,11 +66,31 @@ export const chaosServices = [
 ] as const satisfies readonly LocalProcess[];
 export type ChaosService = (typeof chaosServices)[number];
 
+/**
+ * The eight services of the platform, each its own image and Deployment: the chaos services, then
+ * user-context, the worker and the API. The image build, `make k8s-deploy` and the tests take this
+ * list (`node tools/services.ts` prints it for the shell scripts); the Tiltfile is checked against it.
+ */
+export const platformServices = [
+  ...chaosServices,
+  'user-context',
+  'worker',
+  'api',
+] as const satisfies readonly LocalProcess[];
+export type PlatformService = (typeof platformServices)[number];
+
 /** `http://127.0.0.1:<port><path>` of a local process. */
 export const localUrl = (name: LocalProcess, path = ''): string => `http://127.0.0.1:${localPorts[name]}${path}`;
 
 /** The Temporal dev server's frontend on a local stack: the default when nothing configures one. */
 export const LOCAL_TEMPORAL_ADDRESS = `127.0.0.1:${localPorts.temporal}`;
+
+/**
+ * The SQLite pragmas the local Temporal dev server runs with (`make up`, `make bench`): write-ahead
+ * logging with normal sync. The dev server's default (rollback journal, full sync) spends most of an
+ * order's time in fsync; WAL keeps every commit, and the benchmark measures what users run.
+ */
+export const temporalSqlitePragmas = ['journal_mode=wal', 'synchronous=normal'] as const;
 
 /**
  * The Stripe secret key a local stack (and the chart) shares by default: the payment service accepts

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { TokenScheme } from './auth.ts';
 
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
 /** A route's path parameters: typed by its `params` schema, else koa-router's strings. */
 type Params<P> = P extends z.ZodObject ? z.output<P> : Record<string, string>;

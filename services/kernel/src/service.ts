@@ -11,7 +11,7 @@ import { wireChaos } from './chaos-wiring.ts';
 import { checkAuthEnv } from './config.ts';
 import type { ServiceEnv } from './config.ts';
 import type { Db } from './db.ts';
-import { openDb } from './db.ts';
+import { closeDb, durable, openDb } from './db.ts';
 import type { Pipeline } from './domain-operation.ts';
 import { errorMiddleware } from './errors.ts';
 import { createIdempotencyStore } from './idempotency.ts';
@@ -82,6 +82,7 @@ export function createService(options: ServiceOptions): Service {
   const standard = standardRoutes({ name, db, metrics, openapi, ready: options.ready });
   const app = assembleApp({
     env,
+    db,
     metrics,
     middleware: options.middleware ?? [],
     standard,
@@ -115,14 +116,29 @@ export function createService(options: ServiceOptions): Service {
         open.closeAllConnections();
         await new Promise<void>((resolve) => open.close(() => resolve()));
       }
-      db.close();
+      closeDb(db);
     },
   };
 }
 
+/**
+ * Holds every answer, success or error, until the writes it may reflect are committed (the group
+ * commit in db.ts): its own effect, its stored idempotent answer, or another request's write it read.
+ */
+const durableReplies =
+  (db: Db): Middleware =>
+  async (_ctx, next) => {
+    try {
+      await next();
+    } finally {
+      await durable(db);
+    }
+  };
+
 /** The middleware stack, outermost first: what each one sees depends on this order. */
 function assembleApp(parts: {
   env: ServiceEnv;
+  db: Db;
   metrics: Metrics;
   middleware: Middleware[];
   standard: Router;
@@ -138,6 +154,8 @@ function assembleApp(parts: {
   app.use(requestLog);
   for (const middleware of parts.middleware) app.use(middleware);
   app.use(errorMiddleware);
+  // Inside the error middleware: a failed group commit turns the request's answer into a 500.
+  app.use(durableReplies(parts.db));
   app.use(jsonBody(env.BODY_LIMIT, parts.formPrefix));
   // unanswered wraps the routers: allowedMethods (inside it) must see an unanswered request first
   // and mark a known path with the wrong method (405, or 501 for a method the router does not

@@ -10,6 +10,13 @@ import type {
   UserContextInput,
   UserContextResult,
 } from './contracts.ts';
+import type {
+  ChangePlan,
+  Invoice,
+  SubscriptionInput,
+  SubscriptionSignal,
+  SubscriptionState,
+} from './subscription-contracts.ts';
 
 /** Messages of orderFulfillmentWorkflow: shared by the workflow and the API's client. */
 export const approveSignal = defineSignal<[{ by: string }]>('approve');
@@ -30,6 +37,7 @@ export const searchAttributes = {
   CustomerId: 'Keyword',
   OrderStatus: 'Keyword',
   TotalAmount: 'Double',
+  SubscriptionStatus: 'Keyword',
 } as const;
 
 /** Each step's share of an order's progress (0–100); the API interpolates the label step's heartbeat. */
@@ -61,3 +69,16 @@ export const paymentWorkflowId = (orderId: string): string => `payment-${orderId
 /** userContextWorkflow's partial result so far. */
 export const userContextQuery = defineQuery<UserContextResult>('userContext');
 export const userContextWorkflowId = (userId: string): string => `user-context-${userId}`;
+
+/** Messages of subscriptionWorkflow (and `cancelSignal`, which it shares with the order). */
+export const SubscriptionStatusKey = defineSearchAttributeKey('SubscriptionStatus', SearchAttributeType.KEYWORD);
+export const subscriptionPauseSignal = defineSignal<[SubscriptionSignal]>('pause');
+export const subscriptionResumeSignal = defineSignal<[SubscriptionSignal]>('resume');
+export const subscriptionStatusQuery = defineQuery<SubscriptionState>('status');
+/** This run's invoices (earlier runs' are in their own histories and in the payment ledger). */
+export const invoicesQuery = defineQuery<Invoice[]>('invoices');
+/** A plan change from the next period on; the validator refuses unknown and same plans and cancelled subscriptions. */
+export const changePlanUpdate = defineUpdate<SubscriptionState, [ChangePlan]>('changePlan');
+export type SubscriptionWorkflow = (input: SubscriptionInput) => Promise<SubscriptionState>;
+export const SUBSCRIPTION_WORKFLOW = 'subscriptionWorkflow';
+export const subscriptionWorkflowId = (subscriptionId: string): string => `subscription-${subscriptionId}`;

@@ -22,6 +22,8 @@ export function createStripeClient(paymentUrl: string, secretKey: string, timeou
     port: url.port || (protocol === 'https' ? 443 : 80),
     protocol,
     maxNetworkRetries: 0,
+    // fetch, as the kernel's ky client: the telemetry preload's undici instrumentation traces both alike.
+    httpClient: Stripe.createFetchHttpClient(),
     timeout: timeoutMs,
     telemetry: false,
     appInfo: { name: 'fake-stripe-worker' },
@@ -52,15 +54,17 @@ export function isTransient(err: Stripe.errors.StripeError): boolean {
  * A definitive SDK error (StripeCardError, StripeInvalidRequestError, StripeIdempotencyError, an
  * authentication error) is a non-retryable ApplicationFailure typed by Stripe's `code`; a transient
  * one (StripeRateLimitError, StripeAPIError on a 5xx, a connection error, a key in flight) is
- * rethrown as is, so Temporal's retry policy retries it.
+ * rethrown as a plain error (the SDK's error as its cause), so Temporal's retry policy retries it.
  */
 export function classifyStripe(err: unknown): never {
-  if (err instanceof Stripe.errors.StripeError && !isTransient(err))
-    throw ApplicationFailure.create({
-      message: `${err.type}: ${err.message}`,
-      type: err.code ?? err.type,
-      nonRetryable: true,
-      details: [{ status: err.statusCode, type: err.rawType, code: err.code, declineCode: err.decline_code }],
-    });
-  throw err;
+  if (!(err instanceof Stripe.errors.StripeError)) throw err;
+  // The status leads the message: what an operator reads first in the activity's last failure.
+  const message = `${err.statusCode ?? 'no answer'} ${err.type}${err.code ? ` ${err.code}` : ''}: ${err.message}`;
+  if (isTransient(err)) throw new Error(message, { cause: err });
+  throw ApplicationFailure.create({
+    message,
+    type: err.code ?? err.type,
+    nonRetryable: true,
+    details: [{ status: err.statusCode, type: err.rawType, code: err.code, declineCode: err.decline_code }],
+  });
 }

@@ -2,14 +2,17 @@
 import type {
   OrderFulfillmentWorkflow,
   PaymentWorkflow,
+  SubscriptionWorkflow,
   UserContextWorkflow,
 } from '@fake-stripe/kernel/workflow-definitions';
 import type { orderFulfillmentWorkflow } from './order-fulfillment.ts';
 import type { paymentWorkflow } from './payment.ts';
+import type { subscriptionWorkflow } from './subscription.ts';
 import type { userContextWorkflow } from './user-context.ts';
 
 export { orderFulfillmentWorkflow } from './order-fulfillment.ts';
 export { paymentWorkflow } from './payment.ts';
+export { subscriptionWorkflow } from './subscription.ts';
 export { userContextWorkflow } from './user-context.ts';
 
 /** A type error unless `Fn` is the signature clients start it by. */
@@ -18,5 +21,6 @@ type Fits<Fn extends Signature, Signature> = Fn;
 export type Signatures = [
   Fits<typeof orderFulfillmentWorkflow, OrderFulfillmentWorkflow>,
   Fits<typeof paymentWorkflow, PaymentWorkflow>,
+  Fits<typeof subscriptionWorkflow, SubscriptionWorkflow>,
   Fits<typeof userContextWorkflow, UserContextWorkflow>,
 ];

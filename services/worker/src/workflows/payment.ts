@@ -26,7 +26,12 @@ const { refundPayment, releaseAuthorization } = proxyActivities<Activities>(comp
 export async function paymentWorkflow(input: PaymentInput): Promise<PaymentResult> {
   const call = { orderId: input.orderId, ...(input.correlationId && { correlationId: input.correlationId }) };
   try {
-    const charged = await processPaymentActivity({ ...call, customerId: input.customerId, amount: input.amount });
+    const charged = await processPaymentActivity({
+      ...call,
+      ...(input.faults && { faults: input.faults }),
+      customerId: input.customerId,
+      amount: input.amount,
+    });
     return { orderId: input.orderId, status: 'charged', ...charged, compensations: [] };
   } catch (err) {
     const compensations = await CancellationScope.nonCancellable(async () => [
