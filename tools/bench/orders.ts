@@ -9,8 +9,11 @@
  *    time 0), the real worker (services/worker/src/main.ts, its own task queue) and the API as real
  *    processes; BENCH_STARTERS loops of `POST /api/v1/order` + `GET .../result?wait=60`.
  * Each phase: BENCH_ORDERS_WARMUP s of warm-up (not counted), then BENCH_ORDERS_DURATION s measured.
+ * 3. latency (tools/bench/half-rate.ts): on the same processes, orders sent open-loop at half the
+ *    rate phase 2 reached, for BENCH_LATENCY_S (20) s: the order-start p50/p99 a user sees on a
+ *    platform that keeps up, and schedule-to-start p99 from the worker's metrics.
  * Reports per phase completed/s, start-call and completion p50/p99, statuses, and each process's CPU
- * in the window; the ratio orders/baseline (goal ≥ 0.5, reported, not enforced). Writes
+ * in the window; the ratio orders/baseline (goal ≥ 0.8, reported, not enforced). Writes
  * .data/bench/orders.json. Fails (exit 1) on errors or an order that did not ship.
  */
 import { randomUUID } from 'node:crypto';
@@ -19,12 +22,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sampleOrder, temporalSqlitePragmas } from '@fake-stripe/kernel';
+import { freePort } from '@fake-stripe/kernel/testing';
 import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import { Client } from '@temporalio/client';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { searchAttributes } from '../stack/services.ts';
 import type { baselineWorkflow } from './baseline-workflow.ts';
+import { runHalfRate } from './half-rate.ts';
+import type { HalfRate } from './half-rate.ts';
 import { runLoad } from './load.ts';
 import type { LoadResult, Outcome } from './load.ts';
 import { cpuSeconds, killAll, spawnChild, startServer, waitReady, writeReport } from './process.ts';
@@ -48,7 +54,11 @@ function pragmas(raw = process.env.BENCH_SQLITE_PRAGMAS?.trim() || temporalSqlit
     .filter(Boolean);
 }
 const PRAGMAS = pragmas();
-const GOAL = 0.5;
+/** Seconds of the latency phase at half the saturating rate. */
+const LATENCY_S = positive('BENCH_LATENCY_S', 20);
+const HALF_RATE_SEQ = 1_000_000;
+/** Orders ÷ baseline workflows per second, at least (reported, not enforced). */
+const GOAL = 0.8;
 const OUT_FILE = '.data/bench/orders.json';
 const TEMPORAL_BIN = path.join(root, '.tools/bin/temporal');
 
@@ -214,29 +224,39 @@ function orderBody(orderId: string, seq: number): string {
   );
 }
 
-/** One order through the API: POST, then the long-polled result until it is final. */
-async function oneOrder(api: string, seq: number): Promise<Outcome> {
+/** POST one order through the API; resolves with its workflow id once accepted. */
+async function startOrder(api: string, seq: number): Promise<{ workflowId: string }> {
   const orderId = `BENCH-${runId}-${seq}`;
-  const t0 = performance.now();
   const res = await fetch(`${api}/api/v1/order`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: orderBody(orderId, seq),
   });
   const text = await res.text();
-  const callMs = performance.now() - t0;
   if (res.status !== 201) throw new Error(`POST /api/v1/order ${orderId}: ${res.status} ${text.slice(0, 300)}`);
-  const { workflowId } = JSON.parse(text) as { workflowId: string };
+  return JSON.parse(text) as { workflowId: string };
+}
+
+/** The order's final status, long-polling its result. */
+async function finishOrder(api: string, workflowId: string): Promise<string> {
   const deadline = Date.now() + 5 * 60_000;
   while (Date.now() < deadline) {
     const r = await fetch(`${api}/api/v1/order/${encodeURIComponent(workflowId)}/result?wait=60`);
     const body = (await r.json()) as { status: string; result?: { status?: string }; error?: { message: string } };
     if (r.status === 202) continue;
     if (r.status !== 200) throw new Error(`GET result of ${workflowId}: ${r.status} ${JSON.stringify(body)}`);
-    if (body.status === 'completed') return { callMs, status: body.result?.status ?? 'completed without status' };
-    return { callMs, status: `workflow ${body.status}: ${body.error?.message ?? ''}`.trim() };
+    if (body.status === 'completed') return body.result?.status ?? 'completed without status';
+    return `workflow ${body.status}: ${body.error?.message ?? ''}`.trim();
   }
   throw new Error(`${workflowId}: no result in 5 minutes`);
+}
+
+/** One order through the API: POST, then the long-polled result until it is final. */
+async function oneOrder(api: string, seq: number): Promise<Outcome> {
+  const t0 = performance.now();
+  const { workflowId } = await startOrder(api, seq);
+  const callMs = performance.now() - t0;
+  return { callMs, status: await finishOrder(api, workflowId) };
 }
 
 async function baselinePhase(server: DevServer, dir: string): Promise<Phase> {
@@ -274,7 +294,12 @@ async function baselinePhase(server: DevServer, dir: string): Promise<Phase> {
   }
 }
 
-async function ordersPhase(server: DevServer, dir: string, chaosFile: string): Promise<Phase> {
+/** The closed-loop orders phase, then the latency phase at half the rate it reached, on the same processes. */
+async function ordersPhase(
+  server: DevServer,
+  dir: string,
+  chaosFile: string,
+): Promise<{ orders: Phase; halfRate: HalfRate }> {
   const taskQueue = `bench-orders-${runId}`;
   const telemetry = ['--import', './services/kernel/src/telemetry.ts'];
   const base = { ...process.env, LOG_LEVEL, ADMIN_TOKEN: 'bench-admin-token' };
@@ -303,11 +328,19 @@ async function ordersPhase(server: DevServer, dir: string, chaosFile: string): P
     };
     say(`orders: domain services ready (${Date.now() - t} ms): ${domains.map((d) => `${d.name} ${d.url}`).join(', ')}`);
     t = Date.now();
+    const workerMetricsPort = await freePort();
     const worker = spawnChild(
       'worker',
       process.execPath,
       [...telemetry, 'services/worker/src/main.ts'],
-      { ...base, ...urls, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue, METRICS_PORT: '0', PORT: '0' },
+      {
+        ...base,
+        ...urls,
+        TEMPORAL_ADDRESS: server.address,
+        TASK_QUEUE: taskQueue,
+        METRICS_PORT: String(workerMetricsPort),
+        PORT: '0',
+      },
       path.join(dir, 'worker.log'),
     );
     started.push(worker);
@@ -330,7 +363,23 @@ async function ordersPhase(server: DevServer, dir: string, chaosFile: string): P
     });
     const client = new Client({ connection: server.connection, namespace: 'default' });
     const sample = { client, workflowId: orderWorkflowId(`BENCH-${runId}-1`) };
-    return await measure(server, 'orders', 'shipped', pids, (seq) => oneOrder(api.url, seq), sample);
+    const orders = await measure(server, 'orders', 'shipped', pids, (seq) => oneOrder(api.url, seq), sample);
+    const rate = orders.perSecond / 2;
+    say(`latency: orders open-loop at ${rate.toFixed(1)}/s (half the saturating rate) for ${LATENCY_S} s`);
+    const halfRate = await runHalfRate({
+      rate,
+      durationS: LATENCY_S,
+      workerMetricsUrl: `http://127.0.0.1:${workerMetricsPort}/metrics`,
+      // Numbered apart from the closed-loop phase's orders, whose ids they must not reuse.
+      start: (seq) => startOrder(api.url, HALF_RATE_SEQ + seq),
+      finish: (workflowId) => finishOrder(api.url, workflowId),
+    });
+    const s2s = halfRate.scheduleToStartP99Ms;
+    say(
+      `latency: start p50 ${ms(halfRate.startMs.p50)} ms p99 ${ms(halfRate.startMs.p99)} ms, ` +
+        `schedule-to-start p99 ≤ workflow task ${s2s.workflowTask ?? '-'} ms, activity ${s2s.activity ?? '-'} ms (the worker's buckets)`,
+    );
+    return { orders, halfRate };
   } finally {
     // Dependents first: the API, the worker, then the domain services.
     for (const s of started.reverse()) await s.stop();
@@ -441,7 +490,7 @@ export async function runOrdersBench(): Promise<boolean> {
     say(`temporal: ${server.command.slice(1).join(' ')}`);
 
     const baseline = await baselinePhase(server, dir);
-    const orders = await ordersPhase(server, dir, chaosFile);
+    const { orders, halfRate } = await ordersPhase(server, dir, chaosFile);
     const { ratio, met } = printReport(baseline, orders, server);
 
     const report = {
@@ -460,6 +509,7 @@ export async function runOrdersBench(): Promise<boolean> {
       },
       baseline,
       orders,
+      halfRate,
       ratio,
       goal: GOAL,
       goalMet: met,
@@ -483,6 +533,14 @@ export async function runOrdersBench(): Promise<boolean> {
       } else {
         console.log(pc.green(`${name}: all ${p.statuses[success] ?? 0} workflows ended ${success}`));
       }
+    }
+    const notShipped = Object.entries(halfRate.statuses).filter(([s]) => s !== 'shipped');
+    if (halfRate.errors > 0 || notShipped.length > 0) {
+      failed = true;
+      console.error(
+        pc.red(pc.bold(`FAIL: latency phase: ${halfRate.errors} errors, not shipped: ${JSON.stringify(notShipped)}`)),
+      );
+      for (const e of halfRate.errorSamples) console.error(pc.red(`  ${e}`));
     }
     if (failed) console.error(pc.red(`logs kept in ${tmp}`));
   } catch (err) {
