@@ -172,7 +172,7 @@ describe('each chaos knob, where a user sees it', () => {
     expect(order.state.status).toBe('shipped');
 
     const after = await scrape('payment');
-    const capture = { route: '/payment/capture', status: '200' };
+    const capture = { route: '/v1/payment_intents/:id/capture', status: '200' };
     expect(grew(before, after, `${duration}_count`, capture)).toBe(1);
     expect(grew(before, after, `${duration}_bucket`, { ...capture, le: '1' })).toBe(0);
     expect(grew(before, after, outcomes, { operation: 'capture', outcome: 'success', forced: 'false' })).toBe(1);
@@ -196,7 +196,7 @@ describe('each chaos knob, where a user sees it', () => {
     expect(order.state.status).toBe('shipped');
 
     const after = await scrape('payment');
-    const timedOut = { route: '/payment/capture', status: '504' };
+    const timedOut = { route: '/v1/payment_intents/:id/capture', status: '504' };
     expect(grew(before, after, `${duration}_count`, timedOut)).toBe(1);
     expect(grew(before, after, `${duration}_bucket`, { ...timedOut, le: '1' })).toBe(0);
     expect(grew(before, after, outcomes, { operation: 'capture', outcome: 'timeout', forced: 'true' })).toBe(1);

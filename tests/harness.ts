@@ -4,7 +4,13 @@
  * dir, and a worker running the real workflows and activities against them.
  */
 import { join } from 'node:path';
-import { createDomainClient, customerToken, orderInputFrom, orderRequestSchema } from '@fake-stripe/kernel';
+import {
+  LOCAL_STRIPE_SECRET_KEY,
+  createDomainClient,
+  customerToken,
+  orderInputFrom,
+  orderRequestSchema,
+} from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
 import {
   eventually,
@@ -19,7 +25,7 @@ import {
 import type { Running, Spawned } from '@fake-stripe/kernel/testing';
 import { createInventoryService, envSchema as inventoryEnv } from '@fake-stripe/inventory';
 import { createNotificationService } from '@fake-stripe/notification';
-import { createPaymentService } from '@fake-stripe/payment';
+import { createPaymentService, envSchema as paymentEnv } from '@fake-stripe/payment';
 import { createShippingService } from '@fake-stripe/shipping';
 import {
   CustomerIdKey,
@@ -36,6 +42,7 @@ import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import {
   activityInterceptors,
   createActivities,
+  createStripeClient,
   createUserContextActivities,
   tracingSinks,
   workflowInterceptorModules,
@@ -277,7 +284,7 @@ function domainServices(options: PlatformOptions & { labelMs: number }, dir: str
     ...(name === 'inventory' && { SEED_STOCK: '100000' }),
   });
   const creators = {
-    payment: (o: Record<string, string>) => startInProcess(createPaymentService, o),
+    payment: (o: Record<string, string>) => startInProcess(createPaymentService, o, paymentEnv),
     inventory: (o: Record<string, string>) => startInProcess(createInventoryService, o, inventoryEnv),
     shipping: (o: Record<string, string>) => startInProcess(createShippingService, o),
     notification: (o: Record<string, string>) => startInProcess(createNotificationService, o),
@@ -355,6 +362,7 @@ function testWorker(o: {
     activities: {
       ...createActivities({
         payment: domain(o.urls.payment),
+        stripe: createStripeClient(o.urls.payment, LOCAL_STRIPE_SECRET_KEY, 2_000),
         inventory: domain(o.urls.inventory),
         shipping: domain(o.urls.shipping),
         notification: domain(o.urls.notification),

@@ -34,6 +34,7 @@ const REPORT_DIR = resolve(root, env('FUZZ_REPORT_DIR', '.data/fuzz'));
 const MANAGER_TOKEN = 'fuzz-manager-token';
 
 const { startFuzzPlatform } = await import('./fuzz/platform.ts');
+const { LOCAL_STRIPE_SECRET_KEY } = await import('@fake-stripe/kernel/local-stack');
 const { patchDocument } = await import('./fuzz/spec-patches.ts');
 
 interface Outcome {
@@ -131,8 +132,10 @@ async function main(): Promise<number> {
       const started = Date.now();
       const log = join(REPORT_DIR, `${service}.log`);
       const junit = join(REPORT_DIR, `${service}.junit.xml`);
-      // The API's manager token, so its manager endpoints run their handlers rather than only a 401.
-      const headers = service === 'api' ? [`Authorization: Bearer ${MANAGER_TOKEN}`] : [];
+      // The API's manager token, so its manager endpoints run their handlers rather than only a 401;
+      // payment's Stripe secret key, so its /v1/ operations run too.
+      const token = { api: MANAGER_TOKEN, payment: LOCAL_STRIPE_SECRET_KEY }[service];
+      const headers = token ? [`Authorization: Bearer ${token}`] : [];
       const exitCode = await schemathesis(service, await documentOf(service, url), url, headers, log);
       const outcome = { service, exitCode, seconds: (Date.now() - started) / 1000, ...junitCounts(junit) };
       outcomes.push(outcome);

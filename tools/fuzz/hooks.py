@@ -66,6 +66,19 @@ def _no_partial_amount(case) -> None:
         case.body.pop("amount", None)
 
 
+def _no_amount_to_capture(case) -> None:
+    # The Stripe API's capture: as _no_partial_amount, for its own field.
+    if isinstance(case.body, dict):
+        case.body.pop("amount_to_capture", None)
+
+
+def _confirm_with_card(case) -> None:
+    # A PaymentIntent is confirmed (confirm=true) on a payment method: without one, Stripe refuses it.
+    body = case.body
+    if isinstance(body, dict) and body.get("confirm") in (True, "true") and "payment_method" not in body:
+        body["payment_method"] = "pm_card_visa"
+
+
 def _short_long_poll(case) -> None:
     # `/result` holds the request up to `wait` seconds (default 30) while the workflow runs, longer
     # than the fuzzer's request timeout: the fuzz phase keeps each long poll to at most 2 s.
@@ -79,6 +92,9 @@ def _short_long_poll(case) -> None:
 RULES = {
     ("POST", "/payment/capture"): [_no_partial_amount],
     ("POST", "/payment/refund"): [_no_partial_amount],
+    ("POST", "/v1/payment_intents"): [_confirm_with_card],
+    ("POST", "/v1/refunds"): [_no_partial_amount],
+    ("POST", "/v1/payment_intents/{id}/capture"): [_no_amount_to_capture],
     ("POST", "/api/v1/order"): [_order_total],
     ("GET", "/api/v1/orders"): [_no_page_token],
 }

@@ -51,7 +51,7 @@ export const forbidden = (message: string): AppError =>
   new AppError({ type: 'invalid_request_error', code: 'forbidden', status: 403, message });
 
 /** The bearer tokens a route may ask for; each is an OpenAPI security scheme of that name. */
-export type TokenScheme = 'admin' | 'service' | 'manager' | 'customer';
+export type TokenScheme = 'admin' | 'service' | 'manager' | 'customer' | 'stripe';
 
 export const tokenSchemes: Record<TokenScheme, string> = {
   admin: 'ADMIN_TOKEN: the chaos and stock administration endpoints.',
@@ -59,6 +59,7 @@ export const tokenSchemes: Record<TokenScheme, string> = {
   manager: 'MANAGER_TOKEN: approvals, operator actions, cancellations, the payment workflow and every read.',
   customer:
     "A customer's token, base64url(HMAC-SHA256(CUSTOMER_TOKEN_SECRET, customerId)): that customer's own orders.",
+  stripe: "A Stripe secret key (sk_test_…) of the payment service's STRIPE_SECRET_KEYS: its Stripe /v1/ API.",
 };
 
 /**

@@ -70,6 +70,8 @@ export interface OperationSpec {
   latency?: Partial<OperationChaos['latency']>;
   /** Business outcomes (e.g. `insufficient_funds`) and the definitive error each answers. */
   businessErrors?: Record<string, () => AppError>;
+  /** Outcomes of its own that are no error, read by the service itself (webhook delivery's `duplicate`). */
+  outcomes?: string[];
 }
 
 export interface Decision {
@@ -134,10 +136,8 @@ type Parsed =
 /** The outcomes an operation accepts: the transport ones and its own business errors. */
 function outcomesFor(operations: Operations, name: string): string[] {
   // Own keys only: `constructor` is a valid name, and an object's prototype has one.
-  return [
-    ...transportOutcomes,
-    ...Object.keys((Object.hasOwn(operations, name) && operations[name]?.businessErrors) || {}),
-  ];
+  const spec = Object.hasOwn(operations, name) ? operations[name] : undefined;
+  return [...transportOutcomes, ...Object.keys(spec?.businessErrors ?? {}), ...(spec?.outcomes ?? [])];
 }
 
 /** Validates a raw document against the schema and this service's operations and outcomes. */

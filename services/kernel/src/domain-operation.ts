@@ -56,7 +56,9 @@ export async function runDomainOperation(
   const request = readOperationHeaders(ctx, route.chaos, p);
   const claim = claimKey(ctx, route, input, request.key, p);
   if (!claim) return; // answered from the idempotency store
-  const decision = decide(ctx, request, claim, p);
+  const decision: Decision = route.chaosExempt?.(input)
+    ? { outcome: 'success', latencyMs: 0, forced: false, attempt: 0 }
+    : decide(ctx, request, claim, p);
   if (isTransient(decision.outcome)) return failTransient(ctx, decision.outcome, decision, claim, p);
   await commit(ctx, route, input, request.operation, decision, claim, p);
 }
@@ -245,14 +247,24 @@ async function commit(
     const business = p.chaos.businessError(operation, outcome);
     if (business) throw business;
     const status = route.status ?? 200;
-    const body = inGroup(p.db, () => {
-      const result = route.handler(input);
+    const answer = inGroup(p.db, (): { body: unknown } | { error: AppError } => {
+      let result: unknown;
+      try {
+        result = route.handler(input);
+      } catch (thrown) {
+        // An error whose effect stands (a decline that keeps its failed PaymentIntent): commit both.
+        if (!(thrown instanceof AppError && thrown.commit)) throw thrown;
+        if (key !== undefined) p.idempotency.complete(key, thrown.status, errorBody(thrown));
+        return { error: thrown };
+      }
       if (result instanceof Promise) throw new Error(`handler of ${route.operationId} must be synchronous`);
       const parsed = route.response.parse(result);
       if (key !== undefined) p.idempotency.complete(key, status, parsed);
-      return parsed;
+      return { body: parsed };
     });
     committed = true;
+    if ('error' in answer) throw answer.error;
+    const { body } = answer;
     if (outcome === 'commit_then_timeout') {
       await sleep(p.chaos.timeoutMs());
       throw timedOut();

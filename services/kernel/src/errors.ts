@@ -38,6 +38,11 @@ export interface AppErrorOptions {
   headers?: Record<string, string>;
   /** Whether the message may be shown to the caller (koa's rule: 4xx yes, 5xx no). */
   expose?: boolean;
+  /**
+   * Thrown by a domain operation's handler: what it wrote stands (committed with this error as the
+   * Idempotency-Key's answer), as a Stripe decline keeps the failed PaymentIntent.
+   */
+  commit?: boolean;
   cause?: unknown;
 }
 
@@ -50,6 +55,7 @@ export class AppError extends Error {
   readonly declineCode: string | undefined;
   readonly headers: Record<string, string>;
   readonly expose: boolean;
+  readonly commit: boolean;
 
   constructor(options: AppErrorOptions) {
     super(options.message, { cause: options.cause });
@@ -61,6 +67,7 @@ export class AppError extends Error {
     this.declineCode = options.declineCode;
     this.headers = options.headers ?? {};
     this.expose = options.expose ?? options.status < 500;
+    this.commit = options.commit ?? false;
   }
 }
 

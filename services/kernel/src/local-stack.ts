@@ -91,3 +91,9 @@ export const LOCAL_TEMPORAL_ADDRESS = `127.0.0.1:${localPorts.temporal}`;
  * order's time in fsync; WAL keeps every commit, and the benchmark measures what users run.
  */
 export const temporalSqlitePragmas = ['journal_mode=wal', 'synchronous=normal'] as const;
+
+/**
+ * The Stripe secret key a local stack (and the chart) shares by default: the payment service accepts
+ * it (STRIPE_SECRET_KEYS) and the worker sends it (STRIPE_SECRET_KEY). A test-mode key, never a real one.
+ */
+export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_fake_stripe_local';

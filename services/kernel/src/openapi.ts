@@ -75,7 +75,9 @@ function operationOf(route: Route, security: TokenScheme[], options: OpenApiOpti
     ...(schemas.body && {
       requestBody: {
         required: !schemas.body.safeParse(undefined).success,
-        content: { 'application/json': { schema: schemas.body } },
+        content: route.form
+          ? { 'application/x-www-form-urlencoded': { schema: schemas.body, encoding: formEncoding(schemas.body) } }
+          : { 'application/json': { schema: schemas.body } },
       },
     }),
     responses: responsesOf(route, security),
@@ -126,4 +128,17 @@ function responsesOf(route: Route, security: TokenScheme[]): Record<string, ZodO
     responses['504'] = errorResponse('Timed out (chaos)');
   }
   return responses;
+}
+
+/** Stripe's form encoding of a nested object (`metadata[key]=value`): OpenAPI's deepObject style. */
+function formEncoding(body: z.ZodType): Record<string, { style: 'deepObject'; explode: true }> {
+  type Shape = { properties?: Record<string, { type?: unknown }>; $ref?: string; $defs?: Record<string, Shape> };
+  const json = z.toJSONSchema(body, { io: 'input', unrepresentable: 'any' }) as Shape;
+  // A schema with an id comes back as a reference to its definition.
+  const root = (json.$ref && json.$defs?.[json.$ref.split('/').pop() ?? '']) || json;
+  return Object.fromEntries(
+    Object.entries(root.properties ?? {})
+      .filter(([, property]) => property.type === 'object')
+      .map(([name]) => [name, { style: 'deepObject', explode: true }]),
+  );
 }

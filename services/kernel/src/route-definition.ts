@@ -36,6 +36,8 @@ export interface RouteDef<
   description?: string;
   tags?: string[];
   body?: B;
+  /** The body is documented as form-encoded (Stripe's `/v1/` encoding; see the service's `formPrefix`). */
+  form?: boolean;
   query?: Q;
   /** Path parameters (string fields): validated like the body, and documented from the same schema. */
   params?: P;
@@ -65,6 +67,11 @@ export interface RouteDef<
    */
   security?: TokenScheme[];
   chaos?: string;
+  /**
+   * True for an input whose outcome the input itself fixes (Stripe's declining test cards): no chaos
+   * outcome is drawn for it, the handler answers.
+   */
+  chaosExempt?: (input: RouteInput<Out<B>, Out<Q>, Out<H>, Params<P>>) => boolean;
   /**
    * The route runs its drawn chaos latency itself, as a job that outlives its caller (shipping's
    * label): the pipeline applies the effect without waiting first, and the handler reads the drawn

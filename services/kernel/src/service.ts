@@ -37,6 +37,8 @@ export interface ServiceOptions {
   chaos?: Record<string, OperationSpec>;
   /** Throws when the service is not ready (its store or dependencies). */
   ready?: () => void | Promise<void>;
+  /** Paths under this prefix also take form-encoded bodies (the payment service's Stripe `/v1/`). */
+  formPrefix?: string;
   /**
    * Extra koa middleware around every request, after correlation and the request log and outside the
    * error middleware, so it sees each request's final status (e.g. a recorder). It must not throw.
@@ -78,7 +80,15 @@ export function createService(options: ServiceOptions): Service {
   for (const route of routes) router[route.method](route.path, routeHandler(route, env, pipeline));
   const openapi = buildOpenApi({ ...options, outcomesOf: wired?.chaos.outcomesOf }, routes);
   const standard = standardRoutes({ name, db, metrics, openapi, ready: options.ready });
-  const app = assembleApp({ env, db, metrics, middleware: options.middleware ?? [], standard, router });
+  const app = assembleApp({
+    env,
+    db,
+    metrics,
+    middleware: options.middleware ?? [],
+    standard,
+    router,
+    formPrefix: options.formPrefix,
+  });
 
   let server: Server | undefined;
   return {
@@ -133,6 +143,7 @@ function assembleApp(parts: {
   middleware: Middleware[];
   standard: Router;
   router: Router;
+  formPrefix: string | undefined;
 }): Koa {
   const { env, metrics, standard, router } = parts;
   const app = new Koa();
@@ -145,7 +156,7 @@ function assembleApp(parts: {
   app.use(errorMiddleware);
   // Inside the error middleware: a failed group commit turns the request's answer into a 500.
   app.use(durableReplies(parts.db));
-  app.use(jsonBody(env.BODY_LIMIT));
+  app.use(jsonBody(env.BODY_LIMIT, parts.formPrefix));
   // unanswered wraps the routers: allowedMethods (inside it) must see an unanswered request first
   // and mark a known path with the wrong method (405, or 501 for a method the router does not
   // know), or every such request would be a 404.

@@ -33,13 +33,16 @@ export function createPaymentStore(db: Db) {
     capture: db.prepare(`SELECT ${captureCols} FROM captures WHERE capture_id = ?`),
     insertRefund: db.prepare('INSERT INTO refunds VALUES (?, ?, ?, ?, ?)'),
     refundOf: db.prepare(`SELECT ${refundCols} FROM refunds WHERE capture_id = ?`),
+    captureOf: db.prepare(`SELECT ${captureCols} FROM captures WHERE authorization_id = ?`),
+    refund: db.prepare(`SELECT ${refundCols} FROM refunds WHERE refund_id = ?`),
     holdsOf: db.prepare(`SELECT ${holdCols} FROM holds WHERE order_id = ? ORDER BY created_at, rowid`),
     capturesOf: db.prepare(`SELECT ${captureCols} FROM captures WHERE order_id = ? ORDER BY created_at, rowid`),
     refundsOf: db.prepare(`SELECT ${refundCols} FROM refunds WHERE order_id = ? ORDER BY created_at, rowid`),
   };
   return {
-    createHold(h: Omit<Hold, 'authorizationId' | 'status' | 'createdAt'>): Hold {
-      const hold: Hold = { ...h, authorizationId: newId('auth'), status: 'authorized', createdAt: now() };
+    /** A hold; a confirmed PaymentIntent's hold takes the PaymentIntent's id. */
+    createHold(h: Omit<Hold, 'authorizationId' | 'status' | 'createdAt'>, authorizationId = newId('auth')): Hold {
+      const hold: Hold = { ...h, authorizationId, status: 'authorized', createdAt: now() };
       q.insertHold.run(
         hold.authorizationId,
         hold.orderId,
@@ -55,9 +58,10 @@ export function createPaymentStore(db: Db) {
     setHoldStatus(id: string, status: HoldStatus): void {
       q.setStatus.run(status, id);
     },
-    createCapture(hold: Hold, amount: number): Capture {
+    /** A capture; a PaymentIntent's capture takes its charge's id. */
+    createCapture(hold: Hold, amount: number, captureId = newId('cap')): Capture {
       const capture: Capture = {
-        captureId: newId('cap'),
+        captureId,
         authorizationId: hold.authorizationId,
         orderId: hold.orderId,
         amount,
@@ -74,6 +78,8 @@ export function createPaymentStore(db: Db) {
       return capture;
     },
     capture: (id: string) => q.capture.get(id) as Capture | undefined,
+    captureOf: (authorizationId: string) => q.captureOf.get(authorizationId) as Capture | undefined,
+    refund: (id: string) => q.refund.get(id) as Refund | undefined,
     refundOf: (captureId: string) => q.refundOf.get(captureId) as Refund | undefined,
     createRefund(capture: Capture, amount: number): Refund {
       const refund: Refund = {

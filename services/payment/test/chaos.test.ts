@@ -37,6 +37,8 @@ describe('GET /payment/chaos/distribution', () => {
         capture: { success: 70, already_captured: 20, timeout: 10 },
         release: { success: 90, timeout: 10 },
         refund: { success: 80, already_refunded: 10, timeout: 10 },
+        customer: { success: 95, rate_limited: 5 },
+        webhook: { success: 70, duplicate: 10, out_of_order: 10, latency: 5, drop_first: 5 },
       });
     } finally {
       await svc.close();

@@ -9,7 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { ChaosConfigInput } from '@fake-stripe/kernel';
 import { getJson, postJson, startInProcess, tempDir } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import { createPaymentService } from '../src/main.ts';
+import { createPaymentService, envSchema } from '../src/main.ts';
 
 export const forceSuccess = { 'X-Chaos-Outcome': 'success' } as const;
 export const ADMIN = { authorization: 'Bearer test-admin-token' } as const;
@@ -68,11 +68,15 @@ export async function startPayment(
   };
   mkdirSync(join(tmp.dir, 'chaos'), { recursive: true });
   writeChaos(options.chaos ?? { profile: 'default', timeoutMs: 50 });
-  const running = await startInProcess(createPaymentService, {
-    DATA_DIR: dataDir,
-    CHAOS_FILE: chaosFile,
-    ...options.env,
-  });
+  const running = await startInProcess(
+    createPaymentService,
+    {
+      DATA_DIR: dataDir,
+      CHAOS_FILE: chaosFile,
+      ...options.env,
+    },
+    envSchema,
+  );
   const url = running.url;
   const dbFile = join(dataDir, 'payment.sqlite');
   const readDb = <T>(fn: (db: DatabaseSync) => T): T => {

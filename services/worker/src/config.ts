@@ -1,4 +1,5 @@
 import {
+  LOCAL_STRIPE_SECRET_KEY,
   domainUrlsEnv,
   checkAuthEnv,
   envInt,
@@ -23,6 +24,8 @@ export const envSchema = withTemporalConfig(
     PORT: envInt(localPorts.worker),
     TASK_QUEUE: envText(TASK_QUEUE),
     ...domainUrlsEnv,
+    /** The secret key the payment activities' `stripe` SDK sends to PAYMENT_URL's `/v1/` API. */
+    STRIPE_SECRET_KEY: envText(LOCAL_STRIPE_SECRET_KEY),
     /** The three public APIs of userContextWorkflow (the public-apis stand-in by default). */
     LOCATION_API_URL: url(localUrl('public-apis', '/ipapi')),
     WEATHER_API_URL: url(localUrl('public-apis', '/open-meteo')),

@@ -2,6 +2,7 @@
 export { createActivities } from './activities/index.ts';
 export type { Activities, ActivityDeps } from './activities/index.ts';
 export { createUserContextActivities } from './activities/user-context.ts';
+export { createStripeClient } from './activities/stripe-client.ts';
 export { workflowsPath, workerOptions } from './worker.ts';
 export { activityInterceptors, tracingSinks, workflowInterceptorModules } from './tracing.ts';
 export { DEFAULT_FRAUD_RULES } from './activities/index.ts';

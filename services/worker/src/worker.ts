@@ -5,6 +5,7 @@ import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/com
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
 import { createScheduledActivities } from './activities/scheduled.ts';
+import { createStripeClient } from './activities/stripe-client.ts';
 import { createUserContextActivities } from './activities/user-context.ts';
 import type { ActivityDeps } from './activities/index.ts';
 import type { WorkerEnv } from './config.ts';
@@ -34,6 +35,7 @@ export const pinoForSdk = (): SdkLogger => {
 export function activityDeps(env: WorkerEnv): ActivityDeps {
   return {
     payment: createDomainClient(env.PAYMENT_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
+    stripe: createStripeClient(env.PAYMENT_URL, env.STRIPE_SECRET_KEY, env.HTTP_TIMEOUT_MS),
     inventory: createDomainClient(env.INVENTORY_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
     shipping: createDomainClient(env.SHIPPING_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),
     notification: createDomainClient(env.NOTIFICATION_URL, env.HTTP_TIMEOUT_MS, env.SERVICE_TOKEN),

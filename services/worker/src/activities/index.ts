@@ -1,6 +1,7 @@
 import type { DomainClient } from '@fake-stripe/kernel';
 import { DEFAULT_FRAUD_RULES, fraudActivities } from './fraud.ts';
 import type { FraudRules } from './fraud.ts';
+import type Stripe from 'stripe';
 import { inventoryActivities } from './inventory.ts';
 import { notificationActivities } from './notification.ts';
 import { paymentActivities } from './payment.ts';
@@ -12,7 +13,10 @@ export { DEFAULT_FRAUD_RULES } from './fraud.ts';
 export type { FraudRules } from './fraud.ts';
 
 export interface ActivityDeps extends ShippingDeps {
+  /** The payment service's own endpoints (its ledger; holds made before the saga spoke Stripe). */
   payment: DomainClient;
+  /** The official `stripe` SDK pointed at the payment service's `/v1/` API (stripe-client.ts). */
+  stripe: Stripe;
   inventory: DomainClient;
   notification: DomainClient;
   /** The fraud check's rules (the worker's config; DEFAULT_FRAUD_RULES when absent). */
