@@ -8,6 +8,7 @@ generated as invalid are left untouched, but for the long-poll bound below.
 """
 
 import uuid
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 import schemathesis
@@ -79,6 +80,26 @@ def _confirm_with_card(case) -> None:
         body["payment_method"] = "pm_card_visa"
 
 
+def _restock_policy_for_restock_only(case) -> None:
+    # Only the restock schedule takes a restock policy: a fact of the path's name, not of the body.
+    if isinstance(case.body, dict) and (case.path_parameters or {}).get("name") != "restock":
+        case.body.pop("restock", None)
+
+
+def _backfill_forward(case) -> None:
+    # A backfill's end comes after its start: two fields' order, which JSON Schema cannot state.
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    try:
+        start = datetime.fromisoformat(body["start"])
+        end = datetime.fromisoformat(body["end"])
+    except (KeyError, TypeError, ValueError):
+        return
+    if end <= start:
+        body["start"] = (end - timedelta(hours=1)).isoformat()
+
+
 def _short_long_poll(case) -> None:
     # `/result` holds the request up to `wait` seconds (default 30) while the workflow runs, longer
     # than the fuzzer's request timeout: the fuzz phase keeps each long poll to at most 2 s.
@@ -97,6 +118,9 @@ RULES = {
     ("POST", "/v1/payment_intents/{id}/capture"): [_no_amount_to_capture],
     ("POST", "/api/v1/order"): [_order_total],
     ("GET", "/api/v1/orders"): [_no_page_token],
+    ("GET", "/api/v1/subscriptions"): [_no_page_token],
+    ("POST", "/api/v1/schedules/{name}"): [_restock_policy_for_restock_only],
+    ("POST", "/api/v1/schedules/{name}/backfill"): [_backfill_forward],
 }
 
 

@@ -27,10 +27,12 @@ export const createScheduleBody = z
   .strict()
   .meta({ id: 'ScheduleRequest' });
 
+// Optional as a whole (a pause needs no reason): the document then marks the body not required.
 export const noteBody = z
   .object({ note: textSchema(200).optional() })
   .strict()
-  .meta({ id: 'ScheduleNote', description: 'Why it is paused or unpaused (shown in the Temporal UI)' });
+  .meta({ id: 'ScheduleNote', description: 'Why it is paused or unpaused (shown in the Temporal UI)' })
+  .default({});
 
 const isoTime = z.iso.datetime({ offset: true });
 export const backfillBody = z

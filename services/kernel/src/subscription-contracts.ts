@@ -66,9 +66,8 @@ export const subscriptionRequestSchema = z
   .object({
     subscriptionId: subscriptionIdSchema,
     customerId: customerIdSchema,
-    planId: planIdSchema.refine((id) => findPlan(id) !== undefined, {
-      message: `must be one of ${plans.map((p) => p.id).join(', ')}`,
-    }),
+    // An enum, not a refinement: the OpenAPI document then lists the catalogue's plans.
+    planId: z.enum(plans.map((p) => p.id) as [string, ...string[]]),
     paymentMethod: z
       .string()
       .regex(/^pm_[A-Za-z0-9_]{1,60}$/, 'must be a payment method id (pm_…)')
