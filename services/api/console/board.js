@@ -1,0 +1,130 @@
+/** The orders board: every order by status from the list API, polled, filtered; and a new order. */
+import { useState } from 'preact/hooks';
+import { call, html, loadConfig, runId, sampleOrder } from './api.js';
+import { act, Notice, StatusBadge, usePoll } from './ui.js';
+
+const POLL_MS = 2000;
+
+function NewOrder() {
+  const [customerId, setCustomer] = useState('CUST-001');
+  const [quantity, setQuantity] = useState(2);
+  const [requiresApproval, setApproval] = useState(false);
+  const [notice, setNotice] = useState();
+  const submit = (e) => {
+    e.preventDefault();
+    const orderId = `ORD-CONSOLE-${runId()}`;
+    void act(setNotice, `Create ${orderId}`, async () => {
+      const started = await call('POST', '/api/v1/order', {
+        body: sampleOrder(orderId, { customerId, quantity: Number(quantity), requiresApproval }),
+        token: ['customer', 'manager'],
+      });
+      location.hash = `#/orders/${encodeURIComponent(started.workflowId)}`;
+    });
+  };
+  return html`<form class="new-order" onSubmit=${submit} aria-labelledby="new-order-title">
+    <h2 id="new-order-title">New order</h2>
+    <label
+      >Customer
+      <input name="customerId" value=${customerId} onInput=${(e) => setCustomer(e.currentTarget.value)} required
+    /></label>
+    <label
+      >Quantity of ITEM-001 (29.99)
+      <input
+        name="quantity"
+        type="number"
+        min="1"
+        max="100"
+        value=${quantity}
+        onInput=${(e) => setQuantity(e.currentTarget.value)}
+      />
+    </label>
+    <label class="check">
+      <input
+        name="requiresApproval"
+        type="checkbox"
+        checked=${requiresApproval}
+        onChange=${(e) => setApproval(e.currentTarget.checked)}
+      />
+      Requires a manager's approval
+    </label>
+    <button type="submit">Create order</button>
+    <${Notice} notice=${notice} />
+  </form>`;
+}
+
+export function Board() {
+  const [status, setStatus] = useState('');
+  const [customerId, setCustomerId] = useState('');
+  const config = usePoll(loadConfig, 60_000, []);
+  const list = usePoll(
+    () => {
+      const q = new URLSearchParams({ pageSize: '100' });
+      if (status) q.set('status', status);
+      if (customerId.trim()) q.set('customerId', customerId.trim());
+      return call('GET', `/api/v1/orders?${q}`);
+    },
+    POLL_MS,
+    [status, customerId],
+  );
+  const orders = list.value?.orders ?? [];
+  const counts = new Map();
+  for (const o of orders) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
+  return html`
+    <section aria-labelledby="board-title">
+      <h2 id="board-title">Orders</h2>
+      <form class="filters" role="search" onSubmit=${(e) => e.preventDefault()}>
+        <label
+          >Filter by status
+          <select name="status" value=${status} onChange=${(e) => setStatus(e.currentTarget.value)}>
+            <option value="">any</option>
+            ${(config.value?.orderStatuses ?? []).map((s) => html`<option value=${s}>${s}</option>`)}
+          </select>
+        </label>
+        <label
+          >Filter by customer
+          <input
+            name="customer"
+            placeholder="CUST-001"
+            value=${customerId}
+            onInput=${(e) => setCustomerId(e.currentTarget.value)}
+        /></label>
+      </form>
+      <ul class="counts" aria-label="Orders by status">
+        ${[...counts].map(([s, n]) => html`<li><${StatusBadge} status=${s} /> ${n}</li>`)}
+      </ul>
+      ${list.error && html`<p class="notice error" role="alert">Cannot list orders: ${list.error.message}</p>`}
+      <div class="table-wrap">
+        <table class="orders">
+          <caption>
+            Newest first; refreshed every ${POLL_MS / 1000} s (the list is eventually consistent).
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Order</th>
+              <th scope="col">Customer</th>
+              <th scope="col">Status</th>
+              <th scope="col">Amount</th>
+              <th scope="col">Started</th>
+              <th scope="col">Closed</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${orders.map(
+              (o) =>
+                html`<tr data-order=${o.orderId}>
+                  <td><a href=${`#/orders/${encodeURIComponent(o.workflowId)}`}>${o.orderId ?? o.workflowId}</a></td>
+                  <td>${o.customerId}</td>
+                  <td><${StatusBadge} status=${o.status} /></td>
+                  <td class="num">${o.totalAmount?.toFixed(2)}</td>
+                  <td>${o.startTime && new Date(o.startTime).toLocaleTimeString()}</td>
+                  <td>${o.closeTime && new Date(o.closeTime).toLocaleTimeString()}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      ${list.value && orders.length === 0 && html`<p>No orders match.</p>`}
+    </section>
+    <${NewOrder} />
+  `;
+}
