@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { customerToken } from '@fake-stripe/kernel';
 import { getJson, repoRoot } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { chromium } from 'playwright-core';
@@ -55,10 +56,8 @@ beforeAll(async () => {
   });
   page = await context.newPage();
   await page.goto(`${api.url}/console/`);
-  await page.getByText('Tokens').click();
-  await page.getByLabel('Manager token').fill(testTokens.MANAGER_TOKEN);
-  await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-  await page.getByText('Tokens').click();
+  await setToken('Manager token', testTokens.MANAGER_TOKEN);
+  await setToken('Admin token', ADMIN_TOKEN);
 }, 180_000);
 
 afterAll(async () => {
@@ -67,6 +66,14 @@ afterAll(async () => {
 }, 60_000);
 
 afterEach(() => expect(foreignRequests).toEqual([]));
+
+/** Pastes a token into the tokens panel (kept in this page's sessionStorage). */
+async function setToken(label: string, value: string): Promise<void> {
+  await page.getByText('Tokens').click();
+  await page.getByLabel(label).fill(value);
+  await page.getByLabel(label).press('Tab'); // change fires on leaving the field
+  await page.getByText('Tokens').click();
+}
 
 const shot = (name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
 
@@ -130,6 +137,19 @@ describe('the console', () => {
     await page.getByRole('button', { name: 'Approve' }).click();
     await orderStatus('shipped');
     expect(await page.locator('li[data-step="approval"] .detail').textContent()).toBe('approved by manager');
+  }, 120_000);
+
+  it("cancels an order with its customer's token, and refuses another customer's", async () => {
+    await createOrder({ approval: true });
+    await orderStatus('awaiting_approval');
+    await page.getByLabel('Cancel as').selectOption('customer');
+    await setToken('Customer token', customerToken(testTokens.CUSTOMER_TOKEN_SECRET, 'CUST-OTHER'));
+    await page.getByRole('button', { name: 'Cancel order' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Cancel refused:' }).waitFor({ timeout: WAIT_MS });
+    await setToken('Customer token', customerToken(testTokens.CUSTOMER_TOKEN_SECRET, 'CUST-001'));
+    await page.getByRole('button', { name: 'Cancel order' }).click();
+    await orderStatus('cancelled');
+    await setToken('Customer token', '');
   }, 120_000);
 
   it('refuses a bad chaos value with the reason; 100% decline fails the next order at authorize', async () => {
@@ -196,6 +216,8 @@ describe('the console', () => {
     const stuck = await startStuckOrder(p);
     await page.goto(`${api.url}/console/#/orders/${stuck.workflowId}`);
     await orderStatus('compensation_stuck');
+    expect(await stepState('ship')).toBe('failed');
+    expect(await stepState('notify')).toBe('skipped'); // the forward path is over
     await shot('order-stuck');
     await page.getByLabel('Reason or note').fill('refunded by hand');
     await page.getByRole('button', { name: 'Resolve by hand' }).click();

@@ -15,11 +15,17 @@ const stepActivity = {
   notify: 'sendNotification',
 };
 
-function stepState(step, order, terminal) {
+/** Statuses after which no forward step runs any more (the saga ended or is undoing its steps). */
+const undoing = ['compensating', 'compensation_stuck'];
+
+/** A step's state; one never run is `skipped` once a later step ran or the forward path is over. */
+function stepState(step, order, steps, over) {
   if (order.completedSteps.includes(step)) return 'done';
   if (order.failure?.step === step) return 'failed';
   if (order.currentStep === step) return 'running';
-  return terminal ? 'skipped' : 'pending';
+  const later = steps.slice(steps.indexOf(step) + 1);
+  const passed = later.some((s) => order.completedSteps.includes(s) || order.currentStep === s);
+  return over || passed ? 'skipped' : 'pending';
 }
 
 // Sentences are built in JavaScript: htm drops whitespace that holds a line break, which Prettier may add.
@@ -39,7 +45,7 @@ function Timeline({ order, runs, steps, terminal }) {
   const lastRun = (activity) => runs.filter((r) => r.activity === activity).at(-1);
   return html`<ol class="timeline" aria-label="Saga steps">
       ${steps.map((step) => {
-        const state = stepState(step, order, terminal);
+        const state = stepState(step, order, steps, terminal || undoing.includes(order.status));
         const showProgress = step === 'ship' && state === 'running';
         return html`<li class=${`step ${state}`} data-step=${step}>
           <span class="step-name">${step}</span>
@@ -112,16 +118,19 @@ function Actions({ workflowId, order, reload }) {
         </button>
       </div>`
     }
-    <div class="buttons">
-      <label
-        >Cancel as
-        <select name="cancelAs" value=${cancelAs} onChange=${(e) => setCancelAs(e.currentTarget.value)}>
-          <option value="manager">manager</option>
-          <option value="customer">customer</option>
-        </select>
-      </label>
-      <button onClick=${() => post('Cancel', 'cancel', withReason, cancelAs)}>Cancel order</button>
-    </div>
+    ${
+      !undoing.includes(status) &&
+      html`<div class="buttons">
+        <label
+          >Cancel as
+          <select name="cancelAs" value=${cancelAs} onChange=${(e) => setCancelAs(e.currentTarget.value)}>
+            <option value="manager">manager</option>
+            <option value="customer">customer</option>
+          </select>
+        </label>
+        <button onClick=${() => post('Cancel', 'cancel', withReason, cancelAs)}>Cancel order</button>
+      </div>`
+    }
     <${Notice} notice=${notice} />
   </section>`;
 }
