@@ -218,6 +218,10 @@ describe('the console', () => {
     await orderStatus('compensation_stuck');
     expect(await stepState('ship')).toBe('failed');
     expect(await stepState('notify')).toBe('skipped'); // the forward path is over
+    // The refund that keeps failing, with its attempts and its last error.
+    const refund = page.locator('li[data-compensation="refundPayment"]');
+    expect(await refund.locator('.step-state').textContent()).toBe('not finished');
+    expect(await refund.locator('.detail').textContent()).toMatch(/500/);
     await shot('order-stuck');
     await page.getByLabel('Reason or note').fill('refunded by hand');
     await page.getByRole('button', { name: 'Resolve by hand' }).click();

@@ -41,8 +41,11 @@ const Attempts = ({ run }) =>
       >`
     : '';
 
-function Timeline({ order, runs, steps, terminal }) {
+function Timeline({ order, runs, steps, compensationSteps, terminal }) {
   const lastRun = (activity) => runs.filter((r) => r.activity === activity).at(-1);
+  // A compensation the order has no record of yet: still retrying (or parked, when compensation_stuck).
+  const recorded = new Set(order.compensations.map((c) => c.step));
+  const inFlight = compensationSteps.filter((s) => !recorded.has(s)).flatMap((s) => lastRun(s) ?? []);
   return html`<ol class="timeline" aria-label="Saga steps">
       ${steps.map((step) => {
         const state = stepState(step, order, steps, terminal || undoing.includes(order.status));
@@ -66,7 +69,7 @@ function Timeline({ order, runs, steps, terminal }) {
       })}
     </ol>
     ${
-      order.compensations.length > 0 &&
+      (order.compensations.length > 0 || inFlight.length > 0) &&
       html`<h3>Compensations</h3>
         <ol class="timeline compensations" aria-label="Compensations">
           ${order.compensations.map(
@@ -76,6 +79,15 @@ function Timeline({ order, runs, steps, terminal }) {
                 <span class="step-state">${c.outcome}</span>
                 <${Attempts} run=${lastRun(c.step)} />
                 ${c.error && html`<span class="detail error">${c.error}</span>`}
+              </li>`,
+          )}
+          ${inFlight.map(
+            (r) =>
+              html`<li class="step running" data-compensation=${r.activity}>
+                <span class="step-name">${r.activity}</span>
+                <span class="step-state">not finished</span>
+                <${Attempts} run=${r} />
+                ${r.failure && html`<span class="detail error">${r.failure}</span>`}
               </li>`,
           )}
         </ol>`
@@ -183,7 +195,13 @@ export function OrderPage({ workflowId }) {
           ${Math.round(order.progress)}%
         </p>
         ${order.failure && html`<p class="notice error">Failed at ${order.failure.step}: ${order.failure.type ?? ''} ${order.failure.message}</p>`}
-        <${Timeline} order=${order} runs=${state.value.runs} steps=${c.orderSteps} terminal=${terminal} />
+        <${Timeline}
+          order=${order}
+          runs=${state.value.runs}
+          steps=${c.orderSteps}
+          compensationSteps=${c.compensationSteps}
+          terminal=${terminal}
+        />
         ${!terminal && html`<${Actions} workflowId=${workflowId} order=${order} reload=${state.reload} />`}`
     }
   </section>`;
