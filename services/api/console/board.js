@@ -1,7 +1,7 @@
 /** The orders board: every order by status from the list API, polled, filtered; and a new order. */
 import { useState } from 'preact/hooks';
 import { call, html, loadConfig, runId, sampleOrder } from './api.js';
-import { act, Notice, StatusBadge, usePoll } from './ui.js';
+import { act, Notice, NumberField, StatusBadge, Table, usePoll } from './ui.js';
 
 const POLL_MS = 2000;
 
@@ -27,17 +27,14 @@ function NewOrder() {
       >Customer
       <input name="customerId" value=${customerId} onInput=${(e) => setCustomer(e.currentTarget.value)} required
     /></label>
-    <label
-      >Quantity of ITEM-001 (29.99)
-      <input
-        name="quantity"
-        type="number"
-        min="1"
-        max="100"
-        value=${quantity}
-        onInput=${(e) => setQuantity(e.currentTarget.value)}
-      />
-    </label>
+    <${NumberField}
+      label="Quantity of ITEM-001 (29.99)"
+      name="quantity"
+      min="1"
+      max="100"
+      value=${quantity}
+      onValue=${setQuantity}
+    />
     <label class="check">
       <input
         name="requiresApproval"
@@ -93,36 +90,23 @@ export function Board() {
         ${[...counts].map(([s, n]) => html`<li><${StatusBadge} status=${s} /> ${n}</li>`)}
       </ul>
       ${list.error && html`<p class="notice error" role="alert">Cannot list orders: ${list.error.message}</p>`}
-      <div class="table-wrap">
-        <table class="orders">
-          <caption>
-            Newest first; refreshed every ${POLL_MS / 1000} s (the list is eventually consistent).
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Order</th>
-              <th scope="col">Customer</th>
-              <th scope="col">Status</th>
-              <th scope="col">Amount</th>
-              <th scope="col">Started</th>
-              <th scope="col">Closed</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${orders.map(
-              (o) =>
-                html`<tr data-order=${o.orderId}>
-                  <td><a href=${`#/orders/${encodeURIComponent(o.workflowId)}`}>${o.orderId ?? o.workflowId}</a></td>
-                  <td>${o.customerId}</td>
-                  <td><${StatusBadge} status=${o.status} /></td>
-                  <td class="num">${o.totalAmount?.toFixed(2)}</td>
-                  <td>${o.startTime && new Date(o.startTime).toLocaleTimeString()}</td>
-                  <td>${o.closeTime && new Date(o.closeTime).toLocaleTimeString()}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
+      <${Table}
+        class="orders"
+        caption=${`Newest first; refreshed every ${POLL_MS / 1000} s (the list is eventually consistent).`}
+        head=${[['Order'], ['Customer'], ['Status'], ['Amount', true], ['Started'], ['Closed']]}
+      >
+        ${orders.map(
+          (o) =>
+            html`<tr data-order=${o.orderId}>
+              <td><a href=${`#/orders/${encodeURIComponent(o.workflowId)}`}>${o.orderId ?? o.workflowId}</a></td>
+              <td>${o.customerId}</td>
+              <td><${StatusBadge} status=${o.status} /></td>
+              <td class="num">${o.totalAmount?.toFixed(2)}</td>
+              <td>${o.startTime && new Date(o.startTime).toLocaleTimeString()}</td>
+              <td>${o.closeTime && new Date(o.closeTime).toLocaleTimeString()}</td>
+            </tr>`,
+        )}
+      </${Table}>
       ${list.value && orders.length === 0 && html`<p>No orders match.</p>`}
     </section>
     <${NewOrder} />

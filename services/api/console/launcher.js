@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { call, html, loadConfig, orderPath, runId, sampleOrder } from './api.js';
-import { seconds } from './ui.js';
+import { NumberField, seconds, Table } from './ui.js';
 
 const CREATE_CONCURRENCY = 4;
 const POLL_MS = 1500;
@@ -85,50 +85,29 @@ function Scorecard({ run }) {
   const times = finished.map((o) => Date.parse(o.closeTime) - Date.parse(o.startTime)).sort((a, b) => a - b);
   return html`<section class="scorecard" aria-labelledby="scorecard-title">
     <h3 id="scorecard-title">Scorecard: ${count} orders in ${seconds(ms)}</h3>
-    <div class="table-wrap">
-      <table class="outcomes">
-        <thead>
-          <tr>
-            <th scope="col">Outcome</th>
-            <th scope="col">Orders</th>
-            <th scope="col">Share</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${outcomes.map(
-            ([label, n]) =>
-              html`<tr data-outcome=${label}>
-                <td>${label}</td>
-                <td class="num">${n}</td>
-                <td class="num">${Math.round((100 * n) / count)}%</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>
+    <${Table} class="outcomes" head=${[['Outcome'], ['Orders', true], ['Share', true]]}>
+      ${outcomes.map(
+        ([label, n]) =>
+          html`<tr data-outcome=${label}>
+            <td>${label}</td>
+            <td class="num">${n}</td>
+            <td class="num">${Math.round((100 * n) / count)}%</td>
+          </tr>`,
+      )}
+    </${Table}>
     ${
       reasons.size > 0 &&
-      html`<div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Why compensated (step: cause)</th>
-              <th scope="col">Orders</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${[...reasons]
-              .sort((a, b) => b[1] - a[1])
-              .map(
-                ([k, n]) =>
-                  html`<tr>
-                    <td>${k}</td>
-                    <td class="num">${n}</td>
-                  </tr>`,
-              )}
-          </tbody>
-        </table>
-      </div>`
+      html`<${Table} head=${[['Why compensated (step: cause)'], ['Orders', true]]}>
+        ${[...reasons]
+          .sort((a, b) => b[1] - a[1])
+          .map(
+            ([k, n]) =>
+              html`<tr>
+                <td>${k}</td>
+                <td class="num">${n}</td>
+              </tr>`,
+          )}
+      </${Table}>`
     }
     <p>${timesText(times)}</p>
     <div class="charts">
@@ -202,26 +181,8 @@ export function Launcher() {
     <h2 id="launcher-title">Scenario launcher</h2>
     <form class="launcher" onSubmit=${start}>
       <p>A chaos batch: N orders with no fault plan, so the services' live chaos (see Chaos) decides every step.</p>
-      <label
-        >Orders (N)
-        <input
-          name="count"
-          type="number"
-          min="1"
-          max="100"
-          value=${count}
-          onInput=${(e) => setCount(e.currentTarget.value)}
-      /></label>
-      <label
-        >Wait at most (s)
-        <input
-          name="wait"
-          type="number"
-          min="10"
-          max="900"
-          value=${waitSeconds}
-          onInput=${(e) => setWait(e.currentTarget.value)}
-      /></label>
+      <${NumberField} label="Orders (N)" name="count" min="1" max="100" value=${count} onValue=${setCount} />
+      <${NumberField} label="Wait at most (s)" name="wait" min="10" max="900" value=${waitSeconds} onValue=${setWait} />
       <button type="submit" disabled=${phase !== undefined && !phase.startsWith('The batch stopped')}>
         Run chaos batch
       </button>

@@ -53,3 +53,28 @@ export async function act(setNotice, what, fn) {
 }
 
 export const seconds = (ms) => (ms === undefined || Number.isNaN(ms) ? '–' : `${(ms / 1000).toFixed(1)} s`);
+
+/** A table in a box that scrolls sideways on a narrow window; `head` lists [label, numeric?] pairs. */
+export const Table = ({ head, caption, children, ...props }) =>
+  html`<div class="table-wrap">
+    <table ...${props}>
+      ${
+        caption &&
+        html`<caption>
+          ${caption}
+        </caption>`
+      }
+      <thead>
+        <tr>
+          ${head.map(([label, numeric]) => html`<th scope="col" class=${numeric ? 'num' : undefined}>${label}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${children}
+      </tbody>
+    </table>
+  </div>`;
+
+/** A labelled number input; `onValue` gets the typed value as a string. */
+export const NumberField = ({ label, onValue, ...input }) =>
+  html`<label>${label}<input type="number" ...${input} onInput=${(e) => onValue(e.currentTarget.value)} /></label>`;
