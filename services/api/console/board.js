@@ -5,45 +5,28 @@ import { act, Notice, NumberField, StatusBadge, Table, usePoll } from './ui.js';
 
 const POLL_MS = 2000;
 
+/** The form is uncontrolled (its values read at submit): a re-render never races the user's input. */
 function NewOrder() {
-  const [customerId, setCustomer] = useState('CUST-001');
-  const [quantity, setQuantity] = useState(2);
-  const [requiresApproval, setApproval] = useState(false);
   const [notice, setNotice] = useState();
   const submit = (e) => {
     e.preventDefault();
+    const form = new FormData(e.currentTarget);
     const orderId = `ORD-CONSOLE-${runId()}`;
+    const order = sampleOrder(orderId, {
+      customerId: String(form.get('customerId')).trim(),
+      quantity: Number(form.get('quantity')),
+      requiresApproval: form.get('requiresApproval') === 'on',
+    });
     void act(setNotice, `Create ${orderId}`, async () => {
-      const started = await call('POST', '/api/v1/order', {
-        body: sampleOrder(orderId, { customerId, quantity: Number(quantity), requiresApproval }),
-        token: ['customer', 'manager'],
-      });
+      const started = await call('POST', '/api/v1/order', { body: order, token: ['customer', 'manager'] });
       location.hash = `#/orders/${encodeURIComponent(started.workflowId)}`;
     });
   };
   return html`<form class="new-order" onSubmit=${submit} aria-labelledby="new-order-title">
     <h2 id="new-order-title">New order</h2>
-    <label
-      >Customer
-      <input name="customerId" value=${customerId} onInput=${(e) => setCustomer(e.currentTarget.value)} required
-    /></label>
-    <${NumberField}
-      label="Quantity of ITEM-001 (29.99)"
-      name="quantity"
-      min="1"
-      max="100"
-      value=${quantity}
-      onValue=${setQuantity}
-    />
-    <label class="check">
-      <input
-        name="requiresApproval"
-        type="checkbox"
-        checked=${requiresApproval}
-        onChange=${(e) => setApproval(e.currentTarget.checked)}
-      />
-      Requires a manager's approval
-    </label>
+    <label>Customer <input name="customerId" defaultValue="CUST-001" required /></label>
+    <${NumberField} label="Quantity of ITEM-001 (29.99)" name="quantity" min="1" max="100" defaultValue="2" />
+    <label class="check"><input name="requiresApproval" type="checkbox" /> Requires a manager's approval</label>
     <button type="submit">Create order</button>
     <${Notice} notice=${notice} />
   </form>`;

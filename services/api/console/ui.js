@@ -75,6 +75,8 @@ export const Table = ({ head, caption, children, ...props }) =>
     </table>
   </div>`;
 
-/** A labelled number input; `onValue` gets the typed value as a string. */
+/** A labelled number input; `onValue`, when given, gets each typed value as a string. */
 export const NumberField = ({ label, onValue, ...input }) =>
-  html`<label>${label}<input type="number" ...${input} onInput=${(e) => onValue(e.currentTarget.value)} /></label>`;
+  html`<label
+    >${label}<input type="number" ...${input} onInput=${onValue && ((e) => onValue(e.currentTarget.value))}
+  /></label>`;
