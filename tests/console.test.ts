@@ -103,6 +103,22 @@ describe('the console', () => {
     expect((await getJson(`${api.url}/console/vendor/react.mjs`)).status).toBe(404);
   });
 
+  it('is usable by keyboard: Tab moves through the navigation in order, Enter follows a link', async () => {
+    await page.goto(`${api.url}/console/#/orders`);
+    await page.getByRole('link', { name: 'Fake Stripe console' }).focus();
+    const focused = async () => (await page.locator(':focus').textContent())?.trim();
+    const order = [];
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await focused());
+    }
+    expect(order).toEqual(['Orders', 'Chaos', 'Scenario launcher']);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/launcher$/);
+    await page.keyboard.press('Tab'); // on to the Tokens panel's summary
+    expect(await focused()).toBe('Tokens');
+  });
+
   it('creates an order that ships, and its timeline shows every step', async () => {
     const workflowId = await createOrder();
     await orderStatus('shipped');
