@@ -1,11 +1,14 @@
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import globals from 'globals';
 import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /** Files that run inside Temporal's workflow sandbox: deterministic, no Node built-ins. */
 const workflowFiles = ['services/worker/src/workflows/**/*.ts'];
 const noBuiltins = "Workflow code runs in Temporal's sandbox: no Node built-ins (move it to an activity).";
+/** The web console's front end (services/api/console/): browser ES modules. */
+const consoleFiles = 'services/api/console/**/*.js';
 const testFiles = ['**/test/**/*.ts', 'tests/**/*.ts', 'services/kernel/src/testing.ts'];
 
 export default tseslint.config(
@@ -91,6 +94,12 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js'],
+    ignores: [consoleFiles],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The web console's pages: ES modules the browser loads as they are (no build step), so its globals.
+    files: [consoleFiles],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
 );

@@ -2,7 +2,7 @@
 # Installs what the project needs and is missing, one step per tool: Node 24 (into .tools/node when
 # the machine's Node is older), the Temporal CLI, schemathesis, helm and the helm-unittest plugin (into
 # .tools/bin; helm's plugins and state in .tools/helm), Debian's docker.io and debootstrap for the image
-# tests (as root), the chart tests' control plane (etcd, kube-apiserver, kube-controller-manager,
+# tests and chromium for the console tests (as root), the chart tests' control plane (etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and kubectl from the wrapper modules under tools/k8s/; kwok and its stage files), kind's config
 # checker (tools/k8s/kind-config), Prometheus (for the dashboards test), Tilt
 # (tools/k8s/tilt), and node_modules; `tools/bootstrap.sh bench` (make bench) adds stripe-mock.
@@ -447,6 +447,25 @@ install_docker() {
   STATUS=installed WHERE="/usr/sbin/dockerd, /usr/sbin/debootstrap"
 }
 
+# The console tests' browser, Debian's chromium (playwright-core drives it; it downloads no browser of
+# its own). Installed as root only; elsewhere the step says so, and tests/console.test.ts fails naming it.
+# fonts-liberation: the screenshots' text in metric-compatible fonts, not a fallback.
+install_chromium() {
+  STEP_VERSION="$(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}' || true)"
+  if [[ -x /usr/bin/chromium ]]; then
+    STATUS=present WHERE="/usr/bin/chromium"
+    return
+  fi
+  if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    STATUS=missing WHERE="the console tests need Debian's chromium, installed as root (apt-get install chromium)"
+    return
+  fi
+  run "installing chromium with apt-get" bash -c \
+    "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation"
+  STEP_VERSION="$(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}')"
+  STATUS=installed WHERE="/usr/bin/chromium"
+}
+
 install_node_modules() {
   # npm is a JavaScript program: with .tools/node/bin first on PATH it runs on Node 24.
   need npm "to install the project's packages"
@@ -470,6 +489,7 @@ step node          "$NODE_VERSION"          "~5 s"                              
 step temporal      "$TEMPORAL_VERSION"      "~170 s cold, ~20 s with a warm Go cache" install_temporal
 step schemathesis  "$SCHEMATHESIS_VERSION"  "~30 s"                                   install_schemathesis
 step docker        "docker.io"              "~40 s"                                   install_docker
+step chromium      "chromium"               "~1 min"                                  install_chromium
 step helm          "$HELM_VERSION"          "~2 min cold, ~1 min with a warm Go cache" install_helm
 step helm-unittest "$HELM_UNITTEST_VERSION" "~100 s cold, ~15 s with a warm Go cache" install_helm_unittest
 step etcd          "$ETCD_VERSION"          "~1-3 min cold"                           install_etcd

@@ -4,8 +4,10 @@ import {
   envInt,
   envString,
   envText as text,
+  envUrl,
   loadEnv,
   localPorts,
+  localUrl,
   serviceEnvSchema,
 } from '@fake-stripe/kernel';
 import { withTemporalConfig } from '@fake-stripe/kernel/temporal-config';
@@ -34,6 +36,10 @@ export const envSchema = withTemporalConfig(
     AUDIT_CONCURRENCY: envInt(8).pipe(z.number().min(1).max(64)),
     /** Upper bound of one Temporal query, update or describe call. */
     TEMPORAL_CALL_TIMEOUT_MS: envInt(10_000),
+    /** The Temporal Web UI the console links an order's execution to (as the user's browser reaches it). */
+    CONSOLE_TEMPORAL_UI_URL: envUrl(localUrl('temporalUi')),
+    /** The Jaeger UI the console links an order's trace to (as the user's browser reaches it). */
+    CONSOLE_JAEGER_URL: envUrl('http://127.0.0.1:16686'),
   }),
 );
 export type ApiEnv = z.infer<typeof envSchema>;

@@ -12,6 +12,7 @@ import {
 } from './audit.ts';
 import { auditSubscriptions } from './audit-subscriptions.ts';
 import { envSchema, loadApiEnv } from './config.ts';
+import { consoleRouter } from './console-routes.ts';
 import type { ApiEnv } from './config.ts';
 import { registerOrderStatusGauge } from './order-status-gauge.ts';
 import { createOrders } from './orders.ts';
@@ -108,6 +109,8 @@ export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {})
       await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     },
   });
+  // The web console (/console/): after the API's routes, inside its error middleware, not in its OpenAPI.
+  service.app.use(consoleRouter({ ...env, namespace: env.temporal.namespace }, workflows).routes());
   const ordersInStatus = registerOrderStatusGauge(temporal, service.metrics);
   return {
     ...service,

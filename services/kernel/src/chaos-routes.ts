@@ -22,6 +22,9 @@ export function chaosRoutes(prefix: string, wired: WiredChaos): Route[] {
           latency: z.object({ baseMs: z.number(), jitterMs: z.number(), extraMs: z.number() }),
         }),
       ),
+      outcomes: z
+        .record(z.string(), z.array(z.string()))
+        .meta({ description: 'Every outcome a weight may name, per operation (the mix names only those it draws)' }),
       /** Which source is in force (the newest valid change wins) and the last refused change or watch error. */
       source: z.object({
         source: z.enum(sources),

@@ -247,7 +247,9 @@ export function createChaos(options: { operations: Operations; db: Db; initial?:
         };
       }
       const { profile, seed, timeoutMs, retryAfterSeconds } = current.config;
-      return { profile, seeded: seed !== undefined, timeoutMs, retryAfterSeconds, operations: ops };
+      // Every outcome a weight may name, per operation: a client can offer those the mix leaves out.
+      const outcomes = Object.fromEntries(Object.keys(operations).map((name) => [name, outcomesOf(name)]));
+      return { profile, seeded: seed !== undefined, timeoutMs, retryAfterSeconds, operations: ops, outcomes };
     },
     /** Draws (or, when `forced`, takes) the outcome of one request and counts it. */
     decide(operation: string, key: string | undefined, forced: string | undefined): Decision {
