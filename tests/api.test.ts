@@ -156,7 +156,8 @@ describe('POST /api/v1/order', () => {
     });
     expect(events.at(-1).eventType).toBe('WorkflowExecutionCompleted');
     expect(events.map((e: { eventId: number }) => e.eventId)).toEqual(events.map((_: unknown, i: number) => i + 1));
-    expect(events.filter((e: { eventType: string }) => e.eventType === 'ActivityTaskCompleted')).toHaveLength(5);
+    // authorize, the fraud check (screenOrder, behind its patch), reserve, capture, ship, notify.
+    expect(events.filter((e: { eventType: string }) => e.eventType === 'ActivityTaskCompleted')).toHaveLength(6);
   });
 
   it('refuses a duplicate orderId with a 409 naming the existing workflow, and starts no second run', async () => {
