@@ -207,7 +207,8 @@ describe('AUTH=strict: the API document', () => {
     expect(doc.paths['/api/v1/workflows/payment'].post.security).toEqual([{ manager: [] }]);
     expect(doc.paths['/api/v1/order/{workflowId}/approve'].post.security).toEqual([{ manager: [] }]);
     expect(doc.paths['/api/v1/order/{workflowId}/status'].get.responses['403']).toBeDefined();
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['customer', 'manager']);
+    // service: the worker's scheduled audit reads GET /api/v1/audit with the service token.
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['customer', 'manager', 'service']);
   });
 });
 

@@ -170,7 +170,15 @@ describe('one trace per order', () => {
   it('covers a shipped order from the API request to every domain route', async () => {
     const { workflowId, trace, attempts, traceId } = await orderTrace(undefined, 'shipped');
     expect([...attempts.keys()].sort()).toEqual(
-      ['authorizePayment', 'capturePayment', 'createShippingLabel', 'reserveInventory', 'sendNotification'].sort(),
+      // screenOrder: the fraud check before capture (it calls no domain service).
+      [
+        'authorizePayment',
+        'screenOrder',
+        'capturePayment',
+        'createShippingLabel',
+        'reserveInventory',
+        'sendNotification',
+      ].sort(),
     );
     expectOneConnectedTrace(trace, workflowId, attempts);
     expect(new Set(trace.map((s) => s.service))).toEqual(new Set(['api', 'worker', ...domains]));
