@@ -195,7 +195,9 @@ try {
     ['send rate asked / achieved', `${(count / shape.durationS).toFixed(2)} / ${sendRate.toFixed(2)} orders/s`],
     ['create latency p50 / p90 / p99 / max', [lat.p50, lat.p90, lat.p99, lat.max].map(ms).join(' / ')],
   );
-  console.log(`\n${pc.bold('send')} ${pc.dim('(latency from when each order was due, not when it left)')}\n${t.toString()}`);
+  console.log(
+    `\n${pc.bold('send')} ${pc.dim('(latency from when each order was due, not when it left)')}\n${t.toString()}`,
+  );
   const minutes = perMinute(sent);
   if (minutes.length > 1) {
     const m = new Table({
