@@ -1,5 +1,5 @@
 /**
- * `make bench` (`node tools/bench.ts [foundation|orders|all]`, default all): two benchmarks in turn.
+ * `make bench` (`node tools/bench.ts [foundation|stripe|orders|all]`, default all): the parts in turn.
  *
  * foundation: throughput of `POST /payment/authorize` (chaos `off`, a fresh Idempotency-Key per
  * request) against a bare node:http JSON server and stripe-mock's PaymentIntent create (manual
@@ -8,6 +8,10 @@
  * payment ≥ 0.25 × bare and ≥ 1.0 × stripe-mock req/s.
  * Env: BENCH_DURATION (s, 20), BENCH_CONNECTIONS (50), BENCH_LOG_LEVEL (payment's LOG_LEVEL, info).
  * Prints a table, writes .data/bench/foundation.json; fails if a target answered non-2xx.
+ *
+ * stripe (tools/bench/stripe-compat.ts): the same calls of the official `stripe` SDK against the
+ * payment service and stripe-mock, and a table of what each supports (state, manual and partial
+ * capture, refunds, test cards, idempotency, events); writes .data/bench/stripe-compat.json.
  *
  * orders (tools/bench/orders.ts): order sagas per second through the API and the real worker (chaos
  * `off`, label time 0) against a baseline workflow of 5 no-op activities on the same Temporal dev
@@ -30,7 +34,10 @@ import type { Instance, Result } from 'autocannon';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { printGoals } from './bench/goals.ts';
+import { probeAll, stripeClient } from './bench/stripe-compat.ts';
+import type { CompatResult } from './bench/stripe-compat.ts';
 import { cleanupOrders, runOrdersBench } from './bench/orders.ts';
+import { LOCAL_STRIPE_SECRET_KEY } from '@fake-stripe/kernel';
 import { freePort } from '@fake-stripe/kernel/testing';
 import {
   cpuSeconds,
@@ -76,7 +83,7 @@ const PAYMENT_INTENT: BenchRequest = {
 };
 const STRIPE_MOCK = path.join(root, '.tools/bin/stripe-mock');
 
-const PARTS = ['foundation', 'orders', 'all'] as const;
+const PARTS = ['foundation', 'stripe', 'orders', 'all'] as const;
 const part = process.argv[2] ?? 'all';
 if (!(PARTS as readonly string[]).includes(part)) {
   console.error(`usage: node tools/bench.ts [${PARTS.join('|')}] (default all); unknown part "${part}"`);
@@ -207,6 +214,55 @@ async function startStripeMock(logFile: string): Promise<Server> {
   return { ...child, url };
 }
 
+/**
+ * The stripe part: the same `stripe` SDK calls against the payment service (chaos off) and
+ * stripe-mock, and what each supports (tools/bench/stripe-compat.ts); true when a capability the
+ * payment service claims did not hold.
+ */
+async function stripeCompat(): Promise<boolean> {
+  if (!fs.existsSync(STRIPE_MOCK)) {
+    console.log(
+      pc.yellow(pc.bold(`warning: no ${STRIPE_MOCK}: the Stripe comparison skipped (make bench installs it)`)),
+    );
+    return false;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-stripe-'));
+  const chaosFile = path.join(dir, 'chaos.json');
+  fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
+  const servers: Server[] = [];
+  try {
+    const env = { ...baseEnv, DATA_DIR: dir, CHAOS_FILE: chaosFile, LOG_LEVEL };
+    const payment = await startServer('payment', paymentArgs, env, path.join(dir, 'payment.log'));
+    servers.push(payment);
+    const mock = await startStripeMock(path.join(dir, 'stripe-mock.log'));
+    servers.push(mock);
+    const run = randomUUID().slice(0, 8);
+    const ours = await probeAll(stripeClient(payment.url, LOCAL_STRIPE_SECRET_KEY), run);
+    const theirs = await probeAll(stripeClient(mock.url, STRIPE_MOCK_KEY), run);
+    const table = new Table({
+      head: ['capability', 'checks', 'fake-stripe payment', 'stripe-mock'].map((h) => pc.bold(h)),
+      style: { head: [], border: [] },
+      colWidths: [18, 44, 30, 30],
+      wordWrap: true,
+    });
+    const cell = (r: CompatResult | undefined) => (r?.ok ? pc.green(`✔ ${r.note}`) : pc.red(`✘ ${r?.note ?? ''}`));
+    ours.forEach((r, i) => table.push([r.name, r.checks, cell(r), cell(theirs[i])]));
+    console.log(`\n${pc.bold('the stripe SDK against both')}\n${table.toString()}`);
+    writeReport('.data/bench/stripe-compat.json', {
+      date: new Date().toISOString(),
+      payment: ours,
+      stripeMock: theirs,
+    });
+    return ours.some((r) => !r.ok);
+  } catch (err) {
+    console.error(pc.red(`bench stripe failed: ${(err as Error).stack ?? String(err)}`));
+    return true;
+  } finally {
+    for (const s of servers) await s.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The foundation part; true when it failed. */
 async function foundation(): Promise<boolean> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-'));
@@ -299,8 +355,9 @@ async function foundation(): Promise<boolean> {
 
 let failed = false;
 if (part === 'foundation' || part === 'all') failed = (await foundation()) || failed;
+if (part === 'stripe' || part === 'all') failed = (await stripeCompat()) || failed;
 if (part === 'all') await sleep(1_000); // let the machine settle between parts
 if (part === 'orders' || part === 'all') failed = (await runOrdersBench()) || failed;
 printGoals();
-if (part === 'all') console.log(failed ? pc.red(pc.bold('bench: a part failed')) : pc.green('bench: both parts done'));
+if (part === 'all') console.log(failed ? pc.red(pc.bold('bench: a part failed')) : pc.green('bench: every part done'));
 process.exitCode = failed ? 1 : 0;
