@@ -37,6 +37,13 @@ const confirmed = (stripe: Stripe, amount: number, options?: Stripe.RequestOptio
     options,
   );
 
+/** `refused` when the call failed with `error`'s class; `accepted`, or the other error, otherwise. */
+const refusedAs = (call: Promise<unknown>, error: abstract new (...args: never[]) => Error): Promise<string> =>
+  call.then(
+    () => 'accepted',
+    (err: unknown) => (err instanceof error ? 'refused' : String(err)),
+  );
+
 function expectThat(ok: boolean, why: string): void {
   if (!ok) throw new Error(why);
 }
@@ -85,9 +92,9 @@ export const capabilities: Capability[] = [
       await stripe.paymentIntents.capture(pi.id);
       const refund = await stripe.refunds.create({ payment_intent: pi.id });
       expectThat(refund.amount === 3000, `refunded ${refund.amount}, not 3000`);
-      const again = await stripe.refunds.create({ payment_intent: pi.id }).then(
-        () => 'accepted',
-        (err: unknown) => (err instanceof Stripe.errors.StripeInvalidRequestError ? 'refused' : String(err)),
+      const again = await refusedAs(
+        stripe.refunds.create({ payment_intent: pi.id }),
+        Stripe.errors.StripeInvalidRequestError,
       );
       expectThat(again === 'refused', `a second refund was ${again}`);
       return 'second refund refused';
@@ -122,10 +129,7 @@ export const capabilities: Capability[] = [
       const first = await confirmed(stripe, 700, { idempotencyKey });
       const again = await confirmed(stripe, 700, { idempotencyKey });
       expectThat(again.id === first.id, `the replay made ${again.id}, not ${first.id}`);
-      const other = await confirmed(stripe, 701, { idempotencyKey }).then(
-        () => 'accepted',
-        (err: unknown) => (err instanceof Stripe.errors.StripeIdempotencyError ? 'refused' : String(err)),
-      );
+      const other = await refusedAs(confirmed(stripe, 701, { idempotencyKey }), Stripe.errors.StripeIdempotencyError);
       expectThat(other === 'refused', `other parameters under the key were ${other}`);
       return 'replayed, and a mismatch refused';
     },
