@@ -147,11 +147,7 @@ async function sendOrders(
 
 /** One row per minute of the run (by when orders were due): what a soak's drift looks like. */
 function perMinute(sent: Sent[]): Array<{ minute: number; sent: number; errors: number; p99Ms?: number }> {
-  const rows = new Map<number, Sent[]>();
-  for (const s of sent) {
-    const m = Math.floor(s.dueMs / 60_000);
-    rows.set(m, [...(rows.get(m) ?? []), s]);
-  }
+  const rows = Map.groupBy(sent, (s) => Math.floor(s.dueMs / 60_000));
   return [...rows].map(([minute, list]) => ({
     minute: minute + 1,
     sent: list.length,
