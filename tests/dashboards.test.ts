@@ -175,6 +175,20 @@ afterAll(async () => {
   await p?.stop();
 }, 60_000);
 
+/** The trace ids of the exemplars Prometheus stored for `selector`, once there is one. */
+async function exemplarTraceIds(selector: string, what: string): Promise<Array<string | undefined>> {
+  const now = Date.now() / 1000;
+  const url = `${prometheus?.url}/api/v1/query_exemplars?query=${encodeURIComponent(selector)}&start=${now - 600}&end=${now + 600}`;
+  return eventually(
+    async () =>
+      ((await getJson(url)).body.data as Array<{ exemplars: Array<{ labels: Record<string, string> }> }>).flatMap(
+        (series) => series.exemplars.map((e) => e.labels.trace_id),
+      ),
+    what,
+    { until: (ids) => ids.length > 0, timeoutMs: 15_000, intervalMs: 500 },
+  );
+}
+
 const placeOrder = async (body: Record<string, unknown>): Promise<string> => {
   const res = await postJson(`${api.url}/api/v1/order`, body);
   expect(res.status).toBe(201);
@@ -254,19 +268,18 @@ describe('the dashboards', () => {
     // request to its /ready has a span (/health and /metrics have none), and its trace id reaches
     // Prometheus with the latency observation.
     for (let i = 0; i < 3; i++) expect((await fetch(`http://127.0.0.1:${healthPort}/ready`)).status).toBe(200);
-    const now = Date.now() / 1000;
-    const exemplarsUrl = `${prometheus?.url}/api/v1/query_exemplars?query=${encodeURIComponent(
+    const traceIds = await exemplarTraceIds(
       'fake_stripe_http_request_duration_seconds_bucket{service="worker", route="/ready"}',
-    )}&start=${now - 600}&end=${now + 600}`;
-    const traceIds = await eventually(
-      async () =>
-        (
-          (await getJson(exemplarsUrl)).body.data as Array<{ exemplars: Array<{ labels: Record<string, string> }> }>
-        ).flatMap((series) => series.exemplars.map((e) => e.labels.trace_id)),
       "a trace-id exemplar of the worker's /ready in Prometheus",
-      { until: (ids) => ids.length > 0, timeoutMs: 15_000, intervalMs: 500 },
     );
     for (const id of traceIds) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    // And the fulfilment-time panels': each order's RunWorkflow trace id, from the worker's histogram
+    // (two shipped orders; a bucket keeps its newest exemplar).
+    const orderTraceIds = await exemplarTraceIds(
+      'fake_stripe_order_duration_seconds_bucket{status="shipped"}',
+      "a shipped order's trace-id exemplar in Prometheus",
+    );
+    for (const id of orderTraceIds) expect(id).toMatch(/^[0-9a-f]{32}$/);
   }, 240_000);
 
   it('find a metric nobody exports (the check below would fail such a panel)', async () => {

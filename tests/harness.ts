@@ -44,7 +44,8 @@ import {
   createActivities,
   createStripeClient,
   createUserContextActivities,
-  tracingSinks,
+  oneOtelApi,
+  workerSinks,
   workflowInterceptorModules,
   workflowsPath,
 } from '@fake-stripe/worker';
@@ -336,6 +337,7 @@ function quietBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules,
+    webpackConfigHook: oneOtelApi,
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
   });
 }
@@ -357,7 +359,7 @@ function testWorker(o: {
     taskQueue: o.taskQueue,
     workflowBundle: o.bundle,
     interceptors: { activity: activityInterceptors },
-    sinks: tracingSinks,
+    sinks: workerSinks(),
     maxHeartbeatThrottleInterval: '100 milliseconds',
     activities: {
       ...createActivities({

@@ -8,7 +8,14 @@
  * lines carry the trace id. A signal and an Update continue the trace of the request that sent them:
  * a refused Update reaches the workflow's validator, an accepted one its validator and its handler.
  */
-import { eventually, getJson, postJson, sampleOrderRequest, startOtlpReceiver } from '@fake-stripe/kernel/testing';
+import {
+  eventually,
+  freePort,
+  getJson,
+  postJson,
+  sampleOrderRequest,
+  startOtlpReceiver,
+} from '@fake-stripe/kernel/testing';
 import type { ReceivedSpan as Span, Spawned } from '@fake-stripe/kernel/testing';
 import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import { activityRuns, resolveThroughApi, startPlatform, startStuckOrder } from './harness.ts';
@@ -25,6 +32,8 @@ let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 let platform: Platform;
 let worker: WorkerProcess;
 let api: Spawned;
+/** The worker process's own HTTP port: its /metrics has the fulfilment-time histogram. */
+let workerPort: number;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
@@ -32,7 +41,11 @@ beforeAll(async () => {
     processes: true,
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
   });
-  [worker, api] = await Promise.all([platform.spawnWorker(), platform.spawnApi({ MANAGER_TOKEN: MANAGER })]);
+  workerPort = await freePort();
+  [worker, api] = await Promise.all([
+    platform.spawnWorker({ PORT: String(workerPort) }),
+    platform.spawnApi({ MANAGER_TOKEN: MANAGER }),
+  ]);
 }, 180_000);
 
 afterAll(async () => {
@@ -54,6 +67,18 @@ async function activityAttempts(workflowId: string): Promise<Map<string, number>
   for (const run of await activityRuns(platform, workflowId))
     if (run.attempt > 0) attempts.set(run.type, Math.max(attempts.get(run.type) ?? 0, run.attempt));
   return attempts;
+}
+
+/**
+ * The trace ids of the fulfilment-time exemplars of `status` on the worker's /metrics (OpenMetrics:
+ * `name_bucket{labels} count # {trace_id="…"} value timestamp`).
+ */
+async function durationExemplars(status: string): Promise<string[]> {
+  const text = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('fake_stripe_order_duration_seconds_bucket{') && l.includes(`status="${status}"`))
+    .flatMap((l) => /# \{trace_id="([0-9a-f]{32})"\}/.exec(l)?.[1] ?? []);
 }
 
 /** Spans whose parent is not in the trace (not arrived yet, or never sent). */
@@ -189,6 +214,11 @@ describe('one trace per order', () => {
     for (const line of logs)
       expect(line).toMatchObject({ trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
     expect(logs[0]).toMatchObject({ service: 'worker', runId: expect.any(String) });
+
+    // Its fulfilment time on the worker's histogram, with the order's trace id as the exemplar.
+    await eventually(() => durationExemplars('shipped'), `a fulfilment-time exemplar of ${workflowId}`, {
+      until: (ids) => ids.includes(traceId),
+    });
   }, 120_000);
 
   it('covers a compensated order, its retried attempt and its compensations, with the forced outcomes on the domain spans', async () => {
@@ -217,6 +247,9 @@ describe('one trace per order', () => {
 
     const logs = await eventually(() => workflowLogLines(workflowId), `workflow log lines of ${workflowId}`);
     expect(logs.every((l) => l.trace_id === traceId)).toBe(true);
+    await eventually(() => durationExemplars('failed'), `a fulfilment-time exemplar of ${workflowId}`, {
+      until: (ids) => ids.includes(traceId),
+    });
     // The worker's line for the timed-out attempt: the trace, the workflow, the activity and its attempt.
     const failed = worker.lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)

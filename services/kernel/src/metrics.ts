@@ -10,13 +10,21 @@ export function traceExemplar(): Record<string, string> {
   return span ? { trace_id: span.traceId } : {};
 }
 
+export type OpenMetricsRegistry = Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>;
+
+/** A registry exposed in the OpenMetrics format: only there do histograms carry exemplars. */
+export function openMetricsRegistry(): OpenMetricsRegistry {
+  const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  return registry;
+}
+
 /**
  * One registry per service instance (several can share a process in tests), exposed in the
  * OpenMetrics format so histograms carry trace-id exemplars.
  */
 export function createMetrics(service: string) {
-  const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
-  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const registry = openMetricsRegistry();
   registry.setDefaultLabels({ service });
   // The Node.js runtime and process metrics under prom-client's standard names
   // (process_cpu_user_seconds_total, nodejs_heap_size_used_bytes, ...), which community Node.js

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Sinks } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type {
   OperatorAction,
@@ -6,6 +7,7 @@ import type {
   OrderState,
   OrderStep,
   PaymentInput,
+  TerminalStatus,
   PaymentResult,
   UserContextInput,
   UserContextResult,
@@ -62,6 +64,17 @@ export type OrderFulfillmentWorkflow = (input: OrderInput) => Promise<OrderState
 export type PaymentWorkflow = (input: PaymentInput) => Promise<PaymentResult>;
 export type UserContextWorkflow = (input: UserContextInput) => Promise<UserContextResult>;
 export const ORDER_WORKFLOW = 'orderFulfillmentWorkflow';
+
+/**
+ * How an order reports its fulfilment time out of the sandbox: the worker records it in its own
+ * Prometheus registry with the order's trace id as the exemplar (the SDK's workflow metrics carry
+ * none). Not called on replay, so a replayed order is not counted twice.
+ */
+export interface OrderMetricsSinks extends Sinks {
+  orderMetrics: {
+    finished(status: TerminalStatus, seconds: number, traceId: string | undefined): void;
+  };
+}
 export const PAYMENT_WORKFLOW = 'paymentWorkflow';
 export const USER_CONTEXT_WORKFLOW = 'userContextWorkflow';
 export const orderWorkflowId = (orderId: string): string => `order-fulfillment-${orderId}`;

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowInterceptorModules } from './tracing.ts';
+import { oneOtelApi, workflowInterceptorModules } from './tracing.ts';
 import { workflowsPath } from './worker.ts';
 
 const [file] = process.argv.slice(2);
@@ -13,6 +13,10 @@ if (!file) {
   console.error('usage: node src/bundle.ts <output file>');
   process.exit(2);
 }
-const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules });
+const { code } = await bundleWorkflowCode({
+  workflowsPath,
+  workflowInterceptorModules,
+  webpackConfigHook: oneOtelApi,
+});
 writeFileSync(file, code);
 console.log(`workflow bundle: ${file} (${Math.round(code.length / 1024)} KiB)`);

@@ -42,7 +42,8 @@ async function main(env: WorkerEnv): Promise<void> {
   });
   const connection = await NativeConnection.connect(env.temporal.connection);
   await registerSearchAttributes(connection, env.temporal.namespace);
-  const worker = await Worker.create(workerOptions(env, connection));
+  // The health server first: its registry (served at /metrics) records the orders' fulfilment time.
+  // Its readiness reads the worker, made next and before the server listens.
   const health = createService({
     name: 'worker',
     prefix: '/worker',
@@ -52,6 +53,7 @@ async function main(env: WorkerEnv): Promise<void> {
       if (worker.getState() !== 'RUNNING') throw new Error(`the worker is ${worker.getState()}`);
     },
   });
+  const worker = await Worker.create(workerOptions(env, connection, health.metrics.registry));
   const { server } = await health.listen(env.PORT, env.HOST);
   // After the health server's own "worker listening" line: the worker polls from here on.
   logger.info(

@@ -21,13 +21,36 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { OpenTelemetrySinks, SerializableSpan } from '@temporalio/interceptors-opentelemetry';
-import type { ActivityInterceptorsFactory, InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, BundleOptions, InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
+
+const require = createRequire(import.meta.url);
 
 /** The workflow interceptors' module, bundled with the workflows (the bundler needs a file path). */
 export const workflowInterceptorModules = [
-  createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
 ];
+
+type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
+
+/** `config` with more module aliases (`name$`: the bare specifier only). */
+export const withAliases = (config: WebpackConfig, aliases: Record<string, string>): WebpackConfig => ({
+  ...config,
+  resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string>), ...aliases } },
+});
+
+/**
+ * The sandbox gets one copy of `@opentelemetry/api`: the one the interceptors depend on. They
+ * register their tracer and context manager with their copy (1.9); the workflow code's own import
+ * would be the project's (1.10), which refuses a global registered by an older minor version, so
+ * `trace.getActiveSpan()` in workflow code (the order's trace id for its fulfilment-time exemplar)
+ * would see nothing. Every workflow bundle is made with this hook.
+ */
+const sandboxOtelApi = createRequire(require.resolve('@temporalio/interceptors-opentelemetry')).resolve(
+  '@opentelemetry/api',
+);
+export const oneOtelApi = (config: WebpackConfig): WebpackConfig =>
+  withAliases(config, { '@opentelemetry/api$': sandboxOtelApi });
 
 // The span attribute keys of the interceptors (their instrumentation module does not export them).
 const WORKFLOW_ID = 'temporalWorkflowId';

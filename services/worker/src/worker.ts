@@ -1,15 +1,19 @@
 import { fileURLToPath } from 'node:url';
-import { createDomainClient, logger } from '@fake-stripe/kernel';
+import { createDomainClient, logger, openMetricsRegistry } from '@fake-stripe/kernel';
+import type { OpenMetricsRegistry } from '@fake-stripe/kernel';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
-import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
+import type { InjectedSinks, NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { OrderMetricsSinks } from '@fake-stripe/kernel/workflow-definitions';
 import { createActivities } from './activities/index.ts';
 import { createScheduledActivities } from './activities/scheduled.ts';
 import { createStripeClient } from './activities/stripe-client.ts';
 import { createUserContextActivities } from './activities/user-context.ts';
 import type { ActivityDeps } from './activities/index.ts';
 import type { WorkerEnv } from './config.ts';
-import { activityInterceptors, tracingSinks, workflowInterceptorModules } from './tracing.ts';
+import { orderMetricsSinks } from './order-metrics.ts';
+import { activityInterceptors, oneOtelApi, tracingSinks, workflowInterceptorModules } from './tracing.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -50,14 +54,32 @@ export function activityDeps(env: WorkerEnv): ActivityDeps {
   };
 }
 
-/** The worker's options: every workflow and the real activities against the domain services. */
-export function workerOptions(env: WorkerEnv, connection: NativeConnection): WorkerOptions {
+/** Every sink the workflows call: their spans, and the orders' fulfilment time (into `registry`). */
+export const workerSinks = (
+  registry: OpenMetricsRegistry = openMetricsRegistry(),
+): InjectedSinks<OpenTelemetrySinks & OrderMetricsSinks> => ({
+  ...tracingSinks,
+  ...orderMetricsSinks(registry),
+});
+
+/**
+ * The worker's options: every workflow and the real activities against the domain services; the
+ * orders' fulfilment time is recorded in `registry` (the worker process's, which its /metrics serves;
+ * by default one nobody scrapes).
+ */
+export function workerOptions(
+  env: WorkerEnv,
+  connection: NativeConnection,
+  registry: OpenMetricsRegistry = openMetricsRegistry(),
+): WorkerOptions {
   return {
     connection,
     namespace: env.temporal.namespace,
     taskQueue: env.TASK_QUEUE,
     // A bundle made ahead (the image's, by bundle.ts) starts at once; else webpack bundles now.
-    ...(env.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE } } : { workflowsPath }),
+    ...(env.WORKFLOW_BUNDLE
+      ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE } }
+      : { workflowsPath, bundlerOptions: { webpackConfigHook: oneOtelApi } }),
     activities: {
       ...createActivities(activityDeps(env)),
       ...createScheduledActivities({
@@ -77,7 +99,7 @@ export function workerOptions(env: WorkerEnv, connection: NativeConnection): Wor
       activity: activityInterceptors,
       ...(!env.WORKFLOW_BUNDLE && { workflowModules: workflowInterceptorModules }),
     },
-    sinks: tracingSinks,
+    sinks: workerSinks(registry),
     // Heartbeats (and so activity cancellation) reach the server at least every second, not every
     // 0.8 × heartbeatTimeout: a cancelled label request stops promptly.
     maxHeartbeatThrottleInterval: '1 second',

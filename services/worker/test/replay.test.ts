@@ -6,7 +6,8 @@ import { Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundlePatchVariant } from '../src/patch-variants/bundle.ts';
-import { tracingSinks, workflowInterceptorModules } from '../src/tracing.ts';
+import { oneOtelApi, workflowInterceptorModules } from '../src/tracing.ts';
+import { workerSinks } from '../src/worker.ts';
 import { workflowsPath } from '../src/worker.ts';
 import { FRAUD_CHECK_PATCH } from '../src/workflows/patches.ts';
 
@@ -44,8 +45,11 @@ const replay = (file: string, code: { workflowsPath: string } | { workflowBundle
     {
       ...code,
       replayName: file,
-      ...('workflowsPath' in code && { interceptors: { workflowModules: workflowInterceptorModules } }),
-      sinks: tracingSinks,
+      ...('workflowsPath' in code && {
+        interceptors: { workflowModules: workflowInterceptorModules },
+        bundlerOptions: { webpackConfigHook: oneOtelApi },
+      }),
+      sinks: workerSinks(),
     },
     history(file),
   );

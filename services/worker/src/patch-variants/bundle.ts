@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { workflowInterceptorModules } from '../tracing.ts';
+import { oneOtelApi, withAliases, workflowInterceptorModules } from '../tracing.ts';
 import { workflowsPath } from '../worker.ts';
 
 export type PatchVariant = 'before' | 'unguarded';
@@ -24,13 +24,7 @@ export function bundlePatchVariant(variant: PatchVariant): Promise<WorkflowBundl
     workflowsPath,
     workflowInterceptorModules,
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
-    webpackConfigHook: (config) => ({
-      ...config,
-      resolve: {
-        ...config.resolve,
-        // `$`: the bare specifier only; the shim itself imports the SDK's lib/index.js.
-        alias: { ...(config.resolve?.alias as Record<string, string>), '@temporalio/workflow$': shims[variant] },
-      },
-    }),
+    // `$`: the bare specifier only; the shim itself imports the SDK's lib/index.js.
+    webpackConfigHook: (config) => oneOtelApi(withAliases(config, { '@temporalio/workflow$': shims[variant] })),
   });
 }
