@@ -44,17 +44,15 @@ import {
   createActivities,
   createStripeClient,
   createUserContextActivities,
-  oneOtelApi,
   workerSinks,
-  workflowInterceptorModules,
-  workflowsPath,
+  bundleWorkflows,
 } from '@fake-stripe/worker';
 import { createPublicApisService, envSchema as publicApisEnv } from '@fake-stripe/public-apis';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import { createApiService, envSchema as apiEnv } from '@fake-stripe/api';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -158,7 +156,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     domains.start('inventory'),
     domains.start('shipping'),
     domains.start('notification'),
-    quietBundle(),
+    bundleWorkflows(),
   ]);
   // The public-apis stand-in, for userContextWorkflow's activities (chaos off).
   const publicApis = options.publicApis
@@ -329,17 +327,6 @@ function domainServices(options: PlatformOptions & { labelMs: number }, dir: str
     },
     killProcesses: () => Promise.all([...spawned.values()].map((s) => s.kill('SIGKILL'))).then(() => undefined),
   };
-}
-
-/** The workflow code bundled once per platform, without webpack's output. */
-function quietBundle(): Promise<WorkflowBundleWithSourceMap> {
-  const quiet = () => undefined;
-  return bundleWorkflowCode({
-    workflowsPath,
-    workflowInterceptorModules,
-    webpackConfigHook: oneOtelApi,
-    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
-  });
 }
 
 /** An in-process worker running the real workflows and activities against this platform's services. */

@@ -2,7 +2,7 @@
  * `make test`: runs the test phases one after another, each with its output as it comes (jest's own
  * closing lines included), then a summary of every phase with its time and test counts, so a slow or
  * failing phase is visible. A failed phase does not stop the next ones: the summary shows them all,
- * and the exit code is 1 when any failed.
+ * and the exit code is 1 when any failed. Under a jest phase, its slowest test files.
  *
  *   node tools/test-phases.ts [--only id,id]     (make test PHASES=id,id)
  *
@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 
@@ -39,16 +39,31 @@ const phases: Phase[] = [
   { id: 'k8s', what: 'charts/fake-stripe and k8s/ installed into a real API server (kwok nodes)', command: jest(under('tests/k8s')), report: 'jest' },
 ];
 
-type Outcome = { phase: Phase; ok: boolean; ms: number; tests?: { passed: number; failed: number; skipped: number } };
+type Counts = { passed: number; failed: number; skipped: number };
+/** `slowest`: a jest phase's test files that took longest, so the summary shows where its time goes. */
+type Outcome = { phase: Phase; ok: boolean; ms: number; tests?: Counts; slowest?: Array<{ file: string; ms: number }> };
+type Report = Partial<Record<'numPassedTests' | 'numFailedTests' | 'numPendingTests', number>> & {
+  testResults?: Array<{ name: string; startTime: number; endTime: number }>;
+};
 
-/** The counts of a jest-shaped report, when the phase wrote one. */
-function reportCounts(file: string): Outcome['tests'] {
+const SLOWEST_FILES = 3;
+
+/** The counts of a jest-shaped report (and its slowest files), when the phase wrote one. */
+function readReport(file: string): Pick<Outcome, 'tests' | 'slowest'> {
+  let r: Report;
   try {
-    const r = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
-    return { passed: r.numPassedTests ?? 0, failed: r.numFailedTests ?? 0, skipped: r.numPendingTests ?? 0 };
+    r = JSON.parse(readFileSync(file, 'utf8')) as Report;
   } catch {
-    return undefined; // jest did not get as far as a report
+    return {}; // jest did not get as far as a report
   }
+  const slowest = (r.testResults ?? [])
+    .map((t) => ({ file: relative(root, t.name), ms: t.endTime - t.startTime }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, SLOWEST_FILES);
+  return {
+    tests: { passed: r.numPassedTests ?? 0, failed: r.numFailedTests ?? 0, skipped: r.numPendingTests ?? 0 },
+    ...(slowest.length > 1 && { slowest }),
+  };
 }
 
 function runPhase(phase: Phase, index: number, total: number, dir: string): Promise<Outcome> {
@@ -62,7 +77,7 @@ function runPhase(phase: Phase, index: number, total: number, dir: string): Prom
     const [program, ...args] = command;
     const child = spawn(program, args, { stdio: 'inherit' });
     const done = (ok: boolean): void =>
-      resolve({ phase, ok, ms: performance.now() - t0, ...(phase.report && { tests: reportCounts(report) }) });
+      resolve({ phase, ok, ms: performance.now() - t0, ...(phase.report && readReport(report)) });
     child.once('error', (err) => {
       console.error(pc.red(`  could not start ${program}: ${err.message}`));
       done(false);
@@ -90,6 +105,8 @@ function summary(outcomes: Outcome[], totalMs: number): void {
         : '';
     const slow = o === slowest && outcomes.length > 1 ? pc.yellow('  ← slowest') : '';
     console.log(`  ${mark} ${o.phase.id.padEnd(width)}  ${seconds(o.ms).padStart(10)}  ${counts}${slow}`);
+    for (const f of o.slowest ?? [])
+      console.log(pc.dim(`    ${' '.repeat(width)}${seconds(f.ms).padStart(10)}  ${f.file}`));
   }
   const failed = outcomes.filter((o) => !o.ok);
   console.log(

@@ -4,19 +4,13 @@
  * without bundling: faster, with less memory, and without loading swc's native addon at run time.
  */
 import { writeFileSync } from 'node:fs';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { oneOtelApi, workflowInterceptorModules } from './tracing.ts';
-import { workflowsPath } from './worker.ts';
+import { bundleWorkflows } from './worker.ts';
 
 const [file] = process.argv.slice(2);
 if (!file) {
   console.error('usage: node src/bundle.ts <output file>');
   process.exit(2);
 }
-const { code } = await bundleWorkflowCode({
-  workflowsPath,
-  workflowInterceptorModules,
-  webpackConfigHook: oneOtelApi,
-});
+const { code } = await bundleWorkflows();
 writeFileSync(file, code);
 console.log(`workflow bundle: ${file} (${Math.round(code.length / 1024)} KiB)`);

@@ -4,7 +4,14 @@ import type { OpenMetricsRegistry } from '@fake-stripe/kernel';
 import { createPublicApisClient } from '@fake-stripe/public-apis/client';
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
-import type { InjectedSinks, NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type {
+  BundleOptions,
+  InjectedSinks,
+  NativeConnection,
+  WorkerOptions,
+  WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { OrderMetricsSinks } from '@fake-stripe/kernel/workflow-definitions';
 import { createActivities } from './activities/index.ts';
 import { createScheduledActivities } from './activities/scheduled.ts';
@@ -53,6 +60,21 @@ export function activityDeps(env: WorkerEnv): ActivityDeps {
     },
   };
 }
+
+const quiet = (): void => undefined;
+
+/**
+ * The workflow code bundled as the worker bundles it at start (with the tracing interceptors and one
+ * OpenTelemetry API); `options` adds to or overrides that. Webpack's output is not shown.
+ */
+export const bundleWorkflows = (options: Partial<BundleOptions> = {}): Promise<WorkflowBundleWithSourceMap> =>
+  bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules,
+    webpackConfigHook: oneOtelApi,
+    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
+    ...options,
+  });
 
 /** Every sink the workflows call: their spans, and the orders' fulfilment time (into `registry`). */
 export const workerSinks = (

@@ -6,9 +6,7 @@ import { Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundlePatchVariant } from '../src/patch-variants/bundle.ts';
-import { oneOtelApi, workflowInterceptorModules } from '../src/tracing.ts';
-import { workerSinks } from '../src/worker.ts';
-import { workflowsPath } from '../src/worker.ts';
+import { bundleWorkflows, workerSinks } from '../src/worker.ts';
 import { FRAUD_CHECK_PATCH } from '../src/workflows/patches.ts';
 
 // Recorded histories of finished workflows (`RECORD_HISTORIES=1 npm test -- tests/order-saga`, and
@@ -40,19 +38,14 @@ const beforeFraudCheck = fixtures.filter((f) => {
 /** Order histories recorded after it: screened, with the patch's marker. */
 const afterFraudCheck = fixtures.filter((f) => activities(history(f)).includes('screenOrder'));
 
-const replay = (file: string, code: { workflowsPath: string } | { workflowBundle: WorkflowBundleWithSourceMap }) =>
-  Worker.runReplayHistory(
-    {
-      ...code,
-      replayName: file,
-      ...('workflowsPath' in code && {
-        interceptors: { workflowModules: workflowInterceptorModules },
-        bundlerOptions: { webpackConfigHook: oneOtelApi },
-      }),
-      sinks: workerSinks(),
-    },
-    history(file),
-  );
+const replay = (file: string, workflowBundle: WorkflowBundleWithSourceMap) =>
+  Worker.runReplayHistory({ workflowBundle, replayName: file, sinks: workerSinks() }, history(file));
+
+/** Today's workflow code, bundled once as the worker bundles it. */
+let current: WorkflowBundleWithSourceMap;
+beforeAll(async () => {
+  current = await bundleWorkflows();
+}, 120_000);
 
 describe('workflow replay', () => {
   it('has recorded histories to replay, from before and after the fraud check', () => {
@@ -70,7 +63,7 @@ describe('workflow replay', () => {
   it.each(fixtures)(
     'replays %s deterministically',
     async (file) => {
-      await replay(file, { workflowsPath });
+      await replay(file, current);
     },
     60_000,
   );
@@ -85,7 +78,7 @@ describe(`the ${FRAUD_CHECK_PATCH} patch`, () => {
 
   /** Replays `file` on the unguarded bundle: it must fail as nondeterministic, saying `why`. */
   async function expectNondeterminism(file: string, why: RegExp): Promise<void> {
-    const failure = await replay(file, { workflowBundle: unguarded }).then(
+    const failure = await replay(file, unguarded).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -113,7 +106,7 @@ describe(`the ${FRAUD_CHECK_PATCH} patch`, () => {
   it.each(beforeFraudCheck)(
     'keeps the old code: %s replays on the bundle with the patch forced off (the old worker of the scenario)',
     async (file) => {
-      await replay(file, { workflowBundle: before });
+      await replay(file, before);
     },
     60_000,
   );

@@ -5,10 +5,9 @@
  * copy of the workflow can drift from the real one.
  */
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { oneOtelApi, withAliases, workflowInterceptorModules } from '../tracing.ts';
-import { workflowsPath } from '../worker.ts';
+import { oneOtelApi, withAliases } from '../tracing.ts';
+import { bundleWorkflows } from '../worker.ts';
 
 export type PatchVariant = 'before' | 'unguarded';
 
@@ -17,13 +16,8 @@ const shims: Record<PatchVariant, string> = {
   unguarded: fileURLToPath(new URL('./unguarded.ts', import.meta.url)),
 };
 
-const quiet = (): void => undefined;
-
 export function bundlePatchVariant(variant: PatchVariant): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({
-    workflowsPath,
-    workflowInterceptorModules,
-    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
+  return bundleWorkflows({
     // `$`: the bare specifier only; the shim itself imports the SDK's lib/index.js.
     webpackConfigHook: (config) => oneOtelApi(withAliases(config, { '@temporalio/workflow$': shims[variant] })),
   });
