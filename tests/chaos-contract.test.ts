@@ -8,8 +8,6 @@
  * client. Each case sets the chaos it is about and puts the quiet test chaos back after it.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { draw } from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
 import { eventually, postJson, startOtlpReceiver } from '@fake-stripe/kernel/testing';
@@ -28,10 +26,7 @@ beforeAll(async () => {
     processes: true,
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
   });
-  // The bundle the platform made already: the worker process need not bundle again.
-  const bundle = join(p.dataDir, 'workflow-bundle.js');
-  writeFileSync(bundle, p.bundle.code);
-  await p.spawnWorker({ WORKFLOW_BUNDLE: bundle });
+  await p.spawnWorker();
 }, 180_000);
 
 afterAll(async () => {

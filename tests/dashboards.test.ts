@@ -144,11 +144,9 @@ beforeAll(async () => {
   if (!existsSync(PROMETHEUS))
     throw new Error(`${PROMETHEUS} is missing: run \`make setup\` (tools/bootstrap.sh builds Prometheus).`);
   p = await startPlatform();
-  const bundle = join(p.dataDir, 'workflow-bundle.js');
-  writeFileSync(bundle, p.bundle.code);
   const sdkPort = await freePort();
   healthPort = await freePort();
-  await p.spawnWorker({ METRICS_PORT: String(sdkPort), PORT: String(healthPort), WORKFLOW_BUNDLE: bundle });
+  await p.spawnWorker({ METRICS_PORT: String(sdkPort), PORT: String(healthPort) });
   api = await p.startApi({ MANAGER_TOKEN: MANAGER });
   const hostOf = (url: string): string => new URL(url).host;
   await startPrometheus({

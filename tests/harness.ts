@@ -56,7 +56,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export type Domain = 'payment' | 'inventory' | 'shipping' | 'notification';
@@ -89,7 +89,11 @@ export interface Platform {
   startWorker(): Promise<Worker>;
   /** The API in-process against this platform (closed by `stop()`); `env` adds to its environment. */
   startApi(env?: Record<string, string>): Promise<Running>;
-  /** The real worker process against this platform (stopped by `stop()` if still running). */
+  /**
+   * The real worker process against this platform (stopped by `stop()` if still running). It runs
+   * the platform's workflow bundle (WORKFLOW_BUNDLE, as the image's worker does), so a restart does
+   * not bundle again; `WORKFLOW_BUNDLE: ''` makes it bundle at start, as `make up`'s does.
+   */
   spawnWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** The API as a real process (telemetry preload) against this platform (stopped by `stop()`). */
   spawnApi(env?: Record<string, string>): Promise<Spawned>;
@@ -199,6 +203,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const apis: Running[] = [];
   const workerProcesses = new Set<WorkerProcess>();
   const apiProcesses: Spawned[] = [];
+  const bundleFile = join(data.dir, 'workflow-bundle.js');
   return {
     env,
     clientEnv,
@@ -220,10 +225,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       return api;
     },
     spawnWorker: async (extra = {}) => {
+      if (!existsSync(bundleFile)) writeFileSync(bundleFile, bundle.code);
       const w = await spawnWorkerProcess({
         ...options.env,
         ...clientEnv,
         LABEL_EXPECTED_MS: String(labelMs),
+        WORKFLOW_BUNDLE: bundleFile,
         ...extra,
       });
       workerProcesses.add(w);
