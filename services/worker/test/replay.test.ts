@@ -8,6 +8,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { upsertedOrderStatuses } from '@fake-stripe/kernel/testing';
 import { visibilityStatuses } from '@fake-stripe/kernel/contracts';
 import { bundlePatchVariant } from '../src/patch-variants/bundle.ts';
+import { patchMarkers } from '../src/patch-variants/markers.ts';
 import { bundleWorkflows, workerSinks } from '../src/worker.ts';
 import { FRAUD_CHECK_PATCH, VISIBILITY_STATUS_PATCH } from '../src/workflows/patches.ts';
 
@@ -31,13 +32,6 @@ const history = (file: string): History => {
 };
 const activities = (h: History): string[] =>
   (h.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-/** The ids of the patch markers a history recorded. */
-const patchMarkers = (h: History): string[] =>
-  (h.events ?? []).flatMap((e) =>
-    (e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).map(
-      (p) => (JSON.parse(Buffer.from(p.data ?? []).toString()) as { id: string }).id,
-    ),
-  );
 const hasPatchMarker = (h: History, id: string): boolean => patchMarkers(h).includes(id);
 
 /** Order histories recorded before the fraud check existed that reached capture (its patch point). */
