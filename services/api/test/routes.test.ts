@@ -6,7 +6,7 @@
  */
 import { getJson, postJson, sampleOrderRequest, startInProcess } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import { customerToken } from '@fake-stripe/kernel';
+import { customerToken, visibilityStatuses } from '@fake-stripe/kernel';
 import { createApiService, envSchema } from '../src/main.ts';
 
 const MANAGER = 'test-manager-token';
@@ -250,16 +250,11 @@ describe('standard endpoints', () => {
     expect(doc.paths['/api/v1/order/{workflowId}/cancel'].post.requestBody.required).toBe(false);
     const listParams = doc.paths['/api/v1/orders'].get.parameters.map((p: { name: string }) => p.name);
     expect(listParams).toEqual(expect.arrayContaining(['status', 'customerId', 'pageToken', 'pageSize']));
-    // The list filters by, and answers, the visibility statuses: one schema for both.
-    expect(doc.components.schemas.VisibilityStatus.enum).toEqual([
-      'in_progress',
-      'awaiting_approval',
-      'compensating',
-      'compensation_stuck',
-      'shipped',
-      'failed',
-      'cancelled',
-      'rejected',
-    ]);
+    // The list filters by, and answers, the kernel's visibility statuses: one schema for both.
+    expect(doc.components.schemas.VisibilityStatus.enum).toEqual([...visibilityStatuses]);
+    expect(doc.components.schemas.OrderSummary.properties.status).toEqual({
+      description: expect.stringContaining('visibility status'),
+      anyOf: [{ $ref: '#/components/schemas/VisibilityStatus' }, { type: 'null' }],
+    });
   });
 });
