@@ -4,10 +4,16 @@
  * test starts the orders it reads, so each one also runs alone (`npm test -- tests/api.test.ts -t …`).
  */
 import { randomUUID } from 'node:crypto';
-import { eventually, getJson, postJson, sampleOrderRequest } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, postJson, sampleOrderRequest, upsertedOrderStatuses } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { customerToken } from '@fake-stripe/kernel';
-import { CustomerIdKey, ORDER_WORKFLOW, OrderIdKey, orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
+import {
+  CustomerIdKey,
+  ORDER_WORKFLOW,
+  OrderIdKey,
+  OrderStatusKey,
+  orderWorkflowId,
+} from '@fake-stripe/kernel/workflow-definitions';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { orderInput, startPlatform } from './harness.ts';
@@ -378,6 +384,55 @@ describe('GET /api/v1/orders', () => {
     } while (token && pages < 5);
     expect(seen.sort()).toEqual(all.body.orders.map((o: { orderId: string }) => o.orderId).sort());
     expect(pages).toBeGreaterThanOrEqual(2);
+  });
+
+  it('lists and filters by visibility status; the workflow upserts only when that changes', async () => {
+    const customerId = `CUST-VIS-${randomUUID().slice(0, 8)}`;
+    const listed = (status: string) =>
+      get(`/api/v1/orders?status=${status}&customerId=${encodeURIComponent(customerId)}`);
+    const body = order({ customerId, requiresApproval: true });
+    await start(body);
+    await awaitingApproval(body.orderId);
+    const waiting = await until(
+      () => listed('awaiting_approval'),
+      (r) => r.body.orders.length === 1,
+    );
+    expect(waiting.body.orders[0]).toMatchObject({ orderId: body.orderId, status: 'awaiting_approval' });
+    expect((await post(orderPath(body.orderId, 'approve'), {}, manager)).status).toBe(202);
+    expect((await finalState(body.orderId)).status).toBe('shipped');
+    await until(
+      () => listed('shipped'),
+      (r) => r.body.orders.length === 1,
+    );
+    // Started in_progress by the API; through authorize, approval, reserve, capture, ship and notify
+    // the attribute changed three times, where every step used to write it.
+    const history = await p.env.client.workflow.getHandle(orderWorkflowId(body.orderId)).fetchHistory();
+    expect(upsertedOrderStatuses(history)).toEqual(['awaiting_approval', 'in_progress', 'shipped']);
+
+    // An order whose attribute still says a step (as orders started before the coarse statuses do),
+    // on a task queue no worker polls so it stays there: listed, and found, as in_progress.
+    const legacy = orderInput({ orderId: newOrderId(), customerId });
+    const handle = await p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
+      args: [legacy],
+      taskQueue: `no-worker-${legacy.orderId}`,
+      workflowId: orderWorkflowId(legacy.orderId),
+      typedSearchAttributes: [
+        { key: OrderIdKey, value: legacy.orderId },
+        { key: CustomerIdKey, value: customerId },
+        { key: OrderStatusKey, value: 'capturing' },
+      ],
+    });
+    try {
+      const inProgress = await until(
+        () => listed('in_progress'),
+        (r) => r.body.orders.length === 1,
+      );
+      expect(inProgress.body.orders[0]).toMatchObject({ orderId: legacy.orderId, status: 'in_progress' });
+      const step = await listed('capturing');
+      expect({ status: step.status, param: step.body.error.param }).toEqual({ status: 400, param: 'status' });
+    } finally {
+      await handle.terminate('test done');
+    }
   });
 
   it('refuses a page token it did not hand out', async () => {

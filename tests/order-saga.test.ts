@@ -1,10 +1,11 @@
-import { eventually, getJson } from '@fake-stripe/kernel/testing';
+import { eventually, getJson, upsertedOrderStatuses } from '@fake-stripe/kernel/testing';
 import type { OrderInput, OrderState } from '@fake-stripe/kernel';
 import {
   approveSignal,
   cancelSignal,
   operatorUpdate,
   ORDER_WORKFLOW,
+  OrderStatusKey,
   orderWorkflowId,
   rejectSignal,
   statusQuery,
@@ -27,11 +28,13 @@ const order = (overrides: Partial<OrderInput> = {}): OrderInput =>
 
 type OrderHandle = WorkflowHandle<typeof orderFulfillmentWorkflow>;
 
-async function start(input: OrderInput): Promise<OrderHandle> {
+/** Started with the Temporal client: no OrderStatus at start, unless `listedAs` gives it (as the API does). */
+async function start(input: OrderInput, listedAs?: string): Promise<OrderHandle> {
   return p.env.client.workflow.start<typeof orderFulfillmentWorkflow>(ORDER_WORKFLOW, {
     args: [input],
     taskQueue: p.taskQueue,
     workflowId: orderWorkflowId(input.orderId),
+    ...(listedAs && { typedSearchAttributes: [{ key: OrderStatusKey, value: listedAs }] }),
   });
 }
 
@@ -48,6 +51,8 @@ const record = (input: OrderInput, name: string): Promise<void> =>
   recordHistory(p, orderWorkflowId(input.orderId), name);
 
 const steps = (s: OrderState) => s.compensations.map((c) => [c.step, c.outcome]);
+/** The OrderStatus values the order's workflow upserted, in order. */
+const upserts = async (handle: OrderHandle): Promise<string[]> => upsertedOrderStatuses(await handle.fetchHistory());
 
 async function ledgers(orderId: string) {
   const q = `?orderId=${orderId}`;
@@ -239,6 +244,14 @@ describe('orderFulfillmentWorkflow', () => {
       const result = await handle.result();
       expect(result.status).toBe('cancelled');
       expect(steps(result)).toEqual(expected);
+      // The status query showed the exact step; the search attribute only what users filter by.
+      expect(await upserts(handle)).toEqual([
+        'in_progress',
+        ...(requiresApproval ? ['awaiting_approval'] : []),
+        'compensating',
+        'cancelled',
+      ]);
+      if (status === 'capturing') await record(input, 'order-visibility-cancelled-while-capturing');
       const l = await ledgers(input.orderId);
       const net =
         l.payment.captures.reduce((a: number, c: { amount: number }) => a + c.amount, 0) -
@@ -282,6 +295,14 @@ describe('orderFulfillmentWorkflow', () => {
       ['refundPayment', 'resolved_by_operator'],
       ['releaseInventory', 'released'],
     ]);
+    expect(await upserts(handle)).toEqual([
+      'in_progress',
+      'compensating',
+      'compensation_stuck',
+      'compensating',
+      'compensation_stuck',
+      'failed',
+    ]);
     await record(input, 'order-compensation-stuck-resolved');
   });
 
@@ -298,5 +319,25 @@ describe('orderFulfillmentWorkflow', () => {
     expect((await handle.query(statusQuery)).status).toBe('awaiting_approval');
     await handle.signal(rejectSignal, { by: 'manager' });
     await handle.result();
+  });
+});
+
+describe('the OrderStatus search attribute', () => {
+  it('is upserted only when the visibility status changes: a happy order started without it writes two', async () => {
+    const input = order();
+    const handle = await start(input);
+    expect((await handle.result()).status).toBe('shipped');
+    expect(await upserts(handle)).toEqual(['in_progress', 'shipped']);
+    await record(input, 'order-visibility-shipped');
+  });
+
+  it('is not written for the steps of an order the API started in_progress, only its approval wait and end', async () => {
+    const input = order({ requiresApproval: true });
+    const handle = await start(input, 'in_progress');
+    await until(handle, (s) => s.status === 'awaiting_approval');
+    await handle.signal(approveSignal, { by: 'manager-1' });
+    expect((await handle.result()).status).toBe('shipped');
+    expect(await upserts(handle)).toEqual(['awaiting_approval', 'in_progress', 'shipped']);
+    await record(input, 'order-visibility-approved');
   });
 });

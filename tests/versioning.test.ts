@@ -6,7 +6,7 @@
 import { eventually, getJson } from '@fake-stripe/kernel/testing';
 import type { OrderInput, OrderState } from '@fake-stripe/kernel';
 import { approveSignal, ORDER_WORKFLOW, orderWorkflowId, statusQuery } from '@fake-stripe/kernel/workflow-definitions';
-import { bundlePatchVariant, DEFAULT_FRAUD_RULES } from '@fake-stripe/worker';
+import { bundlePatchVariant, DEFAULT_FRAUD_RULES, FRAUD_CHECK_PATCH, patchMarkers } from '@fake-stripe/worker';
 import type { orderFulfillmentWorkflow } from '@fake-stripe/worker/workflows';
 import type { WorkflowHandle } from '@temporalio/client';
 import { orderInput, recordHistory, runScenario, startPlatform } from './harness.ts';
@@ -40,8 +40,9 @@ const until = (handle: OrderHandle, pred: (s: OrderState) => boolean): Promise<O
   eventually(() => handle.query(statusQuery), String(pred), { until: pred, timeoutMs: 20_000, intervalMs: 50 });
 const record = (input: OrderInput, name: string): Promise<void> =>
   recordHistory(p, orderWorkflowId(input.orderId), name);
+/** The fraud check's patch markers in the order's history (its other patches record their own). */
 const markers = async (handle: OrderHandle): Promise<number> =>
-  ((await handle.fetchHistory()).events ?? []).filter((e) => e.markerRecordedEventAttributes).length;
+  patchMarkers(await handle.fetchHistory()).filter((id) => id === FRAUD_CHECK_PATCH).length;
 const ledger = async (domain: 'payment' | 'inventory', orderId: string) =>
   (await getJson(`${p.urls[domain]}/${domain}/ledger?orderId=${orderId}`)).body;
 

@@ -2,7 +2,13 @@
  * Changing an order: start the saga, deliver the manager's decision and the cancel signal where the
  * order's state allows them (409 otherwise), and the operator Update of a parked order.
  */
-import { conflict, correlationId, isTerminalOrCompensating, orderInputFrom } from '@fake-stripe/kernel';
+import {
+  conflict,
+  correlationId,
+  isTerminalOrCompensating,
+  orderInputFrom,
+  visibilityStatus,
+} from '@fake-stripe/kernel';
 import type { OperatorAction, OrderRequest, OrderState } from '@fake-stripe/kernel';
 import {
   approveSignal,
@@ -40,7 +46,8 @@ export async function startOrder(t: Temporal, taskQueue: string, body: OrderRequ
         typedSearchAttributes: [
           { key: OrderIdKey, value: body.orderId },
           { key: CustomerIdKey, value: body.customerId },
-          { key: OrderStatusKey, value: 'pending' },
+          // The order starts `pending`, listed `in_progress`: the workflow upserts nothing until that changes.
+          { key: OrderStatusKey, value: visibilityStatus('pending') },
           { key: TotalAmountKey, value: body.totalAmount },
         ],
       })

@@ -3,8 +3,14 @@
  * page tokens bound to the listing's filters, or every order the auditor judges.
  */
 import { createHash } from 'node:crypto';
-import { badRequest, terminalStatuses } from '@fake-stripe/kernel';
-import type { OrderStatus, AppError } from '@fake-stripe/kernel';
+import {
+  badRequest,
+  orderStatuses,
+  searchAttributeValues,
+  terminalStatuses,
+  visibilityStatus,
+} from '@fake-stripe/kernel';
+import type { AppError, OrderStatus, VisibilityStatus } from '@fake-stripe/kernel';
 import { ORDER_WORKFLOW } from '@fake-stripe/kernel/workflow-definitions';
 import type { z } from 'zod';
 import type { listOrdersQuery, listOrdersResponse } from './schemas.ts';
@@ -15,10 +21,23 @@ export type OrderSummary = z.input<typeof listOrdersResponse>['orders'][number];
 type Page = { orders: OrderSummary[]; nextPageToken: string | null };
 
 /** Orders whose state the auditor judges, and those parked for an operator. */
-const auditedStatuses: readonly OrderStatus[] = [...terminalStatuses, 'compensation_stuck'];
+const auditedStatuses: readonly VisibilityStatus[] = [...terminalStatuses, 'compensation_stuck'];
 
 /** A Temporal visibility string literal: quotes and backslashes escaped. */
 export const visibilityLiteral = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+
+/**
+ * The visibility clause of orders in visibility statuses: `in_progress` also matches the step
+ * statuses that orders started before the coarse statuses still show.
+ */
+export const orderStatusClause = (...statuses: VisibilityStatus[]): string =>
+  `OrderStatus IN (${statuses.flatMap(searchAttributeValues).map(visibilityLiteral).join(', ')})`;
+
+/** A listed order's visibility status: a step status (an order started before the coarse statuses) is `in_progress`. */
+const listedStatus = (value: string | null): VisibilityStatus | null =>
+  value !== null && (orderStatuses as readonly string[]).includes(value)
+    ? visibilityStatus(value as OrderStatus)
+    : null;
 
 /**
  * Page tokens: Temporal's token, base64url, behind a digest that binds it to the listing's query. The
@@ -46,14 +65,14 @@ export function decodePageToken(query: string, token: string): Buffer {
 /** One page of orders through the search attributes. */
 export function listOrders(t: Temporal, q: z.output<typeof listOrdersQuery>): Promise<Page> {
   const clauses = [`WorkflowType = '${ORDER_WORKFLOW}'`];
-  if (q.status) clauses.push(`OrderStatus = '${q.status}'`);
+  if (q.status) clauses.push(orderStatusClause(q.status));
   if (q.customerId) clauses.push(`CustomerId = ${visibilityLiteral(q.customerId)}`);
   return listPage(t, clauses.join(' AND '), q.pageSize, q.pageToken);
 }
 
 /** Every order the auditor judges (terminal or stuck), through every page. */
 export async function listAuditedOrders(t: Temporal): Promise<OrderSummary[]> {
-  const query = `WorkflowType = '${ORDER_WORKFLOW}' AND OrderStatus IN (${auditedStatuses.map((s) => `'${s}'`).join(', ')})`;
+  const query = `WorkflowType = '${ORDER_WORKFLOW}' AND ${orderStatusClause(...auditedStatuses)}`;
   const all: OrderSummary[] = [];
   let token: string | undefined;
   do {
@@ -115,7 +134,7 @@ function orderSummary(info: Execution): OrderSummary {
     workflowId: info.execution?.workflowId ?? '',
     orderId: text('OrderId'),
     customerId: text('CustomerId'),
-    status: text('OrderStatus'),
+    status: listedStatus(text('OrderStatus')),
     totalAmount: typeof amount === 'number' ? amount : null,
     startTime: isoTime(info.startTime),
     closeTime: isoTime(info.closeTime),

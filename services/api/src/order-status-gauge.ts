@@ -1,7 +1,7 @@
 /**
- * `fake_stripe_orders_in_status{status}`: how many orders are in each status now, counted through
- * Temporal visibility (the OrderStatus search attribute the workflow upserts at every change) each
- * time Prometheus scrapes the API.
+ * `fake_stripe_orders_in_status{status}`: how many orders are in each visibility status now, counted
+ * through Temporal visibility (the OrderStatus search attribute, which the workflow upserts when its
+ * visibility status changes) each time Prometheus scrapes the API.
  *
  * Why visibility, not the workflow's metric meter: the meter has counters, histograms and gauges kept
  * per worker process, so "orders in status X" would be +1/−1 transitions summed over workers; a worker
@@ -10,22 +10,23 @@
  * own record: right after any restart, with any number of workers, and the same source as
  * `GET /api/v1/orders?status=`. The cost is one count query per status per scrape (SQL visibility,
  * the dev server's, cannot GROUP BY a custom attribute), bounded by a short deadline, and visibility's
- * lag behind the workflow (about a second). Labels: the status enum only. Every API replica reports
+ * lag behind the workflow (about a second). Labels: the visibility statuses only. Every API replica reports
  * the same numbers: dashboards take `max by (status)`, not a sum.
  */
-import { logger, orderStatuses, terminalStatuses } from '@fake-stripe/kernel';
-import type { Metrics } from '@fake-stripe/kernel';
+import { isTerminal, logger, visibilityStatuses } from '@fake-stripe/kernel';
+import type { Metrics, VisibilityStatus } from '@fake-stripe/kernel';
 import { ORDER_WORKFLOW } from '@fake-stripe/kernel/workflow-definitions';
 import { Gauge } from 'prom-client';
+import { orderStatusClause } from './order-list.ts';
 import type { Temporal } from './temporal.ts';
 
 /** A scrape must not hang on a Temporal that does not answer: past this, the gauge has no series. */
 const COUNT_DEADLINE_MS = 2_000;
 
-/** The visibility query of the orders in `status` now: open ones for a step, any for a final status. */
-export function statusQuery(status: string): string {
-  const open = (terminalStatuses as readonly string[]).includes(status) ? '' : ` AND ExecutionStatus = 'Running'`;
-  return `WorkflowType = '${ORDER_WORKFLOW}' AND OrderStatus = '${status}'${open}`;
+/** The visibility query of the orders in `status` now: open ones unless it is a final status. */
+export function statusQuery(status: VisibilityStatus): string {
+  const open = isTerminal(status) ? '' : ` AND ExecutionStatus = 'Running'`;
+  return `WorkflowType = '${ORDER_WORKFLOW}' AND ${orderStatusClause(status)}${open}`;
 }
 
 /**
@@ -38,7 +39,7 @@ export function registerOrderStatusGauge(t: Temporal, metrics: Metrics): { settl
   const inFlight = new Set<Promise<unknown>>();
   new Gauge({
     name: 'fake_stripe_orders_in_status',
-    help: 'Orders in each status now (open orders for a step; final statuses within the namespace retention), from Temporal visibility at scrape time',
+    help: 'Orders in each visibility status now (open orders; final statuses within the namespace retention), from Temporal visibility at scrape time',
     labelNames: ['status'] as const,
     registers: [metrics.registry],
     async collect() {
@@ -47,7 +48,7 @@ export function registerOrderStatusGauge(t: Temporal, metrics: Metrics): { settl
         // other counts may still be retrying.
         const counts = await t.client.withDeadline(Date.now() + COUNT_DEADLINE_MS, () =>
           Promise.all(
-            orderStatuses.map((status) => {
+            visibilityStatuses.map((status) => {
               const counting = t.client.workflow.count(statusQuery(status));
               inFlight.add(counting);
               void counting.then(

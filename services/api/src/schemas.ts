@@ -6,6 +6,7 @@ import {
   orderStateSchema,
   orderStatuses,
   queryIntSchema,
+  visibilityStatuses,
   textSchema,
   workflowIdSchema,
 } from '@fake-stripe/kernel';
@@ -69,15 +70,33 @@ export const pageParams = {
   pageToken: pageToken.optional(),
   pageSize: queryIntSchema(z.number().int().min(1).max(100)).default(20),
 };
+/**
+ * An order's visibility status: what the list filters by and shows. A step's status is refused with
+ * the reason: visibility does not keep it (the order's status endpoint shows the exact step).
+ */
+const visibilityStatusSchema = z
+  .enum(visibilityStatuses, {
+    error: ({ input }) =>
+      typeof input === 'string' && (orderStatuses as readonly string[]).includes(input)
+        ? `${input} is a step of an order in progress, which the list does not keep: filter by in_progress (an order's status shows its exact step)`
+        : `must be a visibility status: ${visibilityStatuses.join(', ')}`,
+  })
+  .meta({
+    id: 'VisibilityStatus',
+    description:
+      "An order's visibility status (its OrderStatus search attribute): in_progress (pending or any forward step), awaiting_approval, compensating, compensation_stuck, or a final status. The exact step is GET /api/v1/order/{workflowId}/status.",
+  });
 export const listOrdersQuery = z
-  .object({ status: z.enum(orderStatuses).optional(), customerId: customerIdSchema.optional(), ...pageParams })
+  .object({ status: visibilityStatusSchema.optional(), customerId: customerIdSchema.optional(), ...pageParams })
   .strict();
 export const orderSummarySchema = z
   .object({
     workflowId: z.string(),
     orderId: z.string().nullable(),
     customerId: z.string().nullable(),
-    status: z.string().nullable().meta({ description: 'The OrderStatus search attribute (eventually consistent)' }),
+    status: visibilityStatusSchema
+      .nullable()
+      .meta({ description: "The order's visibility status (eventually consistent); null when it has none" }),
     totalAmount: z.number().nullable(),
     startTime: z.string().nullable(),
     closeTime: z.string().nullable(),

@@ -6,7 +6,7 @@
  */
 import { getJson, postJson, sampleOrderRequest, startInProcess } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
-import { customerToken } from '@fake-stripe/kernel';
+import { customerToken, visibilityStatuses } from '@fake-stripe/kernel';
 import { createApiService, envSchema } from '../src/main.ts';
 
 const MANAGER = 'test-manager-token';
@@ -156,6 +156,18 @@ describe('bad path, query and body fields elsewhere', () => {
     expectError(await getJson(`${api.url}${path}`), 400, 'parameter_invalid', param);
   });
 
+  it('filters the list by visibility status only: a step status is refused with the reason', async () => {
+    const step = await getJson(`${api.url}/api/v1/orders?status=capturing`);
+    expectError(step, 400, 'parameter_invalid', 'status');
+    expect(step.body.error.message).toBe(
+      "Invalid query field status: capturing is a step of an order in progress, which the list does not keep: filter by in_progress (an order's status shows its exact step)",
+    );
+    const unknown = await getJson(`${api.url}/api/v1/orders?status=lost`);
+    expect(unknown.body.error.message).toBe(
+      'Invalid query field status: must be a visibility status: in_progress, awaiting_approval, compensating, compensation_stuck, shipped, failed, cancelled, rejected',
+    );
+  });
+
   it.each([
     ['/api/v1/order/order-fulfillment-ORD-1/operator', { action: 'delete' }, 'action'],
     ['/api/v1/order/order-fulfillment-ORD-1/operator', { action: 'retry', note: 'x' }, 'note'],
@@ -238,5 +250,11 @@ describe('standard endpoints', () => {
     expect(doc.paths['/api/v1/order/{workflowId}/cancel'].post.requestBody.required).toBe(false);
     const listParams = doc.paths['/api/v1/orders'].get.parameters.map((p: { name: string }) => p.name);
     expect(listParams).toEqual(expect.arrayContaining(['status', 'customerId', 'pageToken', 'pageSize']));
+    // The list filters by, and answers, the kernel's visibility statuses: one schema for both.
+    expect(doc.components.schemas.VisibilityStatus.enum).toEqual([...visibilityStatuses]);
+    expect(doc.components.schemas.OrderSummary.properties.status).toEqual({
+      description: expect.stringContaining('visibility status'),
+      anyOf: [{ $ref: '#/components/schemas/VisibilityStatus' }, { type: 'null' }],
+    });
   });
 });

@@ -186,6 +186,30 @@ export const isTerminal = (status: string): status is TerminalStatus =>
 export const isTerminalOrCompensating = (status: string): boolean =>
   isTerminal(status) || status === 'compensating' || status === 'compensation_stuck';
 
+/**
+ * The visibility statuses: the values of the `OrderStatus` search attribute, which the order list
+ * filters by and the orders-in-status gauge counts. The exact step is the status query's (`status`
+ * above); visibility keeps only what a user filters by, so a happy order writes it once at the end.
+ */
+export const visibilityStatuses = [
+  'in_progress',
+  'awaiting_approval',
+  'compensating',
+  'compensation_stuck',
+  ...terminalStatuses,
+] as const;
+export type VisibilityStatus = (typeof visibilityStatuses)[number];
+/** An exact status's visibility status: a forward step (and `pending`) is `in_progress`, the others are themselves. */
+export const visibilityStatus = (status: OrderStatus): VisibilityStatus =>
+  (visibilityStatuses as readonly string[]).includes(status) ? (status as VisibilityStatus) : 'in_progress';
+/**
+ * The `OrderStatus` values that mean a visibility status: itself, and for `in_progress` also each step
+ * status, which orders started before the coarse statuses wrote at every step.
+ */
+export const searchAttributeValues = (status: VisibilityStatus): string[] => [
+  ...new Set([status, ...orderStatuses.filter((s) => visibilityStatus(s) === status)]),
+];
+
 export const orderSteps = ['authorize', 'approval', 'reserve', 'capture', 'ship', 'notify'] as const;
 export type OrderStep = (typeof orderSteps)[number];
 export const compensationSteps = ['cancelLabel', 'refundPayment', 'releaseInventory', 'releaseAuthorization'] as const;

@@ -176,6 +176,22 @@ export function sampleOrderRequest(overrides: Record<string, unknown> = {}): Rec
   return { ...sampleOrder(`ORD-${randomUUID().slice(0, 8)}`), ...overrides };
 }
 
+/** A workflow history's upsert events, as the SDK's proto types and their JSON form both have them. */
+interface UpsertHistory {
+  events?: Array<{
+    upsertWorkflowSearchAttributesEventAttributes?: {
+      searchAttributes?: { indexedFields?: Record<string, { data?: Uint8Array | null }> | null } | null;
+    } | null;
+  }> | null;
+}
+
+/** The values a workflow history upserted into its OrderStatus search attribute, in order. */
+export const upsertedOrderStatuses = (history: UpsertHistory): string[] =>
+  (history.events ?? []).flatMap((e) => {
+    const data = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.OrderStatus?.data;
+    return data ? [JSON.parse(Buffer.from(data).toString()) as string] : [];
+  });
+
 type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
 
 export interface PollOptions<T> {

@@ -6,6 +6,9 @@ import {
   orderStateSchema,
   orderStatuses,
   sampleOrder,
+  searchAttributeValues,
+  visibilityStatus,
+  visibilityStatuses,
 } from '@fake-stripe/kernel/contracts';
 
 describe('order statuses', () => {
@@ -24,6 +27,41 @@ describe('order statuses', () => {
       'cancelled',
       'rejected',
     ]);
+  });
+});
+
+describe('visibility statuses', () => {
+  it('lists every forward step as in_progress and keeps the statuses users filter by', () => {
+    expect(Object.fromEntries(orderStatuses.map((s) => [s, visibilityStatus(s)]))).toEqual({
+      pending: 'in_progress',
+      authorizing: 'in_progress',
+      awaiting_approval: 'awaiting_approval',
+      reserving: 'in_progress',
+      capturing: 'in_progress',
+      shipping: 'in_progress',
+      notifying: 'in_progress',
+      compensating: 'compensating',
+      compensation_stuck: 'compensation_stuck',
+      shipped: 'shipped',
+      failed: 'failed',
+      cancelled: 'cancelled',
+      rejected: 'rejected',
+    });
+    expect(new Set(orderStatuses.map(visibilityStatus))).toEqual(new Set(visibilityStatuses));
+  });
+
+  it("matches in_progress also by the step statuses that older orders' search attribute shows", () => {
+    expect(searchAttributeValues('in_progress')).toEqual([
+      'in_progress',
+      'pending',
+      'authorizing',
+      'reserving',
+      'capturing',
+      'shipping',
+      'notifying',
+    ]);
+    expect(searchAttributeValues('compensation_stuck')).toEqual(['compensation_stuck']);
+    expect(searchAttributeValues('shipped')).toEqual(['shipped']);
   });
 });
 

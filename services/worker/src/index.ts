@@ -7,5 +7,7 @@ export { bundleWorkflows, workerSinks, workerOptions } from './worker.ts';
 export { activityInterceptors } from './tracing.ts';
 export { DEFAULT_FRAUD_RULES } from './activities/index.ts';
 export { bundlePatchVariant } from './patch-variants/bundle.ts';
+export { patchMarkers } from './patch-variants/markers.ts';
+export { FRAUD_CHECK_PATCH } from './workflows/patches.ts';
 export { createScheduledActivities } from './activities/scheduled.ts';
 export { loadWorkerEnv } from './config.ts';

@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { trace } from '@opentelemetry/api';
-import { isTerminalOrCompensating } from '@fake-stripe/kernel/contracts';
+import { isTerminalOrCompensating, visibilityStatus } from '@fake-stripe/kernel/contracts';
 import type {
   CompensationStep,
   OperatorAction,
@@ -32,7 +32,7 @@ import {
   transientBudget,
   waitCancel,
 } from './activity-policies.ts';
-import { FRAUD_CHECK_PATCH } from './patches.ts';
+import { FRAUD_CHECK_PATCH, VISIBILITY_STATUS_PATCH } from './patches.ts';
 import {
   approveSignal,
   cancelSignal,
@@ -132,10 +132,22 @@ function startRun(input: OrderInput): OrderRun {
   };
 }
 
+/**
+ * The exact status goes to the state (the status query); the OrderStatus search attribute gets its
+ * visibility status, upserted only when that changes (the API starts the order `in_progress`). Orders
+ * that ran this point on the old code replay their upsert at every step (patched() is false there).
+ */
 function setStatus({ input, state }: OrderRun, status: OrderStatus): void {
   state.status = status;
-  upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
   log.info('order status', { orderId: input.orderId, status });
+  if (!patched(VISIBILITY_STATUS_PATCH)) {
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    return;
+  }
+  const listed = visibilityStatus(status);
+  // The start's attributes and every upsert so far, as the SDK keeps them: deterministic on replay.
+  if (workflowInfo().typedSearchAttributes.get(OrderStatusKey) !== listed)
+    upsertSearchAttributes([{ key: OrderStatusKey, value: listed }]);
 }
 
 function recompute({ input, state }: OrderRun): void {
