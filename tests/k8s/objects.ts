@@ -1,8 +1,11 @@
 /**
  * Objects in the harness's API server (tests/k8s/control-plane.ts): parse manifests, find where the
  * API server serves a kind, create objects with strict field validation, and give each claim a
- * PersistentVolume (the harness has no provisioner; kwok mounts nothing).
+ * PersistentVolume (the harness has no provisioner; kwok mounts nothing), and kubeconfigs that act
+ * as a ServiceAccount.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { ApiReply, ControlPlane } from './control-plane.ts';
 
@@ -67,3 +70,45 @@ export const persistentVolumeFor = (
     }),
     `PersistentVolume for ${namespace}/${claim}`,
   );
+
+/**
+ * A kubeconfig file in `dir` holding a token of ServiceAccount `namespace/serviceAccount` (TokenRequest
+ * API), to the API server at `server` (the harness's or a relay to it), trusting the harness's CA.
+ */
+export async function serviceAccountKubeconfig(
+  cp: ControlPlane,
+  options: { namespace: string; serviceAccount: string; server: string; dir: string },
+): Promise<string> {
+  const { namespace, serviceAccount, server } = options;
+  const token = (
+    await ok(
+      cp.api('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 3600 },
+      }),
+      `a token of ${serviceAccount}`,
+    )
+  ).status.token as string;
+  const admin = JSON.parse(readFileSync(cp.kubeconfig, 'utf8')) as {
+    clusters: Array<{ cluster: { 'certificate-authority': string } }>;
+  };
+  const file = join(options.dir, `${serviceAccount}-${new URL(server).port}.kubeconfig`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'test',
+          cluster: { server, 'certificate-authority': admin.clusters[0]!.cluster['certificate-authority'] },
+        },
+      ],
+      users: [{ name: serviceAccount, user: { token } }],
+      contexts: [{ name: 'test', context: { cluster: 'test', user: serviceAccount } }],
+      'current-context': 'test',
+    }),
+  );
+  return file;
+}

@@ -1,7 +1,8 @@
 /**
  * The chaos panel: per service and operation, the live outcome mix as sliders beside the outcomes
  * the service really served (its /stats), presets, and the change written through the admin API
- * (the API relays it with the admin token; the service's refusal is shown as it words it).
+ * (the API relays it with the admin token; the service's refusal is shown as it words it), or, in a
+ * cluster (CONSOLE_CHAOS_WRITES=configmap), to the service's chaos ConfigMap by the API.
  */
 import { useState } from 'preact/hooks';
 import { call, html } from './api.js';
@@ -94,10 +95,13 @@ function Domain({ domain, data, reload }) {
   const timeout = timeoutMs ?? distribution.timeoutMs;
   const write = (what, config) =>
     act(setNotice, what, async () => {
-      await call('PUT', `/console/api/chaos/${domain}`, { body: config, token: 'admin' });
+      const res = await call('PUT', `/console/api/chaos/${domain}`, { body: config, token: 'admin' });
       setDrafts({});
       setTimeoutMs(undefined);
       reload();
+      // In a cluster the change is a ConfigMap edit: the service applies it when its watch (or file) sees it.
+      if (res?.written === 'configmap')
+        return `${what}: written to ConfigMap ${res.namespace}/${res.configMap} (resourceVersion ${res.resourceVersion}); the service applies it when it sees the change.`;
     });
   return html`<section class="domain" aria-labelledby=${`chaos-${domain}`} data-domain=${domain}>
     <h3 id=${`chaos-${domain}`}>${domain}</h3>
