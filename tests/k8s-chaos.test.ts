@@ -17,10 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { eventually, freePort, repoRoot, spawnService, tempDir } from '@fake-stripe/kernel/testing';
 import type { Spawned } from '@fake-stripe/kernel/testing';
-import { parseAllDocuments } from 'yaml';
 import { chaosPresets } from '../tools/chaos.ts';
 import { startControlPlane } from './k8s/control-plane.ts';
-import { serviceAccountKubeconfig as kubeconfigOf } from './k8s/objects.ts';
+import { serviceAccountKubeconfig as kubeconfigOf, renderChart } from './k8s/objects.ts';
 import type { ControlPlane } from './k8s/control-plane.ts';
 
 const run = promisify(execFile);
@@ -100,22 +99,12 @@ const insufficientFunds = {
 
 /** The chart's objects of payment's chaos watch, rendered with `helm template` and created as they are. */
 async function createChartObjects(): Promise<void> {
-  const { stdout } = await run(join(repoRoot, '.tools/bin/helm'), [
-    'template',
-    RELEASE,
-    join(repoRoot, 'charts/fake-stripe'),
-    '--namespace',
-    NAMESPACE,
-    '--show-only',
-    'templates/services.yaml',
-    '--show-only',
-    'templates/rbac.yaml',
-    '--set',
-    'services.payment.chaos.config.profile=off',
-    '--set',
-    'services.payment.chaos.config.timeoutMs=0',
-  ]);
-  const objects = parseAllDocuments(stdout).map((d) => d.toJS());
+  const objects = await renderChart({
+    release: RELEASE,
+    namespace: NAMESPACE,
+    templates: ['services.yaml', 'rbac.yaml'],
+    set: ['services.payment.chaos.config.profile=off', 'services.payment.chaos.config.timeoutMs=0'],
+  });
   const collections: Record<string, [kind: string, name: string]> = {
     [`/api/v1/namespaces/${NAMESPACE}/serviceaccounts`]: ['ServiceAccount', SA],
     [`/api/v1/namespaces/${NAMESPACE}/configmaps`]: ['ConfigMap', CONFIGMAP],

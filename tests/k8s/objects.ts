@@ -4,8 +4,11 @@
  * PersistentVolume (the harness has no provisioner; kwok mounts nothing), and kubeconfigs that act
  * as a ServiceAccount.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from '@fake-stripe/kernel/testing';
 import { parseAllDocuments } from 'yaml';
 import type { ApiReply, ControlPlane } from './control-plane.ts';
 
@@ -111,4 +114,47 @@ export async function serviceAccountKubeconfig(
     }),
   );
   return file;
+}
+
+/** charts/fake-stripe's objects from `helm template`: the templates given, with each `--set` of `set`. */
+export async function renderChart(options: {
+  release: string;
+  namespace: string;
+  templates: string[];
+  set: string[];
+}): Promise<K8sObject[]> {
+  const { stdout } = await promisify(execFile)(join(repoRoot, '.tools/bin/helm'), [
+    'template',
+    options.release,
+    join(repoRoot, 'charts/fake-stripe'),
+    '--namespace',
+    options.namespace,
+    ...options.templates.flatMap((t) => ['--show-only', `templates/${t}`]),
+    ...options.set.flatMap((s) => ['--set', s]),
+  ]);
+  return documents(stdout);
+}
+
+/** Whether ServiceAccount `namespace/serviceAccount` may `verb` a `resource` (one by `name`, else any), as the API server decides. */
+export async function serviceAccountMay(
+  cp: ControlPlane,
+  who: { namespace: string; serviceAccount: string },
+  verb: string,
+  resource: string,
+  name?: string,
+): Promise<boolean> {
+  const { namespace } = who;
+  const review = await ok(
+    cp.api('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: `system:serviceaccount:${namespace}:${who.serviceAccount}`,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+        resourceAttributes: { namespace, verb, resource, ...(name && { name }) },
+      },
+    }),
+    'SubjectAccessReview',
+  );
+  return review.status.allowed === true;
 }
