@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { customerToken } from '@fake-stripe/kernel';
-import { getJson, repoRoot } from '@fake-stripe/kernel/testing';
+import { getJson, postJson, repoRoot } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
@@ -101,6 +101,38 @@ describe('the console', () => {
     expect(preact.headers.get('content-type')).toMatch(/javascript/);
     expect((await getJson(`${api.url}/console/..%2Fsrc%2Fmain.ts`)).status).toBe(404);
     expect((await getJson(`${api.url}/console/vendor/react.mjs`)).status).toBe(404);
+  });
+
+  it('refuses a launch it cannot run with the reason, and serves no console when CONSOLE_ENABLED=false', async () => {
+    const launch = (name: string, body: object) =>
+      postJson(`${api.url}/console/api/scenarios/${name}`, body, {
+        authorization: `Bearer ${testTokens.MANAGER_TOKEN}`,
+      });
+    const unknown = await launch('versioning', {});
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/^No scenario versioning \(have happy, approval, .*custom, chaos\)\.$/);
+    const noId = await launch('custom', {});
+    expect(noId.status).toBe(400);
+    expect(noId.body.error.param).toBe('orderId');
+    const tooMany = await launch('chaos', { count: 1000 });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.param).toBe('count');
+    const listed = await getJson(`${api.url}/console/api/scenarios`);
+    expect(listed.body.map((s: { name: string }) => s.name)).toEqual([
+      'happy',
+      'approval',
+      'reject',
+      'timeout',
+      'cancel',
+      'compensation',
+      'custom',
+      'chaos',
+    ]);
+
+    const off = await p.startApi({ ...testTokens, CONSOLE_ENABLED: 'false' });
+    expect((await getJson(`${off.url}/console/`)).status).toBe(404);
+    expect((await getJson(`${off.url}/console/api/config`)).status).toBe(404);
+    expect((await getJson(`${off.url}/health`)).status).toBe(200);
   });
 
   it('is usable by keyboard: Tab moves through the navigation in order, Enter follows a link', async () => {

@@ -4,8 +4,8 @@
  * (the API relays it with the admin token; the service's refusal is shown as it words it), or, in a
  * cluster (CONSOLE_CHAOS_WRITES=configmap), to the service's chaos ConfigMap by the API.
  */
-import { useState } from 'preact/hooks';
-import { call, html } from './api.js';
+import { useEffect, useState } from 'preact/hooks';
+import { call, html, loadConfig } from './api.js';
 import { act, Notice, usePoll } from './ui.js';
 
 const POLL_MS = 3000;
@@ -147,14 +147,28 @@ function Domain({ domain, data, reload }) {
   </section>`;
 }
 
+/** Where a change goes (CONSOLE_CHAOS_WRITES), in a sentence. */
+const whereText = (writes) =>
+  writes === 'configmap'
+    ? "Changes are written to each service's chaos ConfigMap, which the service applies when it sees the change."
+    : "Changes go to each service's admin API and apply at once.";
+
 export function ChaosPanel() {
   const overview = usePoll(() => call('GET', '/console/api/chaos'), POLL_MS, []);
+  const [writes, setWrites] = useState();
+  useEffect(() => {
+    loadConfig().then(
+      (c) => setWrites(c.chaosWrites),
+      () => {},
+    );
+  }, []);
   return html`<section aria-labelledby="chaos-title">
     <h2 id="chaos-title">Chaos</h2>
     <p>
       Sliders set each outcome's share of an operation (the others keep their proportions); "seen" is what the service
       served since it started. Changes need the admin token.
     </p>
+    ${writes && html`<p class="where">${whereText(writes)}</p>`}
     ${overview.error && html`<p class="notice error" role="alert">${overview.error.message}</p>`}
     <div class="domains">
       ${Object.entries(overview.value ?? {}).map(([domain, data]) => html`<${Domain} key=${domain} domain=${domain} data=${data} reload=${overview.reload} />`)}

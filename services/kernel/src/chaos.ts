@@ -167,8 +167,10 @@ function parseChaos(operations: Operations, raw: unknown): Parsed {
  * service's own rules, for a writer that is not the service (the console writing a ConfigMap).
  */
 export function chaosDocumentError(outcomes: Record<string, string[]>, raw: unknown): string | undefined {
+  // Every operation accepts the transport outcomes: the service's own are the rest of its list.
+  const own = (names: string[]): string[] => names.filter((n) => !(transportOutcomes as readonly string[]).includes(n));
   const operations = Object.fromEntries(
-    Object.entries(outcomes).map(([op, names]) => [op, { weights: {}, outcomes: names }]),
+    Object.entries(outcomes).map(([op, names]) => [op, { weights: {}, outcomes: own(names) }]),
   );
   const parsed = parseChaos(operations, raw);
   return parsed.ok ? undefined : parsed.error;
