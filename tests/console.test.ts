@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { customerToken } from '@fake-stripe/kernel';
-import { getJson, repoRoot } from '@fake-stripe/kernel/testing';
+import { getJson, postJson, repoRoot } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
@@ -101,6 +101,38 @@ describe('the console', () => {
     expect(preact.headers.get('content-type')).toMatch(/javascript/);
     expect((await getJson(`${api.url}/console/..%2Fsrc%2Fmain.ts`)).status).toBe(404);
     expect((await getJson(`${api.url}/console/vendor/react.mjs`)).status).toBe(404);
+  });
+
+  it('refuses a launch it cannot run with the reason, and serves no console when CONSOLE_ENABLED=false', async () => {
+    const launch = (name: string, body: object) =>
+      postJson(`${api.url}/console/api/scenarios/${name}`, body, {
+        authorization: `Bearer ${testTokens.MANAGER_TOKEN}`,
+      });
+    const unknown = await launch('versioning', {});
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/^No scenario versioning \(have happy, approval, .*custom, chaos\)\.$/);
+    const noId = await launch('custom', {});
+    expect(noId.status).toBe(400);
+    expect(noId.body.error.param).toBe('orderId');
+    const tooMany = await launch('chaos', { count: 1000 });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.param).toBe('count');
+    const listed = await getJson(`${api.url}/console/api/scenarios`);
+    expect(listed.body.map((s: { name: string }) => s.name)).toEqual([
+      'happy',
+      'approval',
+      'reject',
+      'timeout',
+      'cancel',
+      'compensation',
+      'custom',
+      'chaos',
+    ]);
+
+    const off = await p.startApi({ ...testTokens, CONSOLE_ENABLED: 'false' });
+    expect((await getJson(`${off.url}/console/`)).status).toBe(404);
+    expect((await getJson(`${off.url}/console/api/config`)).status).toBe(404);
+    expect((await getJson(`${off.url}/health`)).status).toBe(200);
   });
 
   it('is usable by keyboard: Tab moves through the navigation in order, Enter follows a link', async () => {
@@ -202,9 +234,11 @@ describe('the console', () => {
     await payment.getByRole('status').filter({ hasText: 'Apply payment: done.' }).waitFor({ timeout: WAIT_MS });
 
     await page.goto(`${api.url}/console/#/launcher`);
+    await page.getByLabel('Scenario', { exact: true }).selectOption('chaos');
     await page.getByLabel('Orders (N)').fill('8');
-    await page.getByRole('button', { name: 'Run chaos batch' }).click();
+    await page.getByRole('button', { name: 'Run scenario' }).click();
     await page.locator('#scorecard-title').waitFor({ timeout: 90_000 });
+    expect(await page.locator('#scorecard-title').textContent()).toMatch(/^Scorecard: chaos, 8 orders in .* — passed$/);
     const cell = (outcome: string) => page.locator(`tr[data-outcome="${outcome}"] td`).nth(1).textContent();
     const [shipped, failed, stuck, unfinished] = await Promise.all(
       ['shipped', 'failed', 'stuck', 'not finished'].map(async (o) => Number(await cell(o))),
@@ -224,6 +258,61 @@ describe('the console', () => {
     expect((await getJson(`${p.urls.payment}/payment/chaos/distribution`)).body.profile).toBe('off');
   }, 150_000);
 
+  it("launches the CLI's scenarios: compensation and a manager's rejection, each with its checks and the audit", async () => {
+    await page.goto(`${api.url}/console/#/launcher`);
+    await page.getByLabel('Scenario', { exact: true }).selectOption('compensation');
+    expect(await page.locator('.hint').textContent()).toMatch(/^Saga compensation: the label fails/);
+    await page.getByRole('button', { name: 'Run scenario' }).click();
+    const title = page.locator('#scorecard-title');
+    await title.waitFor({ timeout: WAIT_MS });
+    expect(await title.textContent()).toMatch(/^Scorecard: compensation, 1 order in .* — passed$/);
+    // The run as it went: started, the order failed, its refund then its release (the saga's order).
+    const events = await page.locator('.run-events li').allTextContents();
+    const at = (re: RegExp) => events.findIndex((e) => re.test(e));
+    expect(at(/started workflow order-fulfillment-ORD-COMPENSATION-/)).toBe(0);
+    expect(at(/ failed$/)).toBeGreaterThan(0);
+    expect(at(/↩ refundPayment: /)).toBeGreaterThan(0);
+    expect(at(/↩ releaseInventory: /)).toBeGreaterThan(at(/↩ refundPayment: /));
+    const checks = page.locator('table.checks tbody tr');
+    expect(await checks.count()).toBe(3);
+    expect(await page.locator('table.checks td.not-held').count()).toBe(0);
+    expect(await page.locator('tr[data-check="status is failed"] td').nth(1).textContent()).toBe('✔ yes');
+    expect(await page.locator('tr[data-outcome="failed"] td').nth(1).textContent()).toBe('1');
+    // Why: the label's business code (the shipping service's address refusal), not retries exhausted.
+    expect(await page.locator('.scorecard td', { hasText: /^ship: address_invalid$/ }).count()).toBe(1);
+    expect(await page.locator('.audit').textContent()).toMatch(
+      /^The audit checked \d+ finished orders .* nothing leaked\.$/,
+    );
+    expect(await page.locator('figure.chart svg').count()).toBe(2);
+    await shot('launcher-scenario');
+
+    // Its order is a real one: the link opens its page, failed at the label.
+    await page.locator('.scorecard a', { hasText: /^Order ORD-COMPENSATION-/ }).click();
+    await orderStatus('failed');
+    expect(await stepState('ship')).toBe('failed');
+
+    // The API acts as the manager: it rejects the order once it awaits approval.
+    await page.goto(`${api.url}/console/#/launcher`);
+    await page.getByLabel('Scenario', { exact: true }).selectOption('reject');
+    await page.getByRole('button', { name: 'Run scenario' }).click();
+    await title.waitFor({ timeout: WAIT_MS });
+    expect(await title.textContent()).toMatch(/^Scorecard: reject, 1 order in .* — passed$/);
+    expect(await page.locator('.run-events li', { hasText: '→ manager rejects' }).count()).toBe(1);
+    expect(await page.locator('tr[data-outcome="rejected"] td').nth(1).textContent()).toBe('1');
+  }, 120_000);
+
+  it('refuses to launch a scenario without the manager token, saying why', async () => {
+    await setToken('Manager token', '');
+    await page.goto(`${api.url}/console/#/launcher`);
+    await page.getByLabel('Scenario', { exact: true }).selectOption('happy');
+    await page.getByRole('button', { name: 'Run scenario' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /^The scenario could not start: .*manager bearer token/ })
+      .waitFor({ timeout: WAIT_MS });
+    await setToken('Manager token', testTokens.MANAGER_TOKEN);
+  });
+
   it('resolves a compensation_stuck order by hand', async () => {
     const stuck = await startStuckOrder(p);
     await page.goto(`${api.url}/console/#/orders/${stuck.workflowId}`);
@@ -242,7 +331,7 @@ describe('the console', () => {
 
     // The board with every order of this file, at 1280×800 and on a narrow window.
     await page.goto(`${api.url}/console/#/orders`);
-    await page.locator('table.orders tbody tr').nth(12).waitFor(); // 13 orders: 5 here, 8 in the batch
+    await page.locator('table.orders tbody tr').nth(14).waitFor(); // 15 orders: 5 here, 8 in the batch, 2 scenarios
     await shot('board');
     await page.setViewportSize({ width: 420, height: 800 });
     await shot('board-narrow');

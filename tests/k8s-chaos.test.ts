@@ -9,7 +9,7 @@
  * K8S_CHAOS_OUTAGE_MS: how long the API-server outage lasts (default 20 000, the 20 s of issue 11).
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -17,9 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { eventually, freePort, repoRoot, spawnService, tempDir } from '@fake-stripe/kernel/testing';
 import type { Spawned } from '@fake-stripe/kernel/testing';
-import { parseAllDocuments } from 'yaml';
 import { chaosPresets } from '../tools/chaos.ts';
 import { startControlPlane } from './k8s/control-plane.ts';
+import { serviceAccountKubeconfig as kubeconfigOf, renderChart } from './k8s/objects.ts';
 import type { ControlPlane } from './k8s/control-plane.ts';
 
 const run = promisify(execFile);
@@ -99,22 +99,12 @@ const insufficientFunds = {
 
 /** The chart's objects of payment's chaos watch, rendered with `helm template` and created as they are. */
 async function createChartObjects(): Promise<void> {
-  const { stdout } = await run(join(repoRoot, '.tools/bin/helm'), [
-    'template',
-    RELEASE,
-    join(repoRoot, 'charts/fake-stripe'),
-    '--namespace',
-    NAMESPACE,
-    '--show-only',
-    'templates/services.yaml',
-    '--show-only',
-    'templates/rbac.yaml',
-    '--set',
-    'services.payment.chaos.config.profile=off',
-    '--set',
-    'services.payment.chaos.config.timeoutMs=0',
-  ]);
-  const objects = parseAllDocuments(stdout).map((d) => d.toJS());
+  const objects = await renderChart({
+    release: RELEASE,
+    namespace: NAMESPACE,
+    templates: ['services.yaml', 'rbac.yaml'],
+    set: ['services.payment.chaos.config.profile=off', 'services.payment.chaos.config.timeoutMs=0'],
+  });
   const collections: Record<string, [kind: string, name: string]> = {
     [`/api/v1/namespaces/${NAMESPACE}/serviceaccounts`]: ['ServiceAccount', SA],
     [`/api/v1/namespaces/${NAMESPACE}/configmaps`]: ['ConfigMap', CONFIGMAP],
@@ -130,36 +120,8 @@ async function createChartObjects(): Promise<void> {
 }
 
 /** A kubeconfig with a token of `serviceAccount`, to the API server at `server`. */
-async function serviceAccountKubeconfig(serviceAccount: string, server: string): Promise<string> {
-  const token = (
-    await ok('POST', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts/${serviceAccount}/token`, {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenRequest',
-      spec: { expirationSeconds: 3600 },
-    })
-  ).status.token as string;
-  const admin = JSON.parse(readFileSync(cp.kubeconfig, 'utf8')) as {
-    clusters: Array<{ cluster: { 'certificate-authority': string } }>;
-  };
-  const file = join(tmp.dir, `${serviceAccount}-${new URL(server).port}.kubeconfig`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'test',
-          cluster: { server, 'certificate-authority': admin.clusters[0]!.cluster['certificate-authority'] },
-        },
-      ],
-      users: [{ name: serviceAccount, user: { token } }],
-      contexts: [{ name: 'test', context: { cluster: 'test', user: serviceAccount } }],
-      'current-context': 'test',
-    }),
-  );
-  return file;
-}
+const serviceAccountKubeconfig = (serviceAccount: string, server: string): Promise<string> =>
+  kubeconfigOf(cp, { namespace: NAMESPACE, serviceAccount, server, dir: tmp.dir });
 
 /** A payment process watching the chart's ConfigMap with the kubeconfig given. */
 const spawnPayment = (name: string, kubeconfig: string, env: Record<string, string> = {}): Promise<Spawned> =>

@@ -23,6 +23,7 @@ import {
   documents,
   ok,
   persistentVolumeFor,
+  serviceAccountMay,
 } from './k8s/objects.ts';
 import type { K8sObject } from './k8s/objects.ts';
 
@@ -189,22 +190,8 @@ describe('strict field validation of every rendered object', () => {
 
 describe('RBAC as the API server decides it (SubjectAccessReview)', () => {
   const namespace = 'defaults'; // installed above
-  const can = async (service: string, verb: string, resource: string, name?: string): Promise<boolean> => {
-    const sa = component(service);
-    const review = await ok(
-      cp.api('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SubjectAccessReview',
-        spec: {
-          user: `system:serviceaccount:${namespace}:${sa}`,
-          groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
-          resourceAttributes: { namespace, verb, resource, ...(name && { name }) },
-        },
-      }),
-      'SubjectAccessReview',
-    );
-    return review.status.allowed === true;
-  };
+  const can = (service: string, verb: string, resource: string, name?: string): Promise<boolean> =>
+    serviceAccountMay(cp, { namespace, serviceAccount: component(service) }, verb, resource, name);
 
   it.each(chaosServices)('%s may get, list and watch its own chaos ConfigMap by name', async (service) => {
     const own = `${component(service)}-chaos`;

@@ -20,13 +20,12 @@
  * (`chaos.watchApi`), else from the mounted file within about a minute.
  */
 import { parseArgs } from 'node:util';
+import { CHAOS_CONFIGMAP_KEY as KEY, chaosConfigMapPatch } from '@fake-stripe/kernel/chaos-configmap';
 import { chaosConfigSchema } from '@fake-stripe/kernel/chaos';
 import { chaosServices } from '@fake-stripe/kernel/local-stack';
 import type { ChaosService } from '@fake-stripe/kernel/local-stack';
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-
-const KEY = 'chaos.json';
 
 /** A chaos document (the shape of `PUT /<service>/chaos`), as far as this tool reads it. */
 export interface ChaosDocument {
@@ -183,7 +182,7 @@ export async function patchChaos(
         {
           name: p.configMap,
           namespace,
-          body: { metadata: { resourceVersion: read }, data: { [KEY]: `${JSON.stringify(p.after, null, 2)}\n` } },
+          body: chaosConfigMapPatch(p.after, read),
         },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );

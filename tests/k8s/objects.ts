@@ -1,8 +1,14 @@
 /**
  * Objects in the harness's API server (tests/k8s/control-plane.ts): parse manifests, find where the
  * API server serves a kind, create objects with strict field validation, and give each claim a
- * PersistentVolume (the harness has no provisioner; kwok mounts nothing).
+ * PersistentVolume (the harness has no provisioner; kwok mounts nothing), and kubeconfigs that act
+ * as a ServiceAccount.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from '@fake-stripe/kernel/testing';
 import { parseAllDocuments } from 'yaml';
 import type { ApiReply, ControlPlane } from './control-plane.ts';
 
@@ -67,3 +73,88 @@ export const persistentVolumeFor = (
     }),
     `PersistentVolume for ${namespace}/${claim}`,
   );
+
+/**
+ * A kubeconfig file in `dir` holding a token of ServiceAccount `namespace/serviceAccount` (TokenRequest
+ * API), to the API server at `server` (the harness's or a relay to it), trusting the harness's CA.
+ */
+export async function serviceAccountKubeconfig(
+  cp: ControlPlane,
+  options: { namespace: string; serviceAccount: string; server: string; dir: string },
+): Promise<string> {
+  const { namespace, serviceAccount, server } = options;
+  const token = (
+    await ok(
+      cp.api('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 3600 },
+      }),
+      `a token of ${serviceAccount}`,
+    )
+  ).status.token as string;
+  const admin = JSON.parse(readFileSync(cp.kubeconfig, 'utf8')) as {
+    clusters: Array<{ cluster: { 'certificate-authority': string } }>;
+  };
+  const file = join(options.dir, `${serviceAccount}-${new URL(server).port}.kubeconfig`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'test',
+          cluster: { server, 'certificate-authority': admin.clusters[0]!.cluster['certificate-authority'] },
+        },
+      ],
+      users: [{ name: serviceAccount, user: { token } }],
+      contexts: [{ name: 'test', context: { cluster: 'test', user: serviceAccount } }],
+      'current-context': 'test',
+    }),
+  );
+  return file;
+}
+
+/** charts/fake-stripe's objects from `helm template`: the templates given, with each `--set` of `set`. */
+export async function renderChart(options: {
+  release: string;
+  namespace: string;
+  templates: string[];
+  set: string[];
+}): Promise<K8sObject[]> {
+  const { stdout } = await promisify(execFile)(join(repoRoot, '.tools/bin/helm'), [
+    'template',
+    options.release,
+    join(repoRoot, 'charts/fake-stripe'),
+    '--namespace',
+    options.namespace,
+    ...options.templates.flatMap((t) => ['--show-only', `templates/${t}`]),
+    ...options.set.flatMap((s) => ['--set', s]),
+  ]);
+  return documents(stdout);
+}
+
+/** Whether ServiceAccount `namespace/serviceAccount` may `verb` a `resource` (one by `name`, else any), as the API server decides. */
+export async function serviceAccountMay(
+  cp: ControlPlane,
+  who: { namespace: string; serviceAccount: string },
+  verb: string,
+  resource: string,
+  name?: string,
+): Promise<boolean> {
+  const { namespace } = who;
+  const review = await ok(
+    cp.api('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: `system:serviceaccount:${namespace}:${who.serviceAccount}`,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+        resourceAttributes: { namespace, verb, resource, ...(name && { name }) },
+      },
+    }),
+    'SubjectAccessReview',
+  );
+  return review.status.allowed === true;
+}

@@ -5,73 +5,20 @@
  * (workflow start → close) and the audit. Fails on any audit violation, and on any order that is not
  * terminal after the bounded wait (compensation_stuck included: it needs an operator).
  */
-import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { MultiBar, Presets } from 'cli-progress';
 import pMap from 'p-map';
 import pc from 'picocolors';
-import { api, describeError, env, ScenarioError } from './api.ts';
-import type { OrderBody } from './api.ts';
+import { batchRunId, startBatch, waitForBatch } from '@fake-stripe/kernel/scenarios';
+import type { Tracked } from '@fake-stripe/kernel/scenarios';
+import { api, env } from './api.ts';
 import { printScorecard } from './scorecard.ts';
-import type { ActivityStats, History, Tracked } from './scorecard.ts';
+import type { ActivityStats, History } from './scorecard.ts';
 import { seconds } from './watch.ts';
-import { isTerminal, sampleOrder } from '@fake-stripe/kernel';
 
-const CREATE_CONCURRENCY = 8;
+export { randomOrder } from '@fake-stripe/kernel/scenarios';
+
 const HISTORY_CONCURRENCY = 8;
-/**
- * Orders waited for at once. Each waiter holds a long poll open in the API, which holds a Temporal
- * call open: thousands at once exhaust the dev server (a 5000-order soak timed out every call). An
- * order finishes on its own whether or not it is being waited for; its time comes from Temporal.
- */
-const WAIT_CONCURRENCY = 64;
-
-/** A random order of 1–3 catalog lines; its total is the exact sum of the lines. */
-export function randomOrder(orderId: string, i: number): OrderBody {
-  const n = 1 + Math.floor(Math.random() * 3);
-  const skus = new Set<string>();
-  while (skus.size < n) skus.add(`ITEM-${String(1 + Math.floor(Math.random() * 20)).padStart(3, '0')}`);
-  const items = [...skus].map((sku) => ({
-    sku,
-    quantity: 1 + Math.floor(Math.random() * 3),
-    price: (500 + Math.floor(Math.random() * 9500)) / 100,
-  }));
-  const cents = items.reduce((sum, it) => sum + Math.round(it.price * 100) * it.quantity, 0);
-  return sampleOrder(orderId, {
-    customerId: `CUST-CHAOS-${String(i % 5).padStart(2, '0')}`,
-    items,
-    totalAmount: cents / 100,
-  });
-}
-
-/** Waits for one order: long-polls its result, and looks at its status to notice compensation_stuck. */
-async function waitFor(o: Tracked, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    const wait = Math.max(1, Math.min(10, Math.floor((deadline - Date.now()) / 1000)));
-    const r = await api.result(o.workflowId, wait).catch((err: Error) => {
-      if (err instanceof ScenarioError && err.setup) throw err;
-      return { error: err.message };
-    });
-    if ('done' in r && isTerminal(r.done.status)) {
-      o.end = r.done;
-      o.observedMs = Date.now() - o.startedAt;
-      return;
-    }
-    if ('closed' in r) {
-      o.last = r.closed; // the workflow itself failed: a bug, not an order outcome
-      return;
-    }
-    const v = await api.status(o.workflowId).catch(() => undefined);
-    if (v) o.last = v.status;
-    if (v?.status === 'compensation_stuck') {
-      o.stuck = true;
-      return;
-    }
-    if ('running' in r) continue; // the long poll already waited
-    await sleep(1000);
-  }
-}
 
 /** Activities' attempts and the workflow's start → close time, from Temporal. */
 async function readHistory(client: Client, workflowId: string): Promise<History> {
@@ -98,23 +45,6 @@ async function readHistory(client: Client, workflowId: string): Promise<History>
   return { ...(durationMs !== undefined && { durationMs }), activities };
 }
 
-/** Creates the batch's orders through the API, a few at a once; fails on the first refusal. */
-async function startOrders(run: string, count: number): Promise<Tracked[]> {
-  const orders: Tracked[] = [];
-  await pMap(
-    Array.from({ length: count }, (_, i) => i + 1),
-    async (i) => {
-      const orderId = `ORD-CHAOS-${run}-${i}`;
-      const created = await api.createOrder(randomOrder(orderId, i));
-      if (created.status !== 201)
-        throw new ScenarioError(`POST /api/v1/order (${orderId}): ${created.status} ${describeError(created.body)}`);
-      orders.push({ orderId, workflowId: (created.body as { workflowId: string }).workflowId, startedAt: Date.now() });
-    },
-    { concurrency: CREATE_CONCURRENCY },
-  );
-  return orders;
-}
-
 /** Waits for every order until the deadline, with a progress bar over the finished ones. */
 export async function waitForAll(orders: Tracked[], waitSeconds: number): Promise<void> {
   const count = orders.length;
@@ -130,18 +60,12 @@ export async function waitForAll(orders: Tracked[], waitSeconds: number): Promis
   );
   const tally = { shipped: 0, compensated: 0, stuck: 0 };
   const bar = bars.create(count, 0, tally);
-  const deadline = Date.now() + waitSeconds * 1000;
-  await pMap(
-    orders,
-    async (o) => {
-      await waitFor(o, deadline);
-      if (o.stuck) tally.stuck++;
-      else if (o.end?.status === 'shipped') tally.shipped++;
-      else if (o.end) tally.compensated++;
-      if (o.stuck || o.end) bar.increment(1, tally);
-    },
-    { concurrency: WAIT_CONCURRENCY },
-  );
+  await waitForBatch(api, orders, waitSeconds, (o) => {
+    if (o.stuck) tally.stuck++;
+    else if (o.end?.status === 'shipped') tally.shipped++;
+    else tally.compensated++;
+    bar.increment(1, tally);
+  });
   bar.update(tally);
   bars.stop();
 }
@@ -175,11 +99,11 @@ export async function readHistories(
 
 export async function runChaos(opts: { count: number; waitSeconds: number }): Promise<number> {
   const { count } = opts;
-  const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`.toUpperCase();
+  const run = batchRunId();
   console.log(`\n${pc.bold(`▶ chaos`)} — ${count} orders, no fault plan: the services' live chaos decides every step`);
   console.log(pc.dim(`  API ${env.apiUrl}, orders ORD-CHAOS-${run}-1…${count}, waiting up to ${opts.waitSeconds} s`));
   const t0 = Date.now();
-  const orders = await startOrders(run, count);
+  const orders = await startBatch(api, run, count);
   console.log(`  ${pc.dim('started')}  ${count} workflows in ${seconds(Date.now() - t0)}`);
 
   await waitForAll(orders, opts.waitSeconds);

@@ -5,20 +5,13 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { faultableActivities } from '@fake-stripe/kernel';
+import { failureReason } from '@fake-stripe/kernel/scenarios';
+import type { Tracked } from '@fake-stripe/kernel/scenarios';
 import type { Audit, OrderView } from './api.ts';
 import { percentile } from '../percentile.ts';
 import { printAudit, seconds } from './watch.ts';
 
-export type Tracked = {
-  orderId: string;
-  workflowId: string;
-  startedAt: number;
-  end?: OrderView;
-  /** Client-side start → observed end, when Temporal cannot be asked. */
-  observedMs?: number;
-  stuck?: boolean;
-  last?: string;
-};
+export type { Tracked };
 
 export type ActivityStats = { runs: number; retried: number; extraAttempts: number; maxAttempt: number };
 export type History = { durationMs?: number; activities: Map<string, ActivityStats> };
@@ -58,16 +51,10 @@ function outcomes({ count, batchMs }: Batch, finished: Finished[], stuck: Tracke
 
 function reasons(finished: Finished[]): void {
   const why = new Map<string, number>();
-  for (const o of finished)
-    if (o.end.failure) {
-      const f = o.end.failure;
-      // A business code (card_declined) says it all; otherwise the transient fault that outlasted the retries.
-      const cause = /^[a-z_]+$/.test(f.type ?? '')
-        ? f.type
-        : `retries exhausted: ${f.message.replace(/^[A-Z]+ \S+: /, '').slice(0, 45)}`;
-      const key = `${f.step}: ${cause}`;
-      why.set(key, (why.get(key) ?? 0) + 1);
-    }
+  for (const o of finished) {
+    const key = failureReason(o.end);
+    if (key) why.set(key, (why.get(key) ?? 0) + 1);
+  }
   if (why.size > 0) {
     const t = table(['why compensated (step: cause)', 'orders']);
     for (const [k, n] of [...why].sort((a, b) => b[1] - a[1])) t.push([k, n]);

@@ -1,111 +1,60 @@
 /**
- * Following one order through the API: status transitions as they happen, a progress bar while the
- * label is created, compensations as they land, actions fired when the order reaches a state; and
- * the printing of an order's outcome and of the audit.
+ * The scenarios' events as terminal lines (status transitions, steps, compensations, actions) and a
+ * progress bar while the label is created; the printing of an order's outcome and of the audit.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isTerminal } from '@fake-stripe/kernel';
+import { seconds } from '@fake-stripe/kernel/scenarios';
+import type { ScenarioEvent } from '@fake-stripe/kernel/scenarios';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { api, ScenarioError, workflowLink } from './api.ts';
+import { workflowLink } from './api.ts';
 import type { Audit, OrderView } from './api.ts';
 
-/** Something a scenario does once, the first time `when` holds (approve, reject, cancel ...). */
-export type Action = { when: (v: OrderView, inStatusMs: number) => boolean; say: string; run: () => Promise<void> };
-
-const POLL_MS = 400;
-/** Consecutive failed status calls tolerated (the workflow's first task may not have run yet). */
-const MAX_MISSES = 10;
-
-export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+export { seconds };
 const colour = (s: string): string =>
   s === 'shipped' ? pc.green(s) : isTerminal(s) ? pc.yellow(s) : s === 'compensation_stuck' ? pc.red(s) : pc.cyan(s);
 
-/**
- * Polls the order's status until it is terminal (then reads the workflow's result) or parked in
- * compensation_stuck, firing `actions` on the way. Throws a ScenarioError after `timeoutMs`.
- */
-export async function follow(workflowId: string, actions: Action[], timeoutMs: number): Promise<OrderView> {
-  const t0 = Date.now();
-  const pending = [...actions];
-  let last: OrderView | undefined;
-  let statusSince = t0;
-  let comps = 0;
-  let done = 0;
-  let misses = 0;
+/** Prints a followed order's events as they come (`print`); `stop` ends the label's progress bar. */
+export function eventPrinter(): { print: (e: ScenarioEvent) => void; stop: () => void } {
   let bar: SingleBar | undefined;
-  const stopBar = (): void => {
+  const stop = (): void => {
     bar?.stop();
     bar = undefined;
   };
-  const say = (msg: string): void => {
-    stopBar();
-    console.log(`  ${pc.dim(`+${seconds(Date.now() - t0).padStart(7)}`)}  ${msg}`);
+  const say = (atMs: number, msg: string): void => {
+    stop();
+    console.log(`  ${pc.dim(`+${seconds(atMs).padStart(7)}`)}  ${msg}`);
   };
-  try {
-    for (;;) {
-      if (Date.now() - t0 > timeoutMs)
-        throw new ScenarioError(`${workflowId} is still ${last?.status ?? 'unknown'} after ${seconds(timeoutMs)}`);
-      let v: OrderView;
-      try {
-        v = await api.status(workflowId);
-        misses = 0;
-      } catch (err) {
-        if (err instanceof ScenarioError && err.setup) throw err;
-        if (++misses > MAX_MISSES) throw err;
-        await sleep(POLL_MS);
-        continue;
+  const print = (e: ScenarioEvent): void => {
+    if (e.kind === 'started') console.log(`  ${pc.dim('started')}  workflow ${e.workflowId}`);
+    else if (e.kind === 'step') say(e.atMs, `${pc.green('✓')} ${e.step}`);
+    else if (e.kind === 'status')
+      say(
+        e.atMs,
+        `${colour(e.status)}${e.step ? pc.dim(` (step ${e.step})`) : ''}${e.failure ? pc.dim(` — ${e.failure}`) : ''}`,
+      );
+    else if (e.kind === 'compensation')
+      say(e.atMs, `  ${pc.magenta('↩')} ${e.step}: ${e.outcome}${e.ids?.length ? pc.dim(` ${e.ids.join(', ')}`) : ''}`);
+    else if (e.kind === 'action') say(e.atMs, `${pc.bold('→')} ${e.say}`);
+    else {
+      if (!bar) {
+        bar = new SingleBar(
+          {
+            format: `  ${pc.dim('label'.padStart(9))}  {bar} {value}%`,
+            stream: process.stdout,
+            noTTYOutput: true,
+            notTTYSchedule: 5000,
+            hideCursor: true,
+          },
+          Presets.shades_classic,
+        );
+        bar.start(100, e.percent);
       }
-      // Steps faster than a poll are seen only as completed: list them, so none goes unmentioned.
-      for (const step of v.completedSteps.slice(done)) say(`${pc.green('✓')} ${step}`);
-      done = v.completedSteps.length;
-      if (v.status !== last?.status) {
-        statusSince = Date.now();
-        const step = v.currentStep ? pc.dim(` (step ${v.currentStep})`) : '';
-        const why =
-          v.status === 'compensating' && v.failure ? pc.dim(` — ${v.failure.step}: ${v.failure.message}`) : '';
-        say(`${colour(v.status)}${step}${why}`);
-      }
-      for (const c of v.compensations.slice(comps))
-        say(`  ${pc.magenta('↩')} ${c.step}: ${c.outcome}${c.ids?.length ? pc.dim(` ${c.ids.join(', ')}`) : ''}`);
-      comps = v.compensations.length;
-      last = v;
-      for (const a of [...pending]) {
-        if (!a.when(v, Date.now() - statusSince)) continue;
-        pending.splice(pending.indexOf(a), 1);
-        say(`${pc.bold('→')} ${a.say}`);
-        await a.run();
-      }
-      if (v.status === 'compensation_stuck') return v;
-      if (isTerminal(v.status)) {
-        stopBar();
-        // The status query saw the end; the result is the workflow's own final answer.
-        const r = await api.result(workflowId, 30);
-        if ('closed' in r) throw new ScenarioError(`${workflowId}: ${r.closed}`);
-        return 'done' in r ? r.done : v;
-      }
-      if (v.status === 'shipping') {
-        if (!bar) {
-          bar = new SingleBar(
-            {
-              format: `  ${pc.dim('label'.padStart(9))}  {bar} {value}%`,
-              stream: process.stdout,
-              noTTYOutput: true,
-              notTTYSchedule: 5000,
-              hideCursor: true,
-            },
-            Presets.shades_classic,
-          );
-          bar.start(100, Math.round(v.currentStepProgress ?? 0));
-        }
-        bar.update(Math.round(v.currentStepProgress ?? 0));
-      }
-      await sleep(POLL_MS);
+      bar.update(e.percent);
     }
-  } finally {
-    stopBar();
-  }
+  };
+  return { print, stop };
 }
 
 /** The order's end state, one line per fact. */

@@ -78,7 +78,7 @@ notification: {ledger: true, chaos: true, http: true}
 public-apis: {chaos: true, http: true}
 user-context: {calls: [public-apis], public: true, http: true}
 worker: {calls: [payment, inventory, shipping, notification, public-apis, api], temporal: true}
-api: {calls: [payment, inventory, shipping], temporal: true, public: true, http: true}
+api: {calls: [payment, inventory, shipping, notification], temporal: true, public: true, http: true}
 {{- end -}}
 
 {{/* One service's facts from the topology. Argument: "<service>". */}}
@@ -177,6 +177,20 @@ Argument: (list $ "<service>").
 {{- if $svc.metricsPort -}}
 {{- $_ := set $env "METRICS_PORT" (toString $svc.metricsPort) -}}
 {{- end -}}
+{{- if eq $name "api" -}}
+{{- $console := $root.Values.console -}}
+{{- $_ := set $env "CONSOLE_ENABLED" (toString $console.enabled) -}}
+{{- if $console.enabled -}}
+{{- with $console.temporalUiUrl }}{{ $_ := set $env "CONSOLE_TEMPORAL_UI_URL" . }}{{ end -}}
+{{- with $console.jaegerUrl }}{{ $_ := set $env "CONSOLE_JAEGER_URL" . }}{{ end -}}
+{{- $_ := set $env "CONSOLE_CHAOS_WRITES" $console.chaosWrites -}}
+{{- if include "fake-stripe.consoleWritesConfigMaps" $root -}}
+{{- /* The chaos ConfigMaps' names, `{service}` standing for the service (the API fills it in). */ -}}
+{{- $_ := set $env "CONSOLE_CHAOS_CONFIGMAP" (printf "%s-chaos" (include "fake-stripe.component" (list $root "{service}"))) -}}
+{{- $_ := set $env "CONSOLE_CHAOS_NAMESPACE" $root.Release.Namespace -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if $root.Values.otel.endpoint -}}
 {{- $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" $root.Values.otel.endpoint -}}
 {{- end -}}
@@ -200,8 +214,9 @@ chaos endpoints and in the worker (its restock schedule), MANAGER_TOKEN and CUST
 {{- $facts := include "fake-stripe.facts" $name | fromYaml -}}
 {{- $keys := $root.Values.auth.keys -}}
 {{- $vars := dict "SERVICE_TOKEN" $keys.serviceToken -}}
-{{- /* The worker's scheduled restock calls inventory's admin endpoint POST /inventory/restock. */ -}}
-{{- if or $facts.chaos (eq $name "worker") -}}
+{{- /* The worker's scheduled restock calls inventory's admin endpoint POST /inventory/restock; the
+API checks the admin token itself when the console writes chaos to the ConfigMaps. */ -}}
+{{- if or $facts.chaos (eq $name "worker") (and (eq $name "api") (include "fake-stripe.consoleWritesConfigMaps" $root)) -}}
 {{- $_ := set $vars "ADMIN_TOKEN" $keys.adminToken -}}
 {{- end -}}
 {{- if eq $name "api" -}}
@@ -217,9 +232,34 @@ chaos endpoints and in the worker (its restock schedule), MANAGER_TOKEN and CUST
 {{- end -}}
 {{- end -}}
 
-{{/* Whether one service's pod talks to the Kubernetes API ("true" or ""). Argument: (list $ "<service>"). */}}
+{{/* Whether one service's pod watches its chaos ConfigMap through the Kubernetes API ("true" or ""). Argument: (list $ "<service>"). */}}
 {{- define "fake-stripe.watchesApi" -}}
 {{- $facts := include "fake-stripe.facts" (index . 1) | fromYaml -}}
 {{- $svc := include "fake-stripe.values" . | fromYaml -}}
 {{- if and $facts.chaos $svc.chaos.watchApi -}}true{{- end -}}
+{{- end -}}
+
+{{/* Whether the API's console writes chaos to the ConfigMaps through the Kubernetes API ("true" or ""). Argument: $. */}}
+{{- define "fake-stripe.consoleWritesConfigMaps" -}}
+{{- if and .Values.services.api.enabled .Values.console.enabled (eq .Values.console.chaosWrites "configmap") -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Whether one service's pod talks to the Kubernetes API ("true" or ""): a chaos watcher, or the API
+writing the console's chaos. It then holds a ServiceAccount token and an egress rule to the API
+server. Argument: (list $ "<service>").
+*/}}
+{{- define "fake-stripe.usesKubeApi" -}}
+{{- if or (include "fake-stripe.watchesApi" .) (and (eq (index . 1) "api") (include "fake-stripe.consoleWritesConfigMaps" (index . 0))) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The chaos ConfigMaps the console may write: those of the enabled domain services. Argument: $. */}}
+{{- define "fake-stripe.consoleChaosConfigMaps" -}}
+{{- $names := list -}}
+{{- range $name := list "payment" "inventory" "shipping" "notification" -}}
+{{- if (index $.Values.services $name).enabled -}}
+{{- $names = append $names (printf "%s-chaos" (include "fake-stripe.component" (list $ $name))) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $names -}}
 {{- end -}}

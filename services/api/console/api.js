@@ -21,10 +21,10 @@ export class ApiError extends Error {
   }
 }
 
-/** One JSON call; `token` names the bearer to send (manager, customer, admin; a list: the first one set). */
-export async function call(method, path, { body, token = 'manager' } = {}) {
+/** One request with a JSON body and the bearer `token` names (manager, customer, admin; a list: the first one set). */
+function request(method, path, { body, token = 'manager' } = {}) {
   const bearer = [token].flat().map(getToken).find(Boolean);
-  const res = await fetch(path, {
+  return fetch(path, {
     method,
     headers: {
       ...(body !== undefined && { 'content-type': 'application/json' }),
@@ -32,10 +32,34 @@ export async function call(method, path, { body, token = 'manager' } = {}) {
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
+}
+
+const json = async (res) => {
   const text = await res.text();
-  const json = text ? JSON.parse(text) : undefined;
-  if (!res.ok) throw new ApiError(res.status, json);
-  return json;
+  return text ? JSON.parse(text) : undefined;
+};
+
+/** One JSON call: its answer, or an ApiError. */
+export async function call(method, path, options) {
+  const res = await request(method, path, options);
+  const body = await json(res);
+  if (!res.ok) throw new ApiError(res.status, body);
+  return body;
+}
+
+/** A call whose answer streams a JSON object a line (NDJSON): `onLine` gets each one as it comes. */
+export async function stream(method, path, options, onLine) {
+  const res = await request(method, path, options);
+  if (!res.ok) throw new ApiError(res.status, await json(res));
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const lines = (buffered + value).split('\n');
+    buffered = lines.pop();
+    for (const line of lines) if (line.trim()) onLine(JSON.parse(line));
+  }
 }
 
 let config;

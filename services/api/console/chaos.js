@@ -1,10 +1,11 @@
 /**
  * The chaos panel: per service and operation, the live outcome mix as sliders beside the outcomes
  * the service really served (its /stats), presets, and the change written through the admin API
- * (the API relays it with the admin token; the service's refusal is shown as it words it).
+ * (the API relays it with the admin token; the service's refusal is shown as it words it), or, in a
+ * cluster (CONSOLE_CHAOS_WRITES=configmap), to the service's chaos ConfigMap by the API.
  */
-import { useState } from 'preact/hooks';
-import { call, html } from './api.js';
+import { useEffect, useState } from 'preact/hooks';
+import { call, html, loadConfig } from './api.js';
 import { act, Notice, usePoll } from './ui.js';
 
 const POLL_MS = 3000;
@@ -94,10 +95,13 @@ function Domain({ domain, data, reload }) {
   const timeout = timeoutMs ?? distribution.timeoutMs;
   const write = (what, config) =>
     act(setNotice, what, async () => {
-      await call('PUT', `/console/api/chaos/${domain}`, { body: config, token: 'admin' });
+      const res = await call('PUT', `/console/api/chaos/${domain}`, { body: config, token: 'admin' });
       setDrafts({});
       setTimeoutMs(undefined);
       reload();
+      // In a cluster the change is a ConfigMap edit: the service applies it when its watch (or file) sees it.
+      if (res?.written === 'configmap')
+        return `${what}: written to ConfigMap ${res.namespace}/${res.configMap} (resourceVersion ${res.resourceVersion}); the service applies it when it sees the change.`;
     });
   return html`<section class="domain" aria-labelledby=${`chaos-${domain}`} data-domain=${domain}>
     <h3 id=${`chaos-${domain}`}>${domain}</h3>
@@ -143,14 +147,28 @@ function Domain({ domain, data, reload }) {
   </section>`;
 }
 
+/** Where a change goes (CONSOLE_CHAOS_WRITES), in a sentence. */
+const whereText = (writes) =>
+  writes === 'configmap'
+    ? "Changes are written to each service's chaos ConfigMap, which the service applies when it sees the change."
+    : "Changes go to each service's admin API and apply at once.";
+
 export function ChaosPanel() {
   const overview = usePoll(() => call('GET', '/console/api/chaos'), POLL_MS, []);
+  const [writes, setWrites] = useState();
+  useEffect(() => {
+    loadConfig().then(
+      (c) => setWrites(c.chaosWrites),
+      () => {},
+    );
+  }, []);
   return html`<section aria-labelledby="chaos-title">
     <h2 id="chaos-title">Chaos</h2>
     <p>
       Sliders set each outcome's share of an operation (the others keep their proportions); "seen" is what the service
       served since it started. Changes need the admin token.
     </p>
+    ${writes && html`<p class="where">${whereText(writes)}</p>`}
     ${overview.error && html`<p class="notice error" role="alert">${overview.error.message}</p>`}
     <div class="domains">
       ${Object.entries(overview.value ?? {}).map(([domain, data]) => html`<${Domain} key=${domain} domain=${domain} data=${data} reload=${overview.reload} />`)}

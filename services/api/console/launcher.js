@@ -1,24 +1,12 @@
 /**
- * The scenario launcher: a chaos batch of N orders with no fault plan (the services' live chaos
- * decides every step), watched through the list API, then its scorecard — outcomes, why orders were
- * compensated, fulfilment times, two SVG charts — and the audit in plain words.
+ * The scenario launcher: any scenario of `make scenarios` that a browser can drive (the single-order
+ * ones and the chaos batch of N orders), run by the API with the scenario CLI's own definitions. The
+ * run streams its events here as it goes; then its scorecard — the scenario's checks, outcomes, why
+ * orders were compensated, fulfilment times, two SVG charts — and the audit in plain words.
  */
-import { useState } from 'preact/hooks';
-import { call, html, loadConfig, orderPath, runId, sampleOrder } from './api.js';
+import { useEffect, useState } from 'preact/hooks';
+import { call, html, stream } from './api.js';
 import { NumberField, seconds, Table } from './ui.js';
-
-const CREATE_CONCURRENCY = 4;
-const POLL_MS = 1500;
-
-/** Runs `fn` over `items`, `n` at a time. */
-async function eachLimited(items, n, fn) {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (queue.length) await fn(queue.shift());
-    }),
-  );
-}
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
@@ -47,44 +35,77 @@ function BarChart({ title, rows, unit = '' }) {
   </figure>`;
 }
 
-/** Fulfilment times in 5 buckets from the fastest to the slowest. */
+/** Fulfilment times in 5 buckets from the fastest to the slowest (one bucket for a single order). */
 function timeBuckets(times) {
   if (times.length === 0) return [];
   const lo = times[0];
+  if (times.length === 1) return [[seconds(lo), 1]];
   const width = Math.max(1, (times.at(-1) - lo) / 5);
   const rows = Array.from({ length: 5 }, (_, i) => [`${seconds(lo + i * width)}–${seconds(lo + (i + 1) * width)}`, 0]);
   for (const t of times) rows[Math.min(4, Math.floor((t - lo) / width))][1]++;
   return rows;
 }
 
+// Sentences are built in JavaScript: htm drops whitespace that holds a line break, which Prettier may add.
 function auditWords(audit, count) {
-  if (!audit) return 'The audit could not be read.';
-  if (audit.ok)
-    return `The audit checked ${audit.checkedOrders} finished orders (this batch's ${count} among them): every captured payment matches a shipped order or a refund, and no stock was lost or double-counted — nothing leaked.`;
+  if (audit.violations.length === 0 && audit.stuck.length === 0)
+    return `The audit checked ${audit.checkedOrders} finished orders (this run's ${count} among them): every captured payment matches a shipped order or a refund, and no stock was lost or double-counted — nothing leaked.`;
+  if (audit.violations.length === 0)
+    return `The audit found no leaked money or stock in ${audit.checkedOrders} finished orders, but ${audit.stuck.length} order(s) wait for an operator (compensation_stuck): ${audit.stuck.join(', ')}.`;
   return `The audit found ${audit.violations.length} violation(s) and ${audit.stuck.length} stuck order(s): ${audit.violations.map((v) => `${v.orderId ?? v.sku}: ${v.rule} (${v.detail})`).join('; ')}`;
 }
 
-// Sentences are built in JavaScript: htm drops whitespace that holds a line break, which Prettier may add.
 const timesText = (times) =>
-  `Fulfilment time (start → close) of ${times.length} finished orders: p50 ${seconds(percentile(times, 50))}, ` +
-  `p95 ${seconds(percentile(times, 95))}, max ${seconds(times.at(-1))}.`;
+  times.length === 0
+    ? 'No order finished.'
+    : `Fulfilment time (start → close) of ${times.length} finished order(s): p50 ${seconds(percentile(times, 50))}, ` +
+      `p95 ${seconds(percentile(times, 95))}, max ${seconds(times.at(-1))}.`;
 
-function Scorecard({ run }) {
-  const { orders, count, ms, audit, auditError, reasons } = run;
+/** One line of a single order's run, as the scenario CLI prints it. */
+function eventText(e) {
+  if (e.kind === 'started') return `started workflow ${e.workflowId}`;
+  if (e.kind === 'step') return `✓ ${e.step}`;
+  if (e.kind === 'status')
+    return `${e.status.replace('_', ' ')}${e.step ? ` (step ${e.step})` : ''}${e.failure ? ` — ${e.failure}` : ''}`;
+  if (e.kind === 'compensation') return `↩ ${e.step}: ${e.outcome}`;
+  if (e.kind === 'action') return `→ ${e.say}`;
+  return `label ${e.percent}%`;
+}
+
+function Scorecard({ report }) {
+  const { orders, ms, audit, checks, name, passed } = report;
+  const count = orders.length;
   const by = (s) => orders.filter((o) => o.status === s).length;
-  const finished = orders.filter((o) => o.closeTime);
-  const unfinished = count - finished.length - by('compensation_stuck');
   const outcomes = [
     ['shipped', by('shipped')],
     ['failed', by('failed')],
     ['cancelled', by('cancelled')],
     ['rejected', by('rejected')],
     ['stuck', by('compensation_stuck')],
-    ['not finished', unfinished],
+    ['not finished', by('not finished')],
   ];
-  const times = finished.map((o) => Date.parse(o.closeTime) - Date.parse(o.startTime)).sort((a, b) => a - b);
-  return html`<section class="scorecard" aria-labelledby="scorecard-title">
-    <h3 id="scorecard-title">Scorecard: ${count} orders in ${seconds(ms)}</h3>
+  const reasons = new Map();
+  for (const o of orders) if (o.reason) reasons.set(o.reason, (reasons.get(o.reason) ?? 0) + 1);
+  const times = orders
+    .filter((o) => o.durationMs !== undefined && o.status !== 'not finished' && o.status !== 'compensation_stuck')
+    .map((o) => o.durationMs)
+    .sort((a, b) => a - b);
+  const single = count === 1 ? orders[0] : undefined;
+  return html`<section class="scorecard" aria-labelledby="scorecard-title" data-passed=${String(passed)}>
+    <h3 id="scorecard-title">
+      ${`Scorecard: ${name}, ${count} order${count === 1 ? '' : 's'} in ${seconds(ms)} — ${passed ? 'passed' : 'failed'}`}
+    </h3>
+    ${single && html`<p><a href=${`#/orders/${encodeURIComponent(single.workflowId)}`}>${`Order ${single.orderId}`}</a></p>`}
+    <${Table} class="checks" head=${[['Expected'], ['Held'], ['Got']]}>
+      ${checks.map(
+        ([label, ok, detail]) =>
+          html`<tr data-check=${label}>
+            <td>${label}</td>
+            <td class=${ok ? 'held' : 'not-held'}>${ok ? '✔ yes' : '✘ no'}</td>
+            <td>${ok ? '' : (detail ?? '')}</td>
+          </tr>`,
+      )}
+    </${Table}>
     <${Table} class="outcomes" head=${[['Outcome'], ['Orders', true], ['Share', true]]}>
       ${outcomes.map(
         ([label, n]) =>
@@ -114,80 +135,102 @@ function Scorecard({ run }) {
       <${BarChart} title="Outcomes (orders)" rows=${outcomes} />
       <${BarChart} title="Fulfilment times (orders per time range)" rows=${timeBuckets(times)} />
     </div>
-    <p class=${`audit ${audit?.ok ? 'ok' : 'error'}`} role="status">
-      ${auditError ? `The audit could not be read: ${auditError}` : auditWords(audit, count)}
-    </p>
+    <p class=${`audit ${audit.violations.length === 0 ? 'ok' : 'error'}`} role="status">${auditWords(audit, count)}</p>
   </section>`;
 }
 
 export function Launcher() {
+  const [scenarios, setScenarios] = useState([]);
+  const [name, setName] = useState('happy');
+  const [orderId, setOrderId] = useState('');
   const [count, setCount] = useState(10);
-  const [waitSeconds, setWait] = useState(120);
+  const [waitSeconds, setWait] = useState(300);
+  const [running, setRunning] = useState(false);
+  const [events, setEvents] = useState([]);
   const [phase, setPhase] = useState();
-  const [run, setRun] = useState();
+  const [report, setReport] = useState();
+  useEffect(() => {
+    call('GET', '/console/api/scenarios').then(setScenarios, (err) => setPhase({ error: true, text: err.message }));
+  }, []);
+  const chosen = scenarios.find((s) => s.name === name);
+
   const start = async (e) => {
     e.preventDefault();
-    const { terminalStatuses } = await loadConfig();
-    const batch = runId();
-    const customerId = `CUST-BATCH-${batch}`;
-    const n = Number(count);
-    const t0 = Date.now();
-    setRun(undefined);
-    setPhase(`Starting ${n} orders (customer ${customerId})…`);
+    setRunning(true);
+    setEvents([]);
+    setReport(undefined);
+    setPhase({ text: `Running ${name}…` });
+    const body = {
+      ...(chosen?.needs === 'orderId' && { orderId: orderId.trim() }),
+      ...(chosen?.needs === 'count' && { count: Number(count), waitSeconds: Number(waitSeconds) }),
+    };
     try {
-      await eachLimited(
-        Array.from({ length: n }, (_, i) => i + 1),
-        CREATE_CONCURRENCY,
-        (i) =>
-          call('POST', '/api/v1/order', {
-            body: sampleOrder(`ORD-BATCH-${batch}-${i}`, { customerId, quantity: 1 + (i % 3) }),
-          }),
-      );
-      const deadline = t0 + Number(waitSeconds) * 1000;
-      let orders = [];
-      const done = (o) => terminalStatuses.includes(o.status) || o.status === 'compensation_stuck';
-      while (Date.now() < deadline) {
-        orders = (await call('GET', `/api/v1/orders?customerId=${customerId}&pageSize=100`)).orders;
-        const finished = orders.filter(done).length;
-        setPhase(`${finished} of ${n} orders finished…`);
-        if (orders.length === n && finished === n) break;
-        await new Promise((r) => setTimeout(r, POLL_MS));
-      }
-      const ms = Date.now() - t0;
-      const reasons = new Map();
-      await eachLimited(
-        orders.filter((o) => o.status !== 'shipped' && done(o)),
-        CREATE_CONCURRENCY,
-        async (o) => {
-          const f = (await call('GET', `${orderPath(o.workflowId)}/status`)).failure;
-          const key = f ? `${f.step}: ${f.type ?? 'retries exhausted'}` : o.status;
-          reasons.set(key, (reasons.get(key) ?? 0) + 1);
-        },
-      );
-      let audit;
-      let auditError;
-      try {
-        audit = await call('GET', '/api/v1/audit');
-      } catch (err) {
-        auditError = err.message;
-      }
-      setRun({ orders, count: n, ms, audit, auditError, reasons });
-      setPhase(undefined);
+      await stream('POST', `/console/api/scenarios/${name}`, { body }, (line) => {
+        if (line.event) setEvents((list) => [...list, line.event]);
+        if (line.progress) setPhase({ text: `${line.progress.settled} of ${line.progress.count} orders finished…` });
+        if (line.report) {
+          setReport(line.report);
+          setPhase(undefined);
+        }
+        if (line.error) setPhase({ error: true, text: `The scenario stopped: ${line.error}` });
+      });
     } catch (err) {
-      setPhase(`The batch stopped: ${err.message}`);
+      setPhase({ error: true, text: `The scenario could not start: ${err.message}` });
     }
+    setRunning(false);
   };
+
   return html`<section aria-labelledby="launcher-title">
     <h2 id="launcher-title">Scenario launcher</h2>
     <form class="launcher" onSubmit=${start}>
-      <p>A chaos batch: N orders with no fault plan, so the services' live chaos (see Chaos) decides every step.</p>
-      <${NumberField} label="Orders (N)" name="count" min="1" max="100" value=${count} onValue=${setCount} />
-      <${NumberField} label="Wait at most (s)" name="wait" min="10" max="900" value=${waitSeconds} onValue=${setWait} />
-      <button type="submit" disabled=${phase !== undefined && !phase.startsWith('The batch stopped')}>
-        Run chaos batch
-      </button>
+      <p>
+        ${"The scenarios of make scenarios, run by the API as the manager (it needs the manager token): single orders whose fault plans force the outcome, or a chaos batch decided by the services' live chaos (see Chaos)."}
+      </p>
+      <div class="field">
+        <label for="scenario-name">Scenario</label>
+        <select id="scenario-name" name="scenario" value=${name} onChange=${(e) => setName(e.currentTarget.value)}>
+          ${scenarios.map((s) => html`<option value=${s.name}>${s.short}</option>`)}
+        </select>
+      </div>
+      ${chosen && html`<p class="hint">${chosen.title}</p>`}
+      ${
+        chosen?.needs === 'orderId' &&
+        html`<label
+          >Order id<input
+            name="orderId"
+            required
+            maxlength="64"
+            value=${orderId}
+            onInput=${(e) => setOrderId(e.currentTarget.value)}
+        /></label>`
+      }
+      ${
+        chosen?.needs === 'count' &&
+        html`<${NumberField} label="Orders (N)" name="count" min="1" max="100" value=${count} onValue=${setCount} />
+          <${NumberField}
+            label="Wait at most (s)"
+            name="wait"
+            min="10"
+            max="900"
+            value=${waitSeconds}
+            onValue=${setWait}
+          />`
+      }
+      <button type="submit" disabled=${running || !chosen}>Run scenario</button>
     </form>
-    <p role="status" class="notice">${phase ?? ''}</p>
-    ${run && html`<${Scorecard} run=${run} />`}
+    <p role=${phase?.error ? 'alert' : 'status'} class=${`notice ${phase?.error ? 'error' : ''}`}>
+      ${phase?.text ?? ''}
+    </p>
+    ${
+      events.length > 0 &&
+      html`<ol class="run-events" aria-label="What the scenario did">
+        ${events
+          .filter((e, i) => e.kind !== 'progress' || events[i + 1]?.kind !== 'progress')
+          .map(
+            (e) => html`<li data-kind=${e.kind}><span class="at">${`+${seconds(e.atMs)}`}</span> ${eventText(e)}</li>`,
+          )}
+      </ol>`
+    }
+    ${report && html`<${Scorecard} report=${report} />`}
   </section>`;
 }

@@ -41,12 +41,12 @@ export const Notice = ({ notice }) =>
     ${notice?.text ?? ''}
   </p>`;
 
-/** Runs an action, turning its result or error into a notice. */
+/** Runs an action, turning its result (the sentence `fn` resolves to, else "done") or error into a notice. */
 export async function act(setNotice, what, fn) {
   setNotice({ text: `${what}…` });
   try {
-    await fn();
-    setNotice({ text: `${what}: done.` });
+    const said = await fn();
+    setNotice({ text: said ?? `${what}: done.` });
   } catch (err) {
     setNotice({ error: true, text: `${what} refused: ${err.message}` });
   }

@@ -1,6 +1,7 @@
 import {
   domainUrlsEnv,
   envBool,
+  envEnum,
   envInt,
   envString,
   envText as text,
@@ -13,6 +14,9 @@ import {
 import { withTemporalConfig } from '@fake-stripe/kernel/temporal-config';
 import { TASK_QUEUE } from '@fake-stripe/kernel/workflow-definitions';
 import { z } from 'zod';
+
+/** Where the console's chaos changes are written (CONSOLE_CHAOS_WRITES). */
+export const consoleChaosWrites = ['admin-api', 'configmap'] as const;
 
 /**
  * The API's environment: the kernel's service variables plus Temporal (`temporal`, from the
@@ -36,6 +40,19 @@ export const envSchema = withTemporalConfig(
     AUDIT_CONCURRENCY: envInt(8).pipe(z.number().min(1).max(64)),
     /** Upper bound of one Temporal query, update or describe call. */
     TEMPORAL_CALL_TIMEOUT_MS: envInt(10_000),
+    /** Whether the API serves the web console (/console/ and its /console/api/ routes). */
+    CONSOLE_ENABLED: envBool(true),
+    /**
+     * Where the console's chaos changes go: `admin-api`, each service's `PUT /<service>/chaos` with the
+     * caller's admin token (a local stack); `configmap`, the service's chaos ConfigMap, patched through
+     * the Kubernetes API with this pod's ServiceAccount (or KUBECONFIG) after the caller's admin token
+     * (this API's ADMIN_TOKEN) and the document are checked (a cluster).
+     */
+    CONSOLE_CHAOS_WRITES: envEnum(consoleChaosWrites, 'admin-api'),
+    /** The chaos ConfigMap of each service in `configmap` mode: `{service}` stands for its name. */
+    CONSOLE_CHAOS_CONFIGMAP: text('fake-stripe-{service}-chaos'),
+    /** Their namespace; unset: the pod's own (its ServiceAccount's), else the kubeconfig context's. */
+    CONSOLE_CHAOS_NAMESPACE: envString(),
     /** The Temporal Web UI the console links an order's execution to (as the user's browser reaches it). */
     CONSOLE_TEMPORAL_UI_URL: envUrl(localUrl('temporalUi')),
     /** The Jaeger UI the console links an order's trace to (as the user's browser reaches it). */

@@ -7,6 +7,8 @@
  * UI's files do), so clients and the fuzzer see only the public API, and an admin write is never fuzzed.
  * The chaos goes through here rather than from the browser to each service: the console stays one
  * origin (no CORS on four services), and the browser needs only the API's address, in a cluster too.
+ * A change is written through the service's admin API (CONSOLE_CHAOS_WRITES=admin-api, the local
+ * default) or to its chaos ConfigMap (configmap: console-chaos.ts). Scenario runs: console-scenarios.ts.
  */
 import Router from '@koa/router';
 import {
@@ -23,6 +25,9 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { requireWorkflowAccess } from './auth.ts';
 import { consoleAsset, consoleIndex } from './console-assets.ts';
+import { configMapChaosWriter } from './console-chaos.ts';
+import type { Outcomes } from './console-chaos.ts';
+import { scenarioRoutes } from './console-scenarios.ts';
 import type { ApiEnv } from './config.ts';
 import type { Workflows } from './workflow-admin.ts';
 
@@ -41,6 +46,10 @@ export type ConsoleEnv = Pick<
   | 'INVENTORY_URL'
   | 'SHIPPING_URL'
   | 'NOTIFICATION_URL'
+  | 'ADMIN_TOKEN'
+  | 'CONSOLE_CHAOS_WRITES'
+  | 'CONSOLE_CHAOS_CONFIGMAP'
+  | 'CONSOLE_CHAOS_NAMESPACE'
   | 'CONSOLE_TEMPORAL_UI_URL'
   | 'CONSOLE_JAEGER_URL'
 > & { namespace: string };
@@ -124,9 +133,10 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, param: string): z
 }
 
 /** The console's router, mounted after the API's routes (inside its error middleware). */
-export function consoleRouter(env: ConsoleEnv, workflows: Workflows): Router {
+export function consoleRouter(env: ConsoleEnv, workflows: Workflows, selfUrl: () => string): Router {
   // strict: /console and /console/ are two paths (the first redirects to the second).
   const router = new Router({ strict: true });
+  const toConfigMap = env.CONSOLE_CHAOS_WRITES === 'configmap' ? configMapChaosWriter(env) : undefined;
   router.get('/console', (ctx) => ctx.redirect('/console/'));
   router.get('/console/', (ctx) => {
     ctx.type = 'html';
@@ -143,6 +153,7 @@ export function consoleRouter(env: ConsoleEnv, workflows: Workflows): Router {
       compensationSteps,
       activities: faultableActivities,
       chaosDomains,
+      chaosWrites: env.CONSOLE_CHAOS_WRITES,
     };
   });
   router.get('/console/api/chaos', async (ctx) => {
@@ -150,6 +161,15 @@ export function consoleRouter(env: ConsoleEnv, workflows: Workflows): Router {
   });
   router.put('/console/api/chaos/:domain', async (ctx) => {
     const domain = parse(domainParam, ctx.params.domain, 'domain');
+    if (toConfigMap) {
+      const outcomes = async () => {
+        const live = await domainCall(env, domain, '/chaos/distribution');
+        return (live.body as { outcomes?: Outcomes }).outcomes ?? {};
+      };
+      ctx.status = 202; // written; the service applies it when it sees the ConfigMap change
+      ctx.body = await toConfigMap(ctx, domain, ctx.request.body ?? {}, outcomes);
+      return;
+    }
     const authorization = ctx.get('authorization');
     const res = await domainCall(env, domain, '/chaos', {
       method: 'PUT',
@@ -160,6 +180,7 @@ export function consoleRouter(env: ConsoleEnv, workflows: Workflows): Router {
     ctx.status = res.status;
     ctx.body = res.body;
   });
+  scenarioRoutes(router, env, workflows, selfUrl);
   router.get('/console/api/orders/:workflowId/activities', async (ctx) => {
     const workflowId = parse(workflowIdSchema, ctx.params.workflowId, 'workflowId');
     await requireWorkflowAccess(env, ctx, workflows, workflowId);

@@ -110,10 +110,22 @@ export function createApiService(env: ApiEnv = loadApiEnv(), deps: ApiDeps = {})
     },
   });
   // The web console (/console/): after the API's routes, inside its error middleware, not in its OpenAPI.
-  service.app.use(consoleRouter({ ...env, namespace: env.temporal.namespace }, workflows).routes());
+  // Its scenario launcher calls this API's own REST routes, at the loopback address it listens on.
+  let selfUrl: string | undefined;
+  const self = (): string => {
+    if (!selfUrl) throw new Error('the API is not listening');
+    return selfUrl;
+  };
+  if (env.CONSOLE_ENABLED)
+    service.app.use(consoleRouter({ ...env, namespace: env.temporal.namespace }, workflows, self).routes());
   const ordersInStatus = registerOrderStatusGauge(temporal, service.metrics);
   return {
     ...service,
+    async listen(port, host) {
+      const listening = await service.listen(port, host);
+      selfUrl = listening.url;
+      return listening;
+    },
     async close() {
       await service.close();
       await ordersInStatus.settle();

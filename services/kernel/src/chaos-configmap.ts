@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { CoreV1Api, KubeConfig, ListWatch, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, ListWatch, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from './logger.ts';
 
@@ -266,4 +266,38 @@ export function watchChaosConfigMap(options: {
     clearInterval(resync);
     informer.stop().catch(() => undefined);
   };
+}
+
+/** The merge patch that sets a chaos ConfigMap's document, applied only while it is at `resourceVersion` (else 409). */
+export const chaosConfigMapPatch = (document: unknown, resourceVersion: string | undefined) => ({
+  metadata: { resourceVersion },
+  data: { [CHAOS_CONFIGMAP_KEY]: `${JSON.stringify(document, null, 2)}\n` },
+});
+
+/**
+ * A writer of chaos ConfigMaps in the namespace given (else the pod's, else the kubeconfig context's),
+ * connected as KUBECONFIG says or as the pod's ServiceAccount. `write` reads the ConfigMap for its
+ * resourceVersion, then merge-patches the document carrying it (an edit made meanwhile is never
+ * overwritten: the 409 says so), and resolves to the new resourceVersion; a failure is thrown with the
+ * API's status (`status`) and message.
+ */
+export function chaosConfigMapWriter(namespaceGiven: string | undefined) {
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const core = kc.makeApiClient(CoreV1Api);
+  const namespace = configMapNamespace(namespaceGiven, kc);
+  async function write(name: string, document: unknown): Promise<string | undefined> {
+    try {
+      const current = await core.readNamespacedConfigMap({ namespace, name });
+      const patched = await core.patchNamespacedConfigMap(
+        { namespace, name, body: chaosConfigMapPatch(document, current.metadata?.resourceVersion) },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      return patched.metadata?.resourceVersion;
+    } catch (err) {
+      const { status, message } = describeFailure(err);
+      throw Object.assign(new Error(`ConfigMap ${namespace}/${name}: ${message}`, { cause: err }), { status });
+    }
+  }
+  return { namespace, write };
 }

@@ -161,6 +161,21 @@ function parseChaos(operations: Operations, raw: unknown): Parsed {
   return { ok: true, config, resolved: resolveOperations(operations, config, named) };
 }
 
+/**
+ * Why a service whose operations accept `outcomes` (per operation, every outcome a weight may name: its
+ * `GET /chaos/distribution`'s `outcomes`) would refuse `raw`, or undefined when it would apply it: the
+ * service's own rules, for a writer that is not the service (the console writing a ConfigMap).
+ */
+export function chaosDocumentError(outcomes: Record<string, string[]>, raw: unknown): string | undefined {
+  // Every operation accepts the transport outcomes: the service's own are the rest of its list.
+  const own = (names: string[]): string[] => names.filter((n) => !(transportOutcomes as readonly string[]).includes(n));
+  const operations = Object.fromEntries(
+    Object.entries(outcomes).map(([op, names]) => [op, { weights: {}, outcomes: own(names) }]),
+  );
+  const parsed = parseChaos(operations, raw);
+  return parsed.ok ? undefined : parsed.error;
+}
+
 /** The first operation or outcome that the overrides or a profile name and this service does not have. */
 function unknownNames(operations: Operations, config: ChaosConfig): string | undefined {
   const checks: Array<[string, Record<string, OperationOverride>]> = [

@@ -11,6 +11,8 @@ export const envText = (fallback: string) => z.preprocess(blankIsUnset, z.string
 export const envUrl = (fallback: string) => z.preprocess(blankIsUnset, z.url().default(fallback));
 export const envInt = (fallback: number) =>
   z.preprocess(blankIsUnset, z.coerce.number().int().nonnegative().default(fallback));
+export const envEnum = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+  z.preprocess(blankIsUnset, z.enum(values).default(fallback));
 export const envBool = (fallback: boolean) =>
   z.preprocess(
     blankIsUnset,
@@ -30,7 +32,7 @@ export type AuthMode = (typeof authModes)[number];
 
 /** The auth variables: every service and the worker read them. */
 export const authEnvSchema = z.object({
-  AUTH: z.preprocess(blankIsUnset, z.enum(authModes).default('open')),
+  AUTH: envEnum(authModes, 'open'),
   SERVICE_TOKEN: envString(),
 });
 export type AuthEnv = z.infer<typeof authEnvSchema>;

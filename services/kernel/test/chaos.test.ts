@@ -3,7 +3,7 @@
  * validation, forcing and durable attempt counter, on a real SQLite file.
  */
 import { join } from 'node:path';
-import { createChaos, draw, pickOutcome } from '../src/chaos.ts';
+import { chaosDocumentError, createChaos, draw, pickOutcome } from '../src/chaos.ts';
 import type { OperationChaos } from '../src/chaos.ts';
 import { openDb } from '../src/db.ts';
 import { badRequest } from '../src/errors.ts';
@@ -209,6 +209,28 @@ describe('createChaos', () => {
     });
     expect(engine.apply({ profile: 'off' })).toEqual({ ok: true });
     expect(engine.distribution().operations.authorize!.weights).toEqual({ success: 100 });
+    db.close();
+  });
+
+  it("refuses, from a service's outcome lists alone, exactly what the service's engine refuses, in its words", () => {
+    const db = openDb(join(tmp.dir, 'd.sqlite'));
+    const engine = createChaos({ operations, db });
+    const { outcomes } = engine.distribution();
+    const documents = [
+      { profile: 'default', timeoutMs: 300, overrides: { authorize: { weights: { insufficient_funds: 1 } } } },
+      { profile: 'off' },
+      { profile: 'default', timeoutMs: -5 },
+      { overrides: { authorize: { weights: { lost_in_the_post: 1 } } } },
+      { overrides: { capture: { weights: { success: 1 } } } },
+      { profile: 'nightly' },
+      { profiles: { nightly: { release: { weights: { success: 0 } } } } },
+    ];
+    for (const document of documents) {
+      const applied = engine.apply(document);
+      expect(chaosDocumentError(outcomes, document)).toBe(applied.ok ? undefined : applied.error);
+    }
+    expect(chaosDocumentError(outcomes, documents[3])).toMatch(/unknown outcome "lost_in_the_post"/);
+    expect(chaosDocumentError(outcomes, documents[4])).toMatch(/unknown operation "capture"/);
     db.close();
   });
 });
