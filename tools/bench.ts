@@ -50,6 +50,7 @@ import { freePort } from '@fake-stripe/kernel/testing';
 import {
   cpuSeconds,
   killAll,
+  printMachine,
   rssMb,
   samplePeakRss,
   spawnChild,
@@ -284,10 +285,7 @@ async function foundation(): Promise<boolean> {
 
   let failed = false;
   try {
-    const loadavg = os.loadavg().map((l) => l.toFixed(2));
-    console.log(pc.bold(`bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg.join(' ')}`));
-    const [lastMinute = 0] = os.loadavg(); // always three figures (zeros where the platform has none)
-    if (lastMinute > 0.5) console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
+    printMachine('bench');
     console.log(
       `payment: LOG_LEVEL=${LOG_LEVEL}, chaos off, SQLite in ${dir}; logs in ${dir}/*.log (kept on failure)\n`,
     );

@@ -35,7 +35,7 @@ import { runHalfRate } from './half-rate.ts';
 import type { HalfRate } from './half-rate.ts';
 import { parseStarters, runLoad } from './load.ts';
 import type { LoadResult, Outcome } from './load.ts';
-import { cpuSeconds, killAll, spawnChild, startServer, waitReady, writeReport } from './process.ts';
+import { cpuSeconds, killAll, printMachine, spawnChild, startServer, waitReady, writeReport } from './process.ts';
 import type { Child, Server } from './process.ts';
 import { hasPollers, serverCounters, startDevServer } from './stack.ts';
 import type { DevServer } from './stack.ts';
@@ -518,12 +518,7 @@ export async function runOrdersBench(): Promise<boolean> {
   let failed = false;
   let server: DevServer | undefined;
   try {
-    const loadavg = os.loadavg().map((l) => l.toFixed(2));
-    console.log(
-      pc.bold(`bench orders: node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg.join(' ')}`),
-    );
-    const [lastMinute = 0] = os.loadavg(); // always three figures (zeros where the platform has none)
-    if (lastMinute > 0.5) console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
+    printMachine('bench orders');
     console.log(`temp dir ${tmp} (SQLite files, logs; kept on failure)\n`);
     const t = Date.now();
     server = await startDevServer({ binary: TEMPORAL_BIN, dir: tmp, searchAttributes, pragmas: PRAGMAS });

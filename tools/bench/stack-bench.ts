@@ -12,6 +12,7 @@
  * come up or go down).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Table from 'cli-table3';
@@ -21,7 +22,7 @@ import type { StackRss } from '../measure-rss.ts';
 import { percentile } from '../percentile.ts';
 import { localStack } from './local-stack.ts';
 import type { LocalStack, Up } from './local-stack.ts';
-import { writeReport } from './process.ts';
+import { printMachine, writeReport } from './process.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const RUNS = Math.floor(Number(process.env.BENCH_UP_RUNS)) || 3;
@@ -64,6 +65,7 @@ export async function runStackBench(parts: { up: boolean; rss: boolean }): Promi
   const afterChange: Up[] = [];
   let rss: StackRss | undefined;
   let failed = false;
+  printMachine(`bench ${[parts.rss && 'rss', parts.up && 'up'].filter(Boolean).join(', ')}`);
   for (let i = 1; i <= runs && !failed; i++) {
     const stack = await localStack('fake-stripe-bench-stack-');
     current = stack;
@@ -130,12 +132,13 @@ export async function runStackBench(parts: { up: boolean; rss: boolean }): Promi
   if (parts.up && cold.length > 0)
     writeReport(UP_FILE, {
       date,
+      loadAverage: os.loadavg(),
       settings: { runs, changedFile: CHANGED_FILE },
       coldS: times(cold.map((u) => u.seconds)),
       ...(afterChange.length > 0 && { afterChangeS: times(afterChange.map((u) => u.seconds)) }),
       cold,
       afterChange,
     });
-  if (rss) writeReport(RSS_FILE, { date, settings: { idleSettleS: IDLE_SETTLE_S }, ...rss });
+  if (rss) writeReport(RSS_FILE, { date, loadAverage: os.loadavg(), settings: { idleSettleS: IDLE_SETTLE_S }, ...rss });
   return failed;
 }
