@@ -188,24 +188,15 @@ export function figures(r: Reports): Figure[] {
       atLeast: false,
       detail: half?.rate === undefined ? undefined : `at ${half.rate.toFixed(1)} orders/s`,
     },
-    {
-      id: 'schedule-to-start-p99-workflow-task',
-      figure: 'schedule-to-start p99 at half rate, workflow tasks',
-      now: s2s?.workflowTask,
+    ...(['workflowTask', 'activity'] as const).map((kind): Figure => ({
+      id: `schedule-to-start-p99-${kind === 'workflowTask' ? 'workflow-task' : 'activity'}`,
+      figure: `schedule-to-start p99 at half rate, ${kind === 'workflowTask' ? 'workflow tasks' : 'activities'}`,
+      now: s2s?.[kind],
       unit: 'ms',
       goal: null,
       atLeast: false,
-      detail: s2s?.workflowTask === undefined ? undefined : "at most (the worker's histogram bucket)",
-    },
-    {
-      id: 'schedule-to-start-p99-activity',
-      figure: 'schedule-to-start p99 at half rate, activities',
-      now: s2s?.activity,
-      unit: 'ms',
-      goal: null,
-      atLeast: false,
-      detail: s2s?.activity === undefined ? undefined : "at most (the worker's histogram bucket)",
-    },
+      detail: s2s?.[kind] === undefined ? undefined : "at most (the worker's histogram bucket)",
+    })),
     {
       id: 'stack-rss',
       figure: 'local stack RSS, idle (make up, 9 processes)',
@@ -215,24 +206,15 @@ export function figures(r: Reports): Figure[] {
       atLeast: false,
       detail: biggest ? `largest (MB): ${biggest}` : undefined,
     },
-    {
-      id: 'up-cold',
-      figure: 'make up to all ready, cold (median)',
-      now: r.up?.coldS?.median,
+    ...(['cold', 'afterChange'] as const).map((when): Figure => ({
+      id: when === 'cold' ? 'up-cold' : 'up-after-change',
+      figure: `make up to all ready, ${when === 'cold' ? 'cold' : 'after a code change'} (median)`,
+      now: r.up?.[`${when}S`]?.median,
       unit: 's',
       goal: GOALS.upS,
       atLeast: false,
-      detail: slowest(r.up?.cold),
-    },
-    {
-      id: 'up-after-change',
-      figure: 'make up to all ready, after a code change (median)',
-      now: r.up?.afterChangeS?.median,
-      unit: 's',
-      goal: GOALS.upS,
-      atLeast: false,
-      detail: slowest(r.up?.afterChange),
-    },
+      detail: slowest(r.up?.[when]),
+    })),
   ];
 }
 
