@@ -52,7 +52,7 @@ help: ## List the targets
 	@echo '  Variables: DETACH=1 (up), service=<name>[,<name>] (up/down/status/logs), N= (scenario-chaos, soak),'
 	@echo '    shape= rate= duration= (load), CRASH_ORDERS= (crash-test), service= profile= | preset= print=1, context= release= namespace= (chaos),'
 	@echo '    TEMPORAL_MODE=chart|dev (k8s-deploy), ID= (scenario-custom), PHASES=<phase>[,<phase>] (test),'
-	@echo '    collection=order|workflows|domain and env= (requests), API_URL, LOG_LEVEL, AUTH, SERVICE_TOKEN,'
+	@echo '    collection=order|workflows|domain and env= (requests), only=<part>[,<part>] (bench), API_URL, LOG_LEVEL, AUTH, SERVICE_TOKEN,'
 	@echo '    ADMIN_TOKEN, MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET'
 
 setup: ## Install what is missing (Node 24, Temporal CLI, schemathesis, helm, helm-unittest, etcd, kube-*, kubectl, kwok, kind-config-check, Prometheus, tilt, node_modules), showing each tool and its time
@@ -91,9 +91,9 @@ load: setup ## Orders through the API at a shape's rate, open loop (shape=steady
 crash-test: setup ## The crash tests larger (CRASH_ORDERS=100): the worker SIGKILLed every 5 s, each domain service restarted mid-batch
 	@CRASH_ORDERS=$(CRASH_ORDERS) npm test -- tests/crash-worker.test.ts tests/crash-services.test.ts
 
-bench: ## Run the benchmarks: foundation (authorize vs bare node:http and stripe-mock) and orders (Temporal sagas) (tools/bench.ts); installs stripe-mock too
+bench: ## Run the benchmarks (only=foundation,stripe,orders,rss,up for some): authorize vs bare node:http and stripe-mock, orders vs a baseline workflow at 8 and 32 starters, latency at half rate, the idle stack's RSS, make up's time; one table against the goals (tools/bench.ts); installs stripe-mock too
 	@bash tools/bootstrap.sh bench
-	node tools/bench.ts
+	node tools/bench.ts $(only)
 
 clean-data: ## Stop the local stack and delete .data (databases, logs, chaos files)
 	@if [ -d node_modules ]; then $(STACK) down; fi

@@ -1,5 +1,6 @@
 /**
- * `make bench` (`node tools/bench.ts [foundation|stripe|orders|all]`, default all): the parts in turn.
+ * `make bench` (`node tools/bench.ts [part[,part...]|all]`, default all; `make bench only=rss,up`):
+ * the parts in turn, in this order whatever the order asked.
  *
  * foundation: throughput of `POST /payment/authorize` (chaos `off`, a fresh Idempotency-Key per
  * request) against a bare node:http JSON server and stripe-mock's PaymentIntent create (manual
@@ -17,12 +18,18 @@
  * `off`, label time 0) against a baseline workflow of 5 no-op activities on the same Temporal dev
  * server, then orders at half that rate for their latency. Goal (reported, not enforced): orders ≥
  * 0.8 × baseline workflows/s; order start p99 ≤ 100 ms at half the saturating rate. Env:
- * BENCH_ORDERS_DURATION (s, 60), BENCH_ORDERS_WARMUP (s, 5), BENCH_STARTERS (32), BENCH_LATENCY_S (20), BENCH_LOG_LEVEL,
+ * BENCH_ORDERS_DURATION (s, 60), BENCH_ORDERS_WARMUP (s, 5), BENCH_STARTERS (8,32: each count in
+ * turn; the goal applies at 32), BENCH_LATENCY_S (20), BENCH_LOG_LEVEL,
  * BENCH_SQLITE_PRAGMAS (journal_mode=wal,synchronous=normal; `none`: the dev server's defaults).
  * Prints a table, writes .data/bench/orders.json; fails on errors or an order that did not ship.
  *
- * Then the goals table (tools/bench/goals.ts) from the reports, also written as .data/bench/summary.json.
- * Exits 1 if a part failed, 2 on an unknown part.
+ * rss and up (tools/bench/stack-bench.ts): a `make up` stack of their own (temp DATA_DIR, free
+ * ports): its nine processes' RSS when idle (goal: ≤ 1.2 GiB in all), and `make up` to all ready,
+ * cold and after a code change (goal: ≤ 8 s each), medians of BENCH_UP_RUNS (3). Writes
+ * .data/bench/rss.json and up.json.
+ *
+ * Then the table of every figure against its goal (tools/bench/goals.ts) from the reports, also
+ * written as .data/bench/summary.json. Exits 1 if a part failed, 2 on an unknown part.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -33,7 +40,8 @@ import autocannon from 'autocannon';
 import type { Instance, Result } from 'autocannon';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { printGoals } from './bench/goals.ts';
+import { GOALS, printGoals } from './bench/goals.ts';
+import { cleanupStack, runStackBench } from './bench/stack-bench.ts';
 import { probeAll, stripeClient } from './bench/stripe-compat.ts';
 import type { CompatResult } from './bench/stripe-compat.ts';
 import { cleanupOrders, runOrdersBench } from './bench/orders.ts';
@@ -42,6 +50,7 @@ import { freePort } from '@fake-stripe/kernel/testing';
 import {
   cpuSeconds,
   killAll,
+  printMachine,
   rssMb,
   samplePeakRss,
   spawnChild,
@@ -58,8 +67,6 @@ const DURATION_S = positive('BENCH_DURATION', 20);
 const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
 const WARMUP_S = 2;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL?.trim() || 'info';
-/** Payment's authorize ÷ each other target's req/s, at least (reported, not enforced). */
-const GOALS = { bare: 0.25, stripeMock: 1.0 };
 const OUT_FILE = '.data/bench/foundation.json';
 
 /** What each target is asked, with a fresh Idempotency-Key per request. */
@@ -83,12 +90,17 @@ const PAYMENT_INTENT: BenchRequest = {
 };
 const STRIPE_MOCK = path.join(root, '.tools/bin/stripe-mock');
 
-const PARTS = ['foundation', 'stripe', 'orders', 'all'] as const;
-const part = process.argv[2] ?? 'all';
-if (!(PARTS as readonly string[]).includes(part)) {
-  console.error(`usage: node tools/bench.ts [${PARTS.join('|')}] (default all); unknown part "${part}"`);
+const PARTS = ['foundation', 'stripe', 'orders', 'rss', 'up'] as const;
+type Part = (typeof PARTS)[number];
+const asked = (process.argv[2]?.trim() || 'all').split(',').map((p) => p.trim());
+const unknown = asked.filter((p) => p !== 'all' && !(PARTS as readonly string[]).includes(p));
+if (unknown.length > 0) {
+  console.error(
+    `usage: node tools/bench.ts [part[,part...]|all] (parts: ${PARTS.join(', ')}; default all); unknown: ${unknown.join(', ')}`,
+  );
   process.exit(2);
 }
+const runs = (p: Part): boolean => asked.includes('all') || asked.includes(p);
 
 let tmp: string | undefined;
 let current: Instance | undefined;
@@ -100,6 +112,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     current?.stop();
     killAll();
     cleanupOrders();
+    cleanupStack();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     console.error(pc.red(`\n${signal}: servers killed`));
     process.exit(130);
@@ -272,10 +285,7 @@ async function foundation(): Promise<boolean> {
 
   let failed = false;
   try {
-    const loadavg = os.loadavg().map((l) => l.toFixed(2));
-    console.log(pc.bold(`bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg.join(' ')}`));
-    const [lastMinute = 0] = os.loadavg(); // always three figures (zeros where the platform has none)
-    if (lastMinute > 0.5) console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
+    printMachine('bench');
     console.log(
       `payment: LOG_LEVEL=${LOG_LEVEL}, chaos off, SQLite in ${dir}; logs in ${dir}/*.log (kept on failure)\n`,
     );
@@ -304,8 +314,10 @@ async function foundation(): Promise<boolean> {
       console.log(pc.yellow(pc.bold(`warning: no ${STRIPE_MOCK}: stripe-mock not measured (make bench installs it)`)));
 
     const ratios = {
-      bare: { ratio: payment.reqPerSec / bare.reqPerSec, goal: GOALS.bare },
-      ...(stripeMock && { stripeMock: { ratio: payment.reqPerSec / stripeMock.reqPerSec, goal: GOALS.stripeMock } }),
+      bare: { ratio: payment.reqPerSec / bare.reqPerSec, goal: GOALS.bareRatio },
+      ...(stripeMock && {
+        stripeMock: { ratio: payment.reqPerSec / stripeMock.reqPerSec, goal: GOALS.stripeMockRatio },
+      }),
     };
     const table = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
     table.push(row('bare node:http', bare), row(`payment authorize (LOG_LEVEL=${LOG_LEVEL})`, payment));
@@ -354,10 +366,12 @@ async function foundation(): Promise<boolean> {
 }
 
 let failed = false;
-if (part === 'foundation' || part === 'all') failed = (await foundation()) || failed;
-if (part === 'stripe' || part === 'all') failed = (await stripeCompat()) || failed;
-if (part === 'all') await sleep(1_000); // let the machine settle between parts
-if (part === 'orders' || part === 'all') failed = (await runOrdersBench()) || failed;
+const settle = (): Promise<void> => sleep(1_000); // let the machine settle between parts
+if (runs('foundation')) failed = (await foundation()) || failed;
+if (runs('stripe')) failed = (await stripeCompat()) || failed;
+if (runs('orders')) failed = (await settle(), await runOrdersBench()) || failed;
+if (runs('rss') || runs('up'))
+  failed = (await settle(), await runStackBench({ rss: runs('rss'), up: runs('up') })) || failed;
 printGoals();
-if (part === 'all') console.log(failed ? pc.red(pc.bold('bench: a part failed')) : pc.green('bench: every part done'));
+console.log(failed ? pc.red(pc.bold('bench: a part failed')) : pc.green(`bench: done (${asked.join(',')})`));
 process.exitCode = failed ? 1 : 0;

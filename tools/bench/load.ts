@@ -54,6 +54,15 @@ export interface LoadResult {
   started: number;
 }
 
+/** BENCH_STARTERS: the concurrencies to run, comma-separated, ascending; unset or not counts: 8 and 32. */
+export function parseStarters(raw: string | undefined): number[] {
+  const counts = (raw ?? '').split(',').map((c) => Number(c.trim()));
+  if (raw?.trim() && counts.every((c) => Number.isInteger(c) && c > 0))
+    return [...new Set(counts)].sort((a, b) => a - b);
+  if (raw?.trim()) console.log(pc.yellow(`warning: BENCH_STARTERS=${raw}: not counts; 8,32 instead`));
+  return [8, 32];
+}
+
 /** Nearest-rank percentiles of `values` (ms, rounded to 0.1). */
 export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);

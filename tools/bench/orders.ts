@@ -3,18 +3,19 @@
  * baseline workflow of 5 no-op activities, in the same run on the same Temporal dev server.
  *
  * One dev server (free ports, SQLite in a temp dir, the pragmas printed), then one phase at a time:
- * 1. baseline: tools/bench/baseline-worker.ts on its own task queue; BENCH_STARTERS loops of
- *    `workflow.start` + `result()` (@temporalio/client, in this process).
+ * 1. baseline: tools/bench/baseline-worker.ts on its own task queue; for each count of BENCH_STARTERS
+ *    (8,32), that many loops of `workflow.start` + `result()` (@temporalio/client, in this process).
  * 2. orders: the four domain services (chaos file `{"profile":"off"}`: no faults, no latency, label
  *    time 0), the real worker (services/worker/src/main.ts, its own task queue) and the API as real
- *    processes; BENCH_STARTERS loops of `POST /api/v1/order` + `GET .../result?wait=60`.
- * Each phase: BENCH_ORDERS_WARMUP s of warm-up (not counted), then BENCH_ORDERS_DURATION s measured.
+ *    processes; for each count of BENCH_STARTERS, that many loops of `POST /api/v1/order` +
+ *    `GET .../result?wait=60`.
+ * Each run: BENCH_ORDERS_WARMUP s of warm-up (not counted), then BENCH_ORDERS_DURATION s measured.
  * 3. latency (tools/bench/half-rate.ts): on the same processes, orders sent open-loop at half the
- *    rate phase 2 reached, for BENCH_LATENCY_S (20) s: the order-start p50/p99 a user sees on a
- *    platform that keeps up, and schedule-to-start p99 from the worker's metrics.
- * Reports per phase completed/s, start-call and completion p50/p99, statuses, and each process's CPU
- * in the window; the ratio orders/baseline (goal ≥ 0.8, reported, not enforced). Writes
- * .data/bench/orders.json. Fails (exit 1) on errors or an order that did not ship.
+ *    highest rate phase 2 reached, for BENCH_LATENCY_S (20) s: the order-start p50/p99 a user sees on
+ *    a platform that keeps up, and schedule-to-start p99 from the worker's metrics.
+ * Reports per run completed/s, start-call and completion p50/p99, statuses, and each process's CPU
+ * in the window; the ratio orders/baseline per starter count (goal ≥ 0.8 at 32 starters, reported,
+ * not enforced). Writes .data/bench/orders.json. Fails (exit 1) on errors or an order that did not ship.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -29,11 +30,12 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { searchAttributes } from '../stack/services.ts';
 import type { baselineWorkflow } from './baseline-workflow.ts';
+import { GOAL_STARTERS, GOALS } from './goals.ts';
 import { runHalfRate } from './half-rate.ts';
 import type { HalfRate } from './half-rate.ts';
-import { runLoad } from './load.ts';
+import { parseStarters, runLoad } from './load.ts';
 import type { LoadResult, Outcome } from './load.ts';
-import { cpuSeconds, killAll, spawnChild, startServer, waitReady, writeReport } from './process.ts';
+import { cpuSeconds, killAll, printMachine, spawnChild, startServer, waitReady, writeReport } from './process.ts';
 import type { Child, Server } from './process.ts';
 import { hasPollers, serverCounters, startDevServer } from './stack.ts';
 import type { DevServer } from './stack.ts';
@@ -41,7 +43,9 @@ import type { DevServer } from './stack.ts';
 const root = path.resolve(import.meta.dirname, '../..');
 const positive = (name: string, fallback: number): number => Math.floor(Number(process.env[name])) || fallback;
 const DURATION_S = positive('BENCH_ORDERS_DURATION', 60);
-const STARTERS = positive('BENCH_STARTERS', 32);
+const STARTERS = parseStarters(process.env.BENCH_STARTERS);
+/** Workflow numbers of each run start at its index × this, so no two runs reuse an id. */
+const RUN_SEQ = 100_000;
 const WARMUP_S = positive('BENCH_ORDERS_WARMUP', 5);
 const PROGRESS_S = 5;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL?.trim() || 'info';
@@ -56,9 +60,7 @@ function pragmas(raw = process.env.BENCH_SQLITE_PRAGMAS?.trim() || temporalSqlit
 const PRAGMAS = pragmas();
 /** Seconds of the latency phase at half the saturating rate. */
 const LATENCY_S = positive('BENCH_LATENCY_S', 20);
-const HALF_RATE_SEQ = 1_000_000;
-/** Orders ÷ baseline workflows per second, at least (reported, not enforced). */
-const GOAL = 0.8;
+const GOAL = GOALS.ordersRatio;
 const OUT_FILE = '.data/bench/orders.json';
 const TEMPORAL_BIN = path.join(root, '.tools/bin/temporal');
 
@@ -170,6 +172,7 @@ function cpuMeter(pids: () => Record<string, number>) {
 
 async function measure(
   server: DevServer,
+  starters: number,
   name: string,
   success: string,
   pids: () => Record<string, number>,
@@ -178,10 +181,10 @@ async function measure(
 ): Promise<Phase> {
   const meter = cpuMeter(pids);
   const counters = serverMeter(server.metricsUrl);
-  say(`${name}: ${STARTERS} starters, warm-up ${WARMUP_S} s, measuring ${DURATION_S} s`);
+  say(`${name}: ${starters} starters, warm-up ${WARMUP_S} s, measuring ${DURATION_S} s`);
   const r = await runLoad({
-    name,
-    starters: STARTERS,
+    name: `${name} ×${starters}`,
+    starters,
     warmupS: WARMUP_S,
     durationS: DURATION_S,
     success,
@@ -259,7 +262,33 @@ async function oneOrder(api: string, seq: number): Promise<Outcome> {
   return { callMs, status: await finishOrder(api, workflowId) };
 }
 
-async function baselinePhase(server: DevServer, dir: string): Promise<Phase> {
+/** One concurrency's results: the baseline and the orders at that many starters, and their ratio. */
+export interface Run {
+  starters: number;
+  baseline: Phase;
+  orders: Phase;
+  /** orders ÷ baseline completed per second. */
+  ratio: number;
+}
+
+/** Measures `run` at each count of STARTERS in turn, the workflows of each numbered apart. */
+async function eachStarters(
+  server: DevServer,
+  name: string,
+  success: string,
+  pids: () => Record<string, number>,
+  run: (seq: number) => Promise<Outcome>,
+  sample: (seq: number) => { client: Client; workflowId: string },
+): Promise<Map<number, Phase>> {
+  const out = new Map<number, Phase>();
+  for (const [i, starters] of STARTERS.entries()) {
+    const base = i * RUN_SEQ;
+    out.set(starters, await measure(server, starters, name, success, pids, (seq) => run(base + seq), sample(base + 1)));
+  }
+  return out;
+}
+
+async function baselinePhase(server: DevServer, dir: string): Promise<Map<number, Phase>> {
   const taskQueue = `bench-baseline-${runId}`;
   const t = Date.now();
   const worker = spawnChild(
@@ -273,7 +302,7 @@ async function baselinePhase(server: DevServer, dir: string): Promise<Phase> {
     await waitReady(worker, () => hasPollers(server.connection, taskQueue), 60_000);
     say(`baseline: worker pid ${worker.pid} polling ${taskQueue} (${Date.now() - t} ms)`);
     const client = new Client({ connection: server.connection, namespace: 'default' });
-    return await measure(
+    return await eachStarters(
       server,
       'baseline',
       'done',
@@ -287,19 +316,19 @@ async function baselinePhase(server: DevServer, dir: string): Promise<Phase> {
         const callMs = performance.now() - t0;
         return { callMs, status: (await handle.result()).status };
       },
-      { client, workflowId: `bench-baseline-${runId}-1` },
+      (seq) => ({ client, workflowId: `bench-baseline-${runId}-${seq}` }),
     );
   } finally {
     await worker.stop();
   }
 }
 
-/** The closed-loop orders phase, then the latency phase at half the rate it reached, on the same processes. */
+/** The closed-loop orders runs, then the latency phase at half the highest rate they reached, on the same processes. */
 async function ordersPhase(
   server: DevServer,
   dir: string,
   chaosFile: string,
-): Promise<{ orders: Phase; halfRate: HalfRate }> {
+): Promise<{ orders: Map<number, Phase>; halfRate: HalfRate }> {
   const taskQueue = `bench-orders-${runId}`;
   const telemetry = ['--import', './services/kernel/src/telemetry.ts'];
   const base = { ...process.env, LOG_LEVEL, ADMIN_TOKEN: 'bench-admin-token' };
@@ -362,16 +391,16 @@ async function ordersPhase(
       ...Object.fromEntries(domains.map((d) => [d.name, d.pid])),
     });
     const client = new Client({ connection: server.connection, namespace: 'default' });
-    const sample = { client, workflowId: orderWorkflowId(`BENCH-${runId}-1`) };
-    const orders = await measure(server, 'orders', 'shipped', pids, (seq) => oneOrder(api.url, seq), sample);
-    const rate = orders.perSecond / 2;
+    const sample = (seq: number) => ({ client, workflowId: orderWorkflowId(`BENCH-${runId}-${seq}`) });
+    const orders = await eachStarters(server, 'orders', 'shipped', pids, (seq) => oneOrder(api.url, seq), sample);
+    const rate = Math.max(...[...orders.values()].map((p) => p.perSecond)) / 2;
     say(`latency: orders open-loop at ${rate.toFixed(1)}/s (half the saturating rate) for ${LATENCY_S} s`);
     const halfRate = await runHalfRate({
       rate,
       durationS: LATENCY_S,
       workerMetricsUrl: `http://127.0.0.1:${workerMetricsPort}/metrics`,
       // Numbered apart from the closed-loop phase's orders, whose ids they must not reuse.
-      start: (seq) => startOrder(api.url, HALF_RATE_SEQ + seq),
+      start: (seq) => startOrder(api.url, RUN_SEQ * STARTERS.length + seq),
       finish: (workflowId) => finishOrder(api.url, workflowId),
     });
     const s2s = halfRate.scheduleToStartP99Ms;
@@ -388,30 +417,9 @@ async function ordersPhase(
 
 const ms = (n: number): string => n.toFixed(1);
 
-function printReport(baseline: Phase, orders: Phase, server: DevServer): { ratio: number; met: boolean } {
-  const head =
-    'workflow,completed/s,start p50 ms,start p99 ms,completion p50 ms,completion p99 ms,completed,errors,not ok';
-  const table = new Table({ head: head.split(',').map((h) => pc.bold(h)), style: { head: [], border: [] } });
-  const row = (name: string, p: Phase, success: string): Array<string | number> => {
-    const bad = Object.entries(p.statuses).reduce((n, [s, c]) => n + (s === success ? 0 : c), 0);
-    return [
-      name,
-      p.perSecond.toFixed(1),
-      ms(p.startMs.p50),
-      ms(p.startMs.p99),
-      ms(p.completionMs.p50),
-      ms(p.completionMs.p99),
-      p.completed,
-      p.errors,
-      bad,
-    ];
-  };
-  table.push(
-    row('baseline: 5 no-op activities (workflow.start)', baseline, 'done'),
-    row('orders: saga via API (POST /api/v1/order)', orders, 'shipped'),
-  );
-  console.log(`\n${table.toString()}`);
-
+/** The tables of one run: CPU per process in the window, the dev server's work per workflow. */
+function printCosts({ starters, baseline, orders }: Run): void {
+  console.log(pc.bold(`\n${starters} starters`));
   const bench = 'bench (load generator)';
   const names = [...new Set([...Object.keys(baseline.cpu), ...Object.keys(orders.cpu)])].filter(
     (n) => n !== 'total' && n !== bench,
@@ -452,10 +460,6 @@ function printReport(baseline: Phase, orders: Phase, server: DevServer): { ratio
         `(workflow tasks ${baseline.history.byType.WorkflowTaskCompleted ?? 0} vs ${orders.history.byType.WorkflowTaskCompleted ?? 0})`,
     ),
   );
-  const ratio = baseline.perSecond > 0 ? orders.perSecond / baseline.perSecond : 0;
-  const met = ratio >= GOAL;
-  const verdict = met ? pc.green('goal met') : pc.red('goal NOT met');
-  console.log(pc.bold(`ratio orders/baseline: ${ratio.toFixed(3)} (goal ≥ ${GOAL}): ${verdict}`));
   // Less sensitive to other load on the machine than the rates: what a workflow costs in CPU.
   const [cb, co] = [baseline.cpu.total?.msPerWorkflow ?? 0, orders.cpu.total?.msPerWorkflow ?? 0];
   if (cb > 0 && co > 0)
@@ -463,9 +467,46 @@ function printReport(baseline: Phase, orders: Phase, server: DevServer): { ratio
       `CPU per completed workflow, all processes: baseline ${cb.toFixed(1)} ms, orders ${co.toFixed(1)} ms ` +
         `(the ratio where CPU is the limit: ${(cb / co).toFixed(3)})`,
     );
+}
+
+function printReport(runs: Run[], server: DevServer): void {
+  const head =
+    'workflow,starters,completed/s,start p50 ms,start p99 ms,completion p50 ms,completion p99 ms,completed,errors,not ok';
+  const table = new Table({ head: head.split(',').map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  const row = (name: string, starters: number, p: Phase, success: string): Array<string | number> => {
+    const bad = Object.entries(p.statuses).reduce((n, [s, c]) => n + (s === success ? 0 : c), 0);
+    return [
+      name,
+      starters,
+      p.perSecond.toFixed(1),
+      ms(p.startMs.p50),
+      ms(p.startMs.p99),
+      ms(p.completionMs.p50),
+      ms(p.completionMs.p99),
+      p.completed,
+      p.errors,
+      bad,
+    ];
+  };
+  for (const { starters, baseline, orders } of runs)
+    table.push(
+      row('baseline: 5 no-op activities (workflow.start)', starters, baseline, 'done'),
+      row('orders: saga via API (POST /api/v1/order)', starters, orders, 'shipped'),
+    );
+  console.log(`\n${table.toString()}`);
+  runs.forEach(printCosts);
+  console.log('');
+  for (const { starters, ratio } of runs) {
+    const verdict =
+      starters !== GOAL_STARTERS ? pc.dim('reported') : ratio >= GOAL ? pc.green('goal met') : pc.red('goal NOT met');
+    console.log(
+      pc.bold(
+        `ratio orders/baseline at ${starters} starters: ${ratio.toFixed(3)} (goal ≥ ${GOAL} at ${GOAL_STARTERS}): ${verdict}`,
+      ),
+    );
+  }
   console.log(`dev server: ${server.version.split('\n')[0]}`);
   console.log(`dev server flags: ${server.command.slice(1).join(' ')}`);
-  return { ratio, met };
 }
 
 /** Runs the orders part; true when it failed (errors, orders that did not ship, a start-up failure). */
@@ -477,21 +518,25 @@ export async function runOrdersBench(): Promise<boolean> {
   let failed = false;
   let server: DevServer | undefined;
   try {
-    const loadavg = os.loadavg().map((l) => l.toFixed(2));
-    console.log(
-      pc.bold(`bench orders: node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg.join(' ')}`),
-    );
-    const [lastMinute = 0] = os.loadavg(); // always three figures (zeros where the platform has none)
-    if (lastMinute > 0.5) console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
+    printMachine('bench orders');
     console.log(`temp dir ${tmp} (SQLite files, logs; kept on failure)\n`);
     const t = Date.now();
     server = await startDevServer({ binary: TEMPORAL_BIN, dir: tmp, searchAttributes, pragmas: PRAGMAS });
     say(`temporal: dev server pid ${server.pid} at ${server.address} (${Date.now() - t} ms)`);
     say(`temporal: ${server.command.slice(1).join(' ')}`);
 
-    const baseline = await baselinePhase(server, dir);
-    const { orders, halfRate } = await ordersPhase(server, dir, chaosFile);
-    const { ratio, met } = printReport(baseline, orders, server);
+    const baselines = await baselinePhase(server, dir);
+    const { orders: ordersBy, halfRate } = await ordersPhase(server, dir, chaosFile);
+    const runs = STARTERS.flatMap((starters): Run[] => {
+      const [b, o] = [baselines.get(starters), ordersBy.get(starters)];
+      return b && o
+        ? [{ starters, baseline: b, orders: o, ratio: b.perSecond > 0 ? o.perSecond / b.perSecond : 0 }]
+        : [];
+    });
+    printReport(runs, server);
+    // The run the goal applies to is also the report's top level (its layout before runs at several counts).
+    const goalRun = runs.find((r) => r.starters === GOAL_STARTERS) ?? runs.at(-1);
+    if (!goalRun) throw new Error('No run was measured.');
 
     const report = {
       date: new Date().toISOString(),
@@ -507,19 +552,22 @@ export async function runOrdersBench(): Promise<boolean> {
         chaos: { profile: 'off' },
         activityOptions: { baseline: { startToCloseTimeout: '10 seconds' } },
       },
-      baseline,
-      orders,
+      baseline: goalRun.baseline,
+      orders: goalRun.orders,
       halfRate,
-      ratio,
+      ratio: goalRun.ratio,
       goal: GOAL,
-      goalMet: met,
+      goalStarters: GOAL_STARTERS,
+      goalMet: goalRun.starters === GOAL_STARTERS ? goalRun.ratio >= GOAL : null,
+      runs,
     };
     writeReport(OUT_FILE, report);
 
-    for (const [name, p, success] of [
-      ['baseline', baseline, 'done'],
-      ['orders', orders, 'shipped'],
-    ] as const) {
+    const phases = runs.flatMap(({ starters, baseline, orders }) => [
+      [`baseline ×${starters}`, baseline, 'done'] as const,
+      [`orders ×${starters}`, orders, 'shipped'] as const,
+    ]);
+    for (const [name, p, success] of phases) {
       if (p.errors > 0) {
         failed = true;
         console.error(pc.red(pc.bold(`FAIL: ${name}: ${p.errors} errors, e.g.:`)));

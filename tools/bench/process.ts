@@ -6,9 +6,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@fake-stripe/kernel/testing';
+import pc from 'picocolors';
 import pidusage from 'pidusage';
 
 export interface Child {
@@ -144,4 +146,12 @@ export function writeReport(file: string, report: unknown): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`results written to ${file}`);
+}
+
+/** Prints the machine a part runs on and its load average, with a warning when it is busy. */
+export function printMachine(part: string): void {
+  const load = loadavg(); // always three figures (zeros where the platform has none)
+  const shown = load.map((l) => l.toFixed(2)).join(' ');
+  console.log(pc.bold(`${part}: node ${process.version}, ${cpus().length} CPUs, load average ${shown}`));
+  if ((load[0] ?? 0) > 0.5) console.log(pc.yellow('warning: the machine is busy; other processes skew the figures'));
 }
