@@ -6,11 +6,21 @@ export type Db = DatabaseSync;
 
 /**
  * Opens (creating) a service's SQLite file in WAL mode with `synchronous=NORMAL`: a committed
- * transaction is in the WAL before the call returns, so it survives the process being killed
- * (ledgers must outlive their process; the SIGKILL test proves it); only an OS crash or power cut can lose
- * the last transactions, which is SQLite's recommended trade for WAL. `SQLITE_SYNCHRONOUS=FULL`
- * makes every commit wait for fsync (about 20× slower here, see `make bench`).
+ * transaction is in the WAL (the operating system's page cache) before the call returns, so it
+ * survives the process being killed (ledgers must outlive their process; the SIGKILL tests prove it);
+ * only an OS crash or power cut can lose the last transactions, which is SQLite's recommended trade
+ * for WAL. `SQLITE_SYNCHRONOUS=FULL` makes every group commit wait for fsync as well.
+ *
+ * Checkpoints (copying the WAL back into the database file, with its fsyncs) run while a commit
+ * waits, so they are made rare under load and done when idle: the WAL is checkpointed during a commit
+ * only past `WAL_AUTOCHECKPOINT_PAGES` (about 40 MB; SQLite's default is 1000 pages), which writes a
+ * page changed by many commits once; and after `IDLE_CHECKPOINT_MS` without a commit, a TRUNCATE
+ * checkpoint empties the WAL, so an idle service keeps no large WAL and reopens without replaying one.
+ * docs/performance.md has the figures.
  */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+export const IDLE_CHECKPOINT_MS = 1_000;
+
 export function openDb(file: string, synchronous = process.env.SQLITE_SYNCHRONOUS?.trim() || 'NORMAL'): Db {
   if (!['OFF', 'NORMAL', 'FULL', 'EXTRA'].includes(synchronous.toUpperCase()))
     throw new Error(`SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not ${synchronous}`);
@@ -21,6 +31,7 @@ export function openDb(file: string, synchronous = process.env.SQLITE_SYNCHRONOU
     PRAGMA synchronous = ${synchronous.toUpperCase()};
     PRAGMA busy_timeout = 5000;
     PRAGMA foreign_keys = ON;
+    PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES};
   `);
   return db;
 }
@@ -39,6 +50,23 @@ interface Group {
 }
 const groups = new WeakMap<Db, Group>();
 
+const idleCheckpoints = new WeakMap<Db, NodeJS.Timeout>();
+
+/** (Re)arms `db`'s idle checkpoint: it runs once no commit came for IDLE_CHECKPOINT_MS. */
+function committed(db: Db): void {
+  const timer = idleCheckpoints.get(db);
+  if (timer) {
+    timer.refresh();
+    return;
+  }
+  const idle = setTimeout(() => {
+    // A group or transaction open now is a commit to come, which re-arms the timer.
+    if (db.isOpen && !db.isTransaction) db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  }, IDLE_CHECKPOINT_MS);
+  idle.unref();
+  idleCheckpoints.set(db, idle);
+}
+
 /** Commits the open group of `db` now, if there is one, and settles its waiters. */
 function flush(db: Db): void {
   const group = groups.get(db);
@@ -46,6 +74,7 @@ function flush(db: Db): void {
   groups.delete(db);
   try {
     db.exec('COMMIT');
+    committed(db);
     group.settle();
   } catch (err) {
     if (db.isTransaction) db.exec('ROLLBACK');
@@ -98,6 +127,7 @@ export function transaction<T>(db: Db, fn: () => T): T {
     const result = fn();
     if (result instanceof Promise) throw new Error('transaction callbacks must be synchronous');
     db.exec('COMMIT');
+    committed(db);
     return result;
   } catch (err) {
     db.exec('ROLLBACK');
@@ -108,5 +138,6 @@ export function transaction<T>(db: Db, fn: () => T): T {
 /** Commits what is pending, then closes the file. */
 export function closeDb(db: Db): void {
   flush(db);
+  clearTimeout(idleCheckpoints.get(db));
   db.close();
 }

@@ -3,10 +3,19 @@
  * own savepoint, and `durable()` resolves only once they are on disk — seen from a second connection
  * to the same file, as another process would see them.
  */
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { closeDb, durable, inGroup, openDb, transaction } from '@fake-stripe/kernel';
-import { tempDir } from '@fake-stripe/kernel/testing';
+import {
+  IDLE_CHECKPOINT_MS,
+  WAL_AUTOCHECKPOINT_PAGES,
+  closeDb,
+  durable,
+  inGroup,
+  openDb,
+  transaction,
+} from '@fake-stripe/kernel';
+import { eventually, tempDir } from '@fake-stripe/kernel/testing';
 
 const dir = tempDir('group-commit-');
 afterAll(() => dir.remove());
@@ -23,7 +32,7 @@ function files() {
     (reader.prepare('SELECT id FROM t ORDER BY id').all() as Array<{ id: string }>).map((r) => r.id);
   const insert = (id: string, parent: string | null = null) =>
     db.prepare('INSERT INTO t (id, parent) VALUES (?, ?)').run(id, parent);
-  return { db, reader, seen, insert, close: () => (reader.close(), closeDb(db)) };
+  return { db, file, reader, seen, insert, close: () => (reader.close(), closeDb(db)) };
 }
 
 describe('the group commit', () => {
@@ -92,5 +101,25 @@ describe('the group commit', () => {
     const again = new DatabaseSync(join(dir.dir, `g${n}.sqlite`), { readOnly: true });
     expect(again.prepare('SELECT id FROM t').all()).toEqual([{ id: 'pending' }]);
     again.close();
+  });
+
+  it('checkpoints during a commit only past WAL_AUTOCHECKPOINT_PAGES, and empties the WAL once idle', async () => {
+    const f = files();
+    expect(f.db.prepare('PRAGMA wal_autocheckpoint').get()).toEqual({ wal_autocheckpoint: WAL_AUTOCHECKPOINT_PAGES });
+    const walBytes = (): number => statSync(`${f.file}-wal`).size;
+    for (let i = 0; i < 100; i++) inGroup(f.db, () => f.insert(`row-${i}`));
+    await durable(f.db);
+    const committedAt = Date.now();
+    // Committed (another connection reads it) and still in the WAL: no checkpoint ran in the commit.
+    expect(f.seen()).toHaveLength(100);
+    expect(walBytes()).toBeGreaterThan(0);
+    await eventually(() => walBytes() === 0, 'the idle checkpoint to empty the WAL', { timeoutMs: 5_000 });
+    expect(Date.now() - committedAt).toBeGreaterThanOrEqual(IDLE_CHECKPOINT_MS - 50);
+    // Everything is in the database file now, and the next commit works as before.
+    expect(f.seen()).toHaveLength(100);
+    inGroup(f.db, () => f.insert('after'));
+    await durable(f.db);
+    expect(f.seen()).toHaveLength(101);
+    f.close();
   });
 });

@@ -92,4 +92,31 @@ describe('idempotency store', () => {
     });
     expect(reopened.begin('crashed', print)).toEqual({ kind: 'started' });
   });
+
+  it('opens a file of the earlier layout: its answers replay, its in-flight rows are gone, one table is left', () => {
+    // The layout before the WITHOUT ROWID table, as a user's existing .data file has it.
+    db.exec(`
+      CREATE TABLE idempotency_keys (
+        key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')), status INTEGER, body TEXT,
+        created_at INTEGER NOT NULL);
+      CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+    `);
+    const old = db.prepare('INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?)');
+    old.run('done', print, 'done', 201, JSON.stringify({ id: 'auth_1' }), clock);
+    old.run('stale', print, 'in_flight', null, null, clock);
+    db.close();
+
+    db = openDb(file);
+    const store = createIdempotencyStore(db, 60_000, now);
+    expect(store.begin('done', print)).toEqual({ kind: 'replay', status: 201, body: { id: 'auth_1' } });
+    expect(store.begin('done', 'other')).toEqual({ kind: 'mismatch' });
+    expect(store.begin('stale', print)).toEqual({ kind: 'started' });
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'idempotency%' ORDER BY name").all();
+    expect(tables).toEqual([{ name: 'idempotency' }]);
+    // Opening it again changes nothing.
+    db.close();
+    db = openDb(file);
+    expect(createIdempotencyStore(db, 60_000, now).begin('done', print)).toMatchObject({ kind: 'replay' });
+  });
 });

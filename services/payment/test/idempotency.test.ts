@@ -156,7 +156,7 @@ describe('Idempotency-Key on POST /payment/authorize', () => {
   it('stores a business decline and replays it', async () => {
     const declined = await authorize('ORD-DECLINE', 'key-decline', 'insufficient_funds');
     expectError(declined, 402, { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds' });
-    expect(svc.storedKey('key-decline')).toEqual({ state: 'done', status: 402 });
+    expect(svc.storedKey('key-decline')).toEqual({ status: 402 });
 
     // Forcing success on the retry changes nothing: the decline is the definitive answer.
     const retry = await authorize('ORD-DECLINE', 'key-decline', 'success');
@@ -199,7 +199,7 @@ describe('commit_then_timeout on POST /payment/capture', () => {
     );
     expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
     expectError(lost, 504, { type: 'api_error', code: 'timeout' });
-    expect(svc.storedKey('key-ctt-1')).toEqual({ state: 'done', status: 200 });
+    expect(svc.storedKey('key-ctt-1')).toEqual({ status: 200 });
 
     // The effect was committed although the caller never heard of it.
     const ledger = await svc.ledger('ORD-CTT-1');

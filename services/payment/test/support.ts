@@ -30,7 +30,7 @@ export interface Payment {
   /** Row counts of every table that holds state, read from the SQLite file itself. */
   rows(): Rows;
   /** The stored Idempotency-Key row, straight from the SQLite file. */
-  storedKey(key: string): { state: string; status: number | null } | undefined;
+  storedKey(key: string): { status: number } | undefined;
   authorize(orderId: string, amount?: number, headers?: Record<string, string>): Promise<Hold>;
   /** Rewrites the watched chaos file. */
   writeChaos(config: unknown): void;
@@ -108,14 +108,12 @@ export async function startPayment(
           holds: count('holds'),
           captures: count('captures'),
           refunds: count('refunds'),
-          idempotencyKeys: count('idempotency_keys'),
+          idempotencyKeys: count('idempotency'),
         };
       }),
     storedKey: (key) =>
       readDb(
-        (db) =>
-          db.prepare('SELECT state, status FROM idempotency_keys WHERE key = ?').get(key) as
-            { state: string; status: number | null } | undefined,
+        (db) => db.prepare('SELECT status FROM idempotency WHERE key = ?').get(key) as { status: number } | undefined,
       ),
     async authorize(orderId, amount = 5000, headers = {}) {
       const res = await postJson(
