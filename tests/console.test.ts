@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { customerToken } from '@fake-stripe/kernel';
+import { customerToken, visibilityStatuses } from '@fake-stripe/kernel';
 import { getJson, postJson, repoRoot } from '@fake-stripe/kernel/testing';
 import type { Running } from '@fake-stripe/kernel/testing';
 import { chromium } from 'playwright-core';
@@ -220,7 +220,11 @@ describe('the console', () => {
     expect(await stepState('authorize')).toBe('failed');
     expect(await page.locator('li[data-step="authorize"] .detail').textContent()).toMatch(/card_declined/);
     await page.goto(`${api.url}/console/#/orders`);
-    await page.getByLabel('Filter by status').selectOption('failed');
+    // The filter offers what the list can filter by (a step such as `authorizing` is `in_progress`).
+    const filter = page.getByLabel('Filter by status');
+    await filter.locator('option', { hasText: 'compensation_stuck' }).waitFor({ state: 'attached', timeout: WAIT_MS });
+    expect(await filter.locator('option').allTextContents()).toEqual(['any', ...visibilityStatuses]);
+    await filter.selectOption('failed');
     const orderId = workflowId.replace('order-fulfillment-', '');
     await page.locator(`tr[data-order="${orderId}"] .badge`, { hasText: 'failed' }).waitFor({ timeout: WAIT_MS });
   }, 120_000);

@@ -63,7 +63,7 @@ export async function stream(method, path, options, onLine) {
 }
 
 let config;
-/** The console's settings and the kernel's constants (statuses, steps, activities), fetched once. */
+/** The console's settings and the kernel's constants (list statuses, steps, activities), fetched once. */
 export const loadConfig = async () => (config ??= await call('GET', '/console/api/config'));
 
 export const orderPath = (workflowId) => `/api/v1/order/${encodeURIComponent(workflowId)}`;

@@ -57,7 +57,7 @@ export function Board() {
           >Filter by status
           <select name="status" value=${status} onChange=${(e) => setStatus(e.currentTarget.value)}>
             <option value="">any</option>
-            ${(config.value?.orderStatuses ?? []).map((s) => html`<option value=${s}>${s}</option>`)}
+            ${(config.value?.visibilityStatuses ?? []).map((s) => html`<option value=${s}>${s}</option>`)}
           </select>
         </label>
         <label

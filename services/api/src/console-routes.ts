@@ -16,9 +16,9 @@ import {
   badRequest,
   compensationSteps,
   faultableActivities,
-  orderStatuses,
   orderSteps,
   terminalStatuses,
+  visibilityStatuses,
   workflowIdSchema,
 } from '@fake-stripe/kernel';
 import type { Context } from 'koa';
@@ -147,7 +147,7 @@ export function consoleRouter(env: ConsoleEnv, workflows: Workflows, selfUrl: ()
       temporalUiUrl: env.CONSOLE_TEMPORAL_UI_URL,
       jaegerUrl: env.CONSOLE_JAEGER_URL,
       namespace: env.namespace,
-      orderStatuses,
+      visibilityStatuses,
       terminalStatuses,
       orderSteps,
       compensationSteps,
