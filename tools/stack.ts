@@ -173,8 +173,8 @@ async function waitReady(s: ServiceDef, exited: Promise<string>, logFrom?: numbe
 }
 
 /**
- * Runs `stopOne` for every entry, each only after the entries that depend on it have stopped (the API
- * and the worker before the services and Temporal they call), independent ones in parallel.
+ * Runs `stopOne` for every entry, each only after the entries that depend on it or call it have stopped
+ * (the API and the worker before the services and Temporal they call), independent ones in parallel.
  */
 async function inReverseOrder<T>(
   entries: Array<[ServiceDef, T]>,
@@ -182,7 +182,9 @@ async function inReverseOrder<T>(
 ): Promise<void> {
   const done = new Map<string, Promise<void>>();
   for (const [s, v] of [...entries].reverse()) {
-    const dependents = entries.filter(([d]) => d.dependsOn?.includes(s.name)).flatMap(([d]) => done.get(d.name) ?? []);
+    const dependents = entries
+      .filter(([d]) => d.dependsOn?.includes(s.name) || d.calls?.includes(s.name))
+      .flatMap(([d]) => done.get(d.name) ?? []);
     done.set(
       s.name,
       Promise.allSettled(dependents).then(() => stopOne(s, v)),

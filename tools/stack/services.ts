@@ -1,7 +1,8 @@
 /**
  * The local stack: one row per process that `make up` starts, in start order. Adding a service is
  * one line. Every `ready` probe is polled until it passes; `dependsOn` names rows that must be ready
- * first; `make down` stops dependents before what they depend on.
+ * first; `calls` names rows it calls but need not wait for (its calls retry until they answer);
+ * `make down` stops a row before what it depends on or calls.
  */
 import path from 'node:path';
 import { LOCAL_TEMPORAL_ADDRESS, localPorts, localUrl, temporalSqlitePragmas } from '@fake-stripe/kernel';
@@ -28,6 +29,7 @@ export type ServiceDef = {
   docs?: string;
   metrics?: string;
   dependsOn?: string[];
+  calls?: string[];
 };
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -112,13 +114,17 @@ const worker: ServiceDef = {
   readyLog: 'worker polling',
   url: `http://localhost:${localPorts.worker} (/health, /ready)`,
   metrics: `http://localhost:${localPorts.workerMetrics}/metrics`,
-  dependsOn: ['temporal', ...domains],
+  // It polls Temporal; an activity whose service is not up yet is retried. Started beside the
+  // services, not after them, so its bundling overlaps their start-up.
+  dependsOn: ['temporal'],
+  calls: domains,
 };
 
 // MANAGER_TOKEN, CUSTOMER_TOKEN_SECRET, ADMIN_TOKEN and ALLOW_CHAOS_FORCING come from localDefaults.
 const api = http('api', undefined, {
   env: { TEMPORAL_ADDRESS, ...domainUrls },
-  dependsOn: ['temporal', ...domains, 'worker'],
+  dependsOn: ['temporal'],
+  calls: [...domains, 'worker'],
 });
 
 export const services: ServiceDef[] = [

@@ -7,7 +7,6 @@
  * the service applies it from its ConfigMap watch or its mounted file, as any edit of the ConfigMap.
  */
 import { AppError, badRequest, chaosDocumentError, requireToken } from '@fake-stripe/kernel';
-import { chaosConfigMapWriter } from '@fake-stripe/kernel/chaos-configmap';
 import type { Context } from 'koa';
 import type { ConsoleEnv } from './console-routes.ts';
 
@@ -15,15 +14,23 @@ import type { ConsoleEnv } from './console-routes.ts';
 export type Outcomes = Record<string, string[]>;
 
 export function configMapChaosWriter(env: ConsoleEnv) {
-  const { namespace, write } = chaosConfigMapWriter(env.CONSOLE_CHAOS_NAMESPACE);
+  // The Kubernetes client is loaded in this mode only (it costs ~0.5 s of CPU at start-up), from
+  // here on; a write waits for it, and a client that cannot be made fails the write with its reason.
+  const writer = import('@fake-stripe/kernel/chaos-configmap').then((m) =>
+    m.chaosConfigMapWriter(env.CONSOLE_CHAOS_NAMESPACE),
+  );
+  writer.catch(() => undefined); // reported by the write that needs it
   return async (ctx: Context, domain: string, document: unknown, outcomes: () => Promise<Outcomes>) => {
     requireToken(ctx, env.ADMIN_TOKEN, 'admin', 'ADMIN_TOKEN', 'Chaos changes are');
     const refused = chaosDocumentError(await outcomes(), document);
     // The service's own words for the same refusal (its PUT /chaos answers exactly this).
     if (refused) throw badRequest('chaos_config_invalid', `Chaos config refused: ${refused}`);
     const name = env.CONSOLE_CHAOS_CONFIGMAP.replaceAll('{service}', domain);
+    let namespace: string | undefined; // known once the client is made (a 409 comes after that)
     try {
-      const resourceVersion = await write(name, document);
+      const client = await writer;
+      namespace = client.namespace;
+      const resourceVersion = await client.write(name, document);
       return { written: 'configmap', namespace, configMap: name, resourceVersion };
     } catch (err) {
       const status = (err as { status?: number }).status;

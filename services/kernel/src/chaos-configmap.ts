@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { CoreV1Api, KubeConfig, ListWatch, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { CHAOS_CONFIGMAP_KEY } from './chaos-wiring.ts';
 import type { Logger } from './logger.ts';
 
-/** The key of the chaos document in the chart's chaos ConfigMap (and the file it mounts). */
-export const CHAOS_CONFIGMAP_KEY = 'chaos.json';
+export { CHAOS_CONFIGMAP_KEY };
 /** The reason of the Event recorded on the ConfigMap when its chaos document is refused. */
 export const CHAOS_REJECTED_EVENT_REASON = 'ChaosConfigRejected';
 /** Where a pod's ServiceAccount namespace is mounted. */

@@ -2,12 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createChaos } from './chaos.ts';
 import type { Chaos, OperationSpec } from './chaos.ts';
-import { CHAOS_CONFIGMAP_KEY, watchChaosConfigMap } from './chaos-configmap.ts';
 import { readJsonFile, watchJsonFile } from './config.ts';
 import type { ServiceEnv } from './config.ts';
 import type { Db } from './db.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+
+/** The key of the chaos document in the chart's chaos ConfigMap (and the file it mounts). */
+export const CHAOS_CONFIGMAP_KEY = 'chaos.json';
 
 /** Where the config in force came from: the built-in default, CHAOS_FILE, `PUT /{domain}/chaos`, or CHAOS_CONFIGMAP. */
 export const chaosSources = ['default', 'file', 'api', 'configmap'] as const;
@@ -124,21 +126,34 @@ export function wireChaos(options: {
     stops.push(watchJsonFile(file, log, (raw) => apply('file', raw)));
   }
   if (env.CHAOS_CONFIGMAP) {
-    stops.push(
-      watchChaosConfigMap({
-        name: env.CHAOS_CONFIGMAP,
-        namespace: env.CHAOS_CONFIGMAP_NAMESPACE,
-        component: `fake-stripe-${options.service}`,
-        resyncMs: env.CHAOS_CONFIGMAP_RESYNC_SECONDS * 1000,
-        backoffMaxMs: env.CHAOS_CONFIGMAP_BACKOFF_MAX_MS,
-        log,
-        onData: applyConfigMap,
-        // A watch failure is no refused config: shown, not counted.
-        onError: (message) => {
-          status = { ...status, lastError: { source: 'configmap', message, at: new Date().toISOString() } };
-        },
-      }),
+    const configMap = env.CHAOS_CONFIGMAP;
+    // The Kubernetes client is loaded only here: it costs ~0.5 s of CPU at start-up, which a service
+    // without a ConfigMap (every one of `make up`) never pays. The watch starts once it is loaded.
+    let stopWatch: (() => void) | undefined;
+    let stopped = false;
+    import('./chaos-configmap.ts').then(
+      ({ watchChaosConfigMap }) => {
+        if (stopped) return;
+        stopWatch = watchChaosConfigMap({
+          name: configMap,
+          namespace: env.CHAOS_CONFIGMAP_NAMESPACE,
+          component: `fake-stripe-${options.service}`,
+          resyncMs: env.CHAOS_CONFIGMAP_RESYNC_SECONDS * 1000,
+          backoffMaxMs: env.CHAOS_CONFIGMAP_BACKOFF_MAX_MS,
+          log,
+          onData: applyConfigMap,
+          // A watch failure is no refused config: shown, not counted.
+          onError: (message) => {
+            status = { ...status, lastError: { source: 'configmap', message, at: new Date().toISOString() } };
+          },
+        });
+      },
+      (err: unknown) => log.error({ err: (err as Error).message }, 'the Kubernetes client could not be loaded'),
     );
+    stops.push(() => {
+      stopped = true;
+      stopWatch?.();
+    });
   }
   return { chaos, apply, status: () => status, stopWatching: () => stops.forEach((stop) => stop()) };
 }

@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import swaggerUiDist from 'swagger-ui-dist';
+import type swaggerUiDist from 'swagger-ui-dist';
 
-/** Swagger UI's files, read once on first use and kept (shared by every service in the process). */
+const require = createRequire(import.meta.url);
+
+/**
+ * Swagger UI's files, read once on first use and kept (shared by every service in the process). Its
+ * package is loaded then too, not at start-up: a service that never serves /docs never pays for it.
+ */
 const swaggerCache = new Map<string, Buffer>();
 export function swaggerAsset(file: string): Buffer {
   let body = swaggerCache.get(file);
   if (!body) {
-    body = readFileSync(join(swaggerUiDist.getAbsoluteFSPath(), file));
+    const dist = require('swagger-ui-dist') as typeof swaggerUiDist;
+    body = readFileSync(join(dist.getAbsoluteFSPath(), file));
     swaggerCache.set(file, body);
   }
   return body;
