@@ -42,6 +42,7 @@ for s in "${wanted[@]}"; do
   size="$("$DOCKER" image inspect "fake-stripe/$s:$TAG" --format '{{.Size}}')"
   printf '%-13s fake-stripe/%s:%s  %4d MB  built in %d s\n' "$s" "$s" "$TAG" $((size / 1000000)) $((SECONDS - started))
 done
-# A rebuilt tag leaves its previous image dangling: drop those (layers of the current tags stay).
-"$DOCKER" image prune --force >/dev/null
+# A rebuilt tag leaves its previous image dangling: drop those older than a week. Not all of them: the
+# deps stage of each build is dangling too (no tag names it), and it is the cache of its `npm ci`.
+"$DOCKER" image prune --force --filter "until=168h" >/dev/null
 printf 'base %s: %d MB\n' "$NODE_IMAGE" $(($("$DOCKER" image inspect "$NODE_IMAGE" --format '{{.Size}}') / 1000000))
