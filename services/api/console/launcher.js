@@ -184,7 +184,7 @@ export function Launcher() {
     <h2 id="launcher-title">Scenario launcher</h2>
     <form class="launcher" onSubmit=${start}>
       <p>
-        ${"The scenarios of make scenarios, run by the API as the manager (it needs the manager token): single orders whose fault plans force the outcome, or a chaos batch decided by the services' live chaos (see Chaos)."}
+        ${"The scenarios of make scenarios, run by the API as the manager (it needs the manager token): single orders whose fault plans force the outcome, or a chaos batch decided by the services' live chaos (see Chaos). The schedule, versioning and subscription scenarios run in a terminal only (make scenario-schedule, -versioning, -subscription): they start workers of their own or run for minutes."}
       </p>
       <div class="field">
         <label for="scenario-name">Scenario</label>
