@@ -38,6 +38,8 @@ const full: Reports = {
   },
   up: {
     date: '2025-01-01T00:00:00.000Z',
+    firstS: 15.2,
+    first: { readyS: { temporal: 1.3, worker: 12.1, api: 3.6 } },
     coldS: { median: 8.4 },
     afterChangeS: { median: 7.9 },
     cold: [{ readyS: { temporal: 1.2, worker: 5.5, api: 0.9 } }],
@@ -62,6 +64,7 @@ describe('the goals table', () => {
       'schedule-to-start-p99-workflow-task',
       'schedule-to-start-p99-activity',
       'stack-rss',
+      'up-first',
       'up-cold',
       'up-after-change',
     ]);
@@ -76,6 +79,13 @@ describe('the goals table', () => {
       detail: 'slowest: worker 5.1 s, temporal 1.1 s',
     });
     expect(rows.get('up-cold')).toMatchObject({ met: false, detail: 'slowest: worker 5.5 s, temporal 1.2 s' });
+    // The first run (build caches empty) is reported, with no goal.
+    expect(rows.get('up-first')).toMatchObject({
+      now: 15.2,
+      goal: null,
+      met: null,
+      detail: 'slowest: worker 12.1 s, api 3.6 s',
+    });
   });
 
   it('judges the orders ratio at 32 starters and only reports it at 8', () => {

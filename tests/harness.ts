@@ -92,7 +92,8 @@ export interface Platform {
   /**
    * The real worker process against this platform (stopped by `stop()` if still running). It runs
    * the platform's workflow bundle (WORKFLOW_BUNDLE, as the image's worker does), so a restart does
-   * not bundle again; `WORKFLOW_BUNDLE: ''` makes it bundle at start, as `make up`'s does.
+   * not bundle again; `WORKFLOW_BUNDLE: ''` makes it bundle at start (with WORKFLOW_BUNDLE_CACHE, as
+   * `make up`'s does: once per content of its code).
    */
   spawnWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** The API as a real process (telemetry preload) against this platform (stopped by `stop()`). */

@@ -47,10 +47,10 @@ export interface LocalStack {
   remove(): void;
 }
 
-/** A stack in a new temp dir named `prefix…`, on free ports; nothing runs until up(). */
-export async function localStack(prefix: string): Promise<LocalStack> {
+/** A stack in a new temp dir named `prefix…`, on free ports, with `more` in its environment; nothing runs until up(). */
+export async function localStack(prefix: string, more: NodeJS.ProcessEnv = {}): Promise<LocalStack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...more, DATA_DIR: dir, NO_COLOR: '1' };
   delete env.FORCE_COLOR;
   for (const name of Object.keys(localPortsFrom({})) as LocalProcess[]) env[portVariable(name)] = `${await freePort()}`;
   const ports = localPortsFrom(env);

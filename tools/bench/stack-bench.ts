@@ -1,13 +1,18 @@
 /**
  * The `up` and `rss` parts of `make bench` (tools/bench.ts), on a `make up` stack of their own
- * (tools/bench/local-stack.ts: `node tools/stack.ts up --detach` with a temp DATA_DIR and free ports).
+ * (tools/bench/local-stack.ts: `node tools/stack.ts up --detach` with a temp DATA_DIR and free ports),
+ * and build caches of their own (FAKE_STRIPE_CACHE in a temp dir: Node's compile cache and the
+ * workflow bundles, tools/stack/services.ts), so every run starts from the same state.
  *
- * up: BENCH_UP_RUNS (3) times, a new stack: cold (a fresh DATA_DIR, nothing running) timed from the
- *   command's start to every service ready; then as a user after editing the saga: the workflow
- *   source's mtime set to now, `make down`, and `make up` again on the same data ("after a code
- *   change"). The medians and every sample, and each service's own ready time as `make up` prints it.
- * rss: on the first stack, IDLE_SETTLE_S after it is ready, each of the nine processes' resident
- *   memory and the total (tools/measure-rss.ts's stackRss).
+ * up: first, once, a stack with those caches empty (a new clone's first `make up`); then
+ *   BENCH_UP_RUNS (3) times, a new stack: cold (a fresh DATA_DIR, nothing running, the build caches
+ *   as the runs before left them) timed from the command's start to every service ready; then as a
+ *   user after editing the saga: a comment added to the workflow source (a new workflow bundle),
+ *   `make down`, and `make up` again on the same data ("after a code change"); the source is put
+ *   back. The medians of the cold and after-a-change runs and every sample, and each service's own
+ *   ready time as `make up` prints it.
+ * rss: on the first cold stack, IDLE_SETTLE_S after it is ready, each of the nine processes'
+ *   resident memory and the total (tools/measure-rss.ts's stackRss).
  * Writes .data/bench/up.json and .data/bench/rss.json; true when a part failed (a stack that did not
  * come up or go down).
  */
@@ -26,8 +31,19 @@ import { printMachine, writeReport } from './process.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const RUNS = Math.floor(Number(process.env.BENCH_UP_RUNS)) || 3;
-/** What "a code change" touches: the order saga's workflow file, which the worker bundles at start. */
+/** What "a code change" edits: the order saga's workflow file, which the worker's bundle is made from. */
 export const CHANGED_FILE = 'services/worker/src/workflows/order-fulfillment.ts';
+const changed = path.join(root, CHANGED_FILE);
+/** The changed file's content before the bench edited it, while an edit is in place. */
+let original: string | undefined;
+function editSource(run: number): void {
+  original ??= fs.readFileSync(changed, 'utf8');
+  fs.writeFileSync(changed, `${original}// make bench: a code change (${run}, ${new Date().toISOString()})\n`);
+}
+function restoreSource(): void {
+  if (original !== undefined) fs.writeFileSync(changed, original);
+  original = undefined;
+}
 const UP_FILE = '.data/bench/up.json';
 const RSS_FILE = '.data/bench/rss.json';
 
@@ -35,10 +51,14 @@ const say = (msg: string): void => console.log(`${pc.cyan('▶')} ${msg}`);
 
 /** The stack running now, for the signal path. */
 let current: LocalStack | undefined;
-/** SIGKILLs the stack of this part, if one runs (SIGINT path). */
+/** The build caches of this part's stacks (FAKE_STRIPE_CACHE). */
+let buildCache: string | undefined;
+/** SIGKILLs the stack of this part, if one runs, and puts the edited source back (SIGINT path). */
 export function cleanupStack(): void {
   current?.kill();
   current?.remove();
+  restoreSource();
+  if (buildCache) fs.rmSync(buildCache, { recursive: true, force: true });
 }
 
 /** Median and samples of some times (s). */
@@ -61,16 +81,29 @@ const slowest = (up: Up): string =>
 /** Runs the parts asked for; true when one failed. */
 export async function runStackBench(parts: { up: boolean; rss: boolean }): Promise<boolean> {
   const runs = parts.up ? RUNS : 1;
+  let first: Up | undefined;
   const cold: Up[] = [];
   const afterChange: Up[] = [];
   let rss: StackRss | undefined;
   let failed = false;
   printMachine(`bench ${[parts.rss && 'rss', parts.up && 'up'].filter(Boolean).join(', ')}`);
-  for (let i = 1; i <= runs && !failed; i++) {
-    const stack = await localStack('fake-stripe-bench-stack-');
+  buildCache = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-cache-'));
+  const env = { FAKE_STRIPE_CACHE: buildCache };
+  // Run 0: the build caches empty (for the RSS too, which is read with them warm, as a user has them).
+  for (let i = 0; i <= runs && !failed; i++) {
+    const stack = await localStack('fake-stripe-bench-stack-', env);
     current = stack;
     try {
       const up = await stack.up();
+      if (i === 0) {
+        first = up;
+        say(
+          `make up, first run (build caches empty): ${up.seconds.toFixed(2)} s to all ready (slowest: ${slowest(up)})`,
+        );
+        await stack.down();
+        stack.remove();
+        continue;
+      }
       cold.push(up);
       say(`make up, cold (${i}/${runs}): ${up.seconds.toFixed(2)} s to all ready (slowest: ${slowest(up)})`);
       if (parts.rss && !rss) {
@@ -81,10 +114,9 @@ export async function runStackBench(parts: { up: boolean; rss: boolean }): Promi
         );
       }
       if (parts.up) {
-        const now = new Date();
-        fs.utimesSync(path.join(root, CHANGED_FILE), now, now);
+        editSource(i);
         await stack.down();
-        const again = await stack.up();
+        const again = await stack.up().finally(restoreSource);
         afterChange.push(again);
         say(
           `make up after a code change (${i}/${runs}): ${again.seconds.toFixed(2)} s to all ready (slowest: ${slowest(again)})`,
@@ -101,6 +133,8 @@ export async function runStackBench(parts: { up: boolean; rss: boolean }): Promi
       current = undefined;
     }
   }
+  fs.rmSync(buildCache, { recursive: true, force: true });
+  buildCache = undefined;
   if (rss) {
     const table = new Table({
       head: ['process (make up, idle)', 'pid', 'RSS MB'].map((h) => pc.bold(h)),
@@ -121,11 +155,14 @@ export async function runStackBench(parts: { up: boolean; rss: boolean }): Promi
       up.seconds.toFixed(2),
       ...names.map((n) => up.readyS[n]?.toFixed(1) ?? '-'),
     ];
+    if (first) table.push(row('first run, build caches empty', first));
     cold.forEach((up, i) => table.push(row(`cold ${i + 1}`, up)));
     afterChange.forEach((up, i) => table.push(row(`after a code change ${i + 1}`, up)));
     console.log(`\n${table.toString()}`);
     console.log(
-      pc.dim(`(a service's own time runs from its start, once what it depends on is ready; changed: ${CHANGED_FILE})`),
+      pc.dim(
+        `(a service's own time runs from its start, once what it depends on is ready; cold: a fresh DATA_DIR, build caches warm; changed: ${CHANGED_FILE})`,
+      ),
     );
   }
   const date = new Date().toISOString();
@@ -134,8 +171,10 @@ export async function runStackBench(parts: { up: boolean; rss: boolean }): Promi
       date,
       loadAverage: os.loadavg(),
       settings: { runs, changedFile: CHANGED_FILE },
+      ...(first && { firstS: first.seconds }),
       coldS: times(cold.map((u) => u.seconds)),
       ...(afterChange.length > 0 && { afterChangeS: times(afterChange.map((u) => u.seconds)) }),
+      first,
       cold,
       afterChange,
     });

@@ -51,6 +51,8 @@ export const envSchema = withTemporalConfig(
     AUDIT_TIMEOUT_MS: envInt(110_000),
     /** A workflow bundle made by bundle.ts (the image has one); unset: bundled at start. */
     WORKFLOW_BUNDLE: envString(),
+    /** Without WORKFLOW_BUNDLE: a folder where the bundle of today's code is kept (bundle-cache.ts). */
+    WORKFLOW_BUNDLE_CACHE: envString(),
   }),
 );
 export type WorkerEnv = z.infer<typeof envSchema>;

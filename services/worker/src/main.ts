@@ -8,6 +8,7 @@ import { createService, logger } from '@fake-stripe/kernel';
 // A CommonJS package: its namespaces come through the default export.
 import proto from '@temporalio/proto';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { cachedWorkflowBundle } from './bundle-cache.ts';
 import { loadWorkerEnv } from './config.ts';
 import type { WorkerEnv } from './config.ts';
 import { pinoForSdk, workerOptions } from './worker.ts';
@@ -31,6 +32,18 @@ export async function registerSearchAttributes(connection: NativeConnection, nam
   } catch (err) {
     if ((err as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw err;
   }
+}
+
+/** The env with WORKFLOW_BUNDLE set from the bundle cache, when there is one and no bundle is given. */
+async function withCachedBundle(env: WorkerEnv): Promise<WorkerEnv> {
+  if (env.WORKFLOW_BUNDLE || !env.WORKFLOW_BUNDLE_CACHE) return env;
+  const started = performance.now();
+  const { file, built } = await cachedWorkflowBundle(env.WORKFLOW_BUNDLE_CACHE);
+  logger.info(
+    { file, built, ms: Math.round(performance.now() - started) },
+    built ? 'workflow bundle made' : 'workflow bundle reused',
+  );
+  return { ...env, WORKFLOW_BUNDLE: file };
 }
 
 async function main(env: WorkerEnv): Promise<void> {
@@ -68,4 +81,4 @@ async function main(env: WorkerEnv): Promise<void> {
   }
 }
 
-if (import.meta.main) await main(loadWorkerEnv());
+if (import.meta.main) await main(await withCachedBundle(loadWorkerEnv()));
