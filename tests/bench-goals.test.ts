@@ -31,6 +31,7 @@ const full: Reports = {
   rss: {
     date: '2025-01-01T00:00:00.000Z',
     totalMb: 2099.2,
+    totalPssMb: 1536,
     processes: [
       { name: 'api', mb: 269 },
       { name: 'worker', mb: 440 },
@@ -64,6 +65,7 @@ describe('the goals table', () => {
       'schedule-to-start-p99-workflow-task',
       'schedule-to-start-p99-activity',
       'stack-rss',
+      'stack-pss',
       'up-first',
       'up-cold',
       'up-after-change',
@@ -100,6 +102,8 @@ describe('the goals table', () => {
     const rss = byId(figures(full)).get('stack-rss');
     expect(rss?.now).toBeCloseTo(2.05);
     expect(rss).toMatchObject({ unit: 'GiB', goal: 1.2, met: false, detail: 'largest (MB): worker 440, api 269' });
+    // The PSS (shared pages once) is reported beside it, with no goal of its own.
+    expect(byId(figures(full)).get('stack-pss')).toMatchObject({ now: 1.5, unit: 'GiB', goal: null, met: null });
   });
 
   it('leaves out what was not measured, and reads an orders report from before runs at several counts', () => {

@@ -23,18 +23,36 @@ import { rssMb, samplePeakRss } from './bench/process.ts';
 export const IDLE_SETTLE_S = 10;
 
 export interface StackRss {
-  /** Each process's resident memory (MB), largest first. */
-  processes: Array<{ name: string; pid: number; mb: number }>;
+  /** Each process's resident memory (MB), largest first, and its proportional share (PSS, MB). */
+  processes: Array<{ name: string; pid: number; mb: number; pssMb?: number }>;
+  /** The sum of the RSS: a page shared by several processes (Node's own code) counts in each. */
   totalMb: number;
+  /** The sum of the PSS: a shared page counts once, split between its processes (Linux only). */
+  totalPssMb?: number;
 }
 
-/** The resident memory of each process (name → pid) now, and their sum. */
+/** A process's proportional set size (MB): its private pages, and each shared page ÷ its sharers. */
+function pssMb(pid: number): number | undefined {
+  try {
+    const kb = /^Pss:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined; // not Linux, or gone
+  }
+}
+
+/** The resident memory of each process (name → pid) now, and their sums. */
 export async function stackRss(pids: Record<string, number>): Promise<StackRss> {
   const processes = await Promise.all(
-    Object.entries(pids).map(async ([name, pid]) => ({ name, pid, mb: await rssMb(pid) })),
+    Object.entries(pids).map(async ([name, pid]) => ({ name, pid, mb: await rssMb(pid), pssMb: pssMb(pid) })),
   );
   processes.sort((a, b) => b.mb - a.mb);
-  return { processes, totalMb: processes.reduce((n, p) => n + p.mb, 0) };
+  const pss = processes.map((p) => p.pssMb);
+  return {
+    processes,
+    totalMb: processes.reduce((n, p) => n + p.mb, 0),
+    ...(pss.every((x) => x !== undefined) && { totalPssMb: pss.reduce((n, x) => n + x, 0) }),
+  };
 }
 
 const mb = (n: number): string => `${Math.round(n)} MB`;
@@ -82,6 +100,10 @@ async function main(): Promise<void> {
     console.log(
       `${'total'.padEnd(13)} idle ${mb(idle.totalMb)}, after load ${mb(after.totalMb)}, peaks ${mb(peakTotal)}`,
     );
+    if (idle.totalPssMb !== undefined && after.totalPssMb !== undefined)
+      console.log(
+        `${'total PSS'.padEnd(13)} idle ${mb(idle.totalPssMb)}, after load ${mb(after.totalPssMb)} (shared pages counted once)`,
+      );
   } finally {
     clearInterval(watch);
     await Promise.all(Object.values(peaks).map((stop) => stop()));

@@ -75,7 +75,12 @@ const ordersSchema = z
   })
   .partial();
 const rssSchema = z
-  .object({ date: z.string(), totalMb: n, processes: z.array(z.object({ name: z.string(), mb: z.number() })) })
+  .object({
+    date: z.string(),
+    totalMb: n,
+    totalPssMb: n,
+    processes: z.array(z.object({ name: z.string(), mb: z.number() })),
+  })
   .partial();
 const upTimes = z.object({ median: z.number() }).partial();
 const upSchema = z
@@ -207,6 +212,14 @@ export function figures(r: Reports): Figure[] {
       goal: GOALS.stackRssGiB,
       atLeast: false,
       detail: biggest ? `largest (MB): ${biggest}` : undefined,
+    },
+    {
+      id: 'stack-pss',
+      figure: 'local stack PSS, idle (shared pages counted once)',
+      now: r.rss?.totalPssMb === undefined ? undefined : r.rss.totalPssMb / 1024,
+      unit: 'GiB',
+      goal: null,
+      atLeast: false,
     },
     {
       id: 'up-first',

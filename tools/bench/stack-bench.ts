@@ -137,11 +137,12 @@ export async function runStackBench(parts: { up: boolean; rss: boolean }): Promi
   buildCache = undefined;
   if (rss) {
     const table = new Table({
-      head: ['process (make up, idle)', 'pid', 'RSS MB'].map((h) => pc.bold(h)),
+      head: ['process (make up, idle)', 'pid', 'RSS MB', 'PSS MB'].map((h) => pc.bold(h)),
       style: { head: [], border: [] },
     });
-    for (const p of rss.processes) table.push([p.name, p.pid, Math.round(p.mb)]);
-    table.push([pc.bold('total'), '', pc.bold(String(Math.round(rss.totalMb)))]);
+    const round = (x: number | undefined): string => (x === undefined ? '-' : String(Math.round(x)));
+    for (const p of rss.processes) table.push([p.name, p.pid, round(p.mb), round(p.pssMb)]);
+    table.push([pc.bold('total'), '', pc.bold(round(rss.totalMb)), pc.bold(round(rss.totalPssMb))]);
     console.log(`\n${table.toString()}`);
   }
   if (cold.length > 0) {
