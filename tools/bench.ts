@@ -45,7 +45,7 @@ import { cleanupStack, runStackBench } from './bench/stack-bench.ts';
 import { probeAll, stripeClient } from './bench/stripe-compat.ts';
 import type { CompatResult } from './bench/stripe-compat.ts';
 import { cleanupOrders, runOrdersBench } from './bench/orders.ts';
-import { LOCAL_STRIPE_SECRET_KEY } from '@fake-stripe/kernel';
+import { LOCAL_STRIPE_SECRET_KEY, SERVICE_NODE_OPTIONS } from '@fake-stripe/kernel';
 import { freePort } from '@fake-stripe/kernel/testing';
 import {
   cpuSeconds,
@@ -244,7 +244,7 @@ async function stripeCompat(): Promise<boolean> {
   fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
   const servers: Server[] = [];
   try {
-    const env = { ...baseEnv, DATA_DIR: dir, CHAOS_FILE: chaosFile, LOG_LEVEL };
+    const env = { ...baseEnv, NODE_OPTIONS: SERVICE_NODE_OPTIONS, DATA_DIR: dir, CHAOS_FILE: chaosFile, LOG_LEVEL };
     const payment = await startServer('payment', paymentArgs, env, path.join(dir, 'payment.log'));
     servers.push(payment);
     const mock = await startStripeMock(path.join(dir, 'stripe-mock.log'));
@@ -295,6 +295,7 @@ async function foundation(): Promise<boolean> {
     await sleep(1_000); // let the machine settle between targets
     const paymentEnv = {
       ...baseEnv,
+      NODE_OPTIONS: SERVICE_NODE_OPTIONS, // as make up and the image run it
       DATA_DIR: dir,
       CHAOS_FILE: chaosFile,
       LOG_LEVEL,

@@ -158,10 +158,12 @@ function logged(file: string, from: number, msg: string): boolean {
 async function waitReady(s: ServiceDef, exited: Promise<string>, logFrom?: number): Promise<void> {
   let gone: string | undefined;
   void exited.then((why) => (gone = why));
+  // A process told to log less than info (LOG_LEVEL=warn make up) never writes its ready line.
+  const logsInfo = ['trace', 'debug', 'info'].includes(envFor(s).LOG_LEVEL?.trim() || 'info');
   const until = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     const c = await check(s);
-    const logOk = !s.readyLog || logFrom === undefined || logged(logFile(s), logFrom, s.readyLog);
+    const logOk = !s.readyLog || logFrom === undefined || !logsInfo || logged(logFile(s), logFrom, s.readyLog);
     if (c.ok && logOk) return;
     if (gone !== undefined) throw new Error(`exited before it was ready (${gone})`);
     if (Date.now() > until) {

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { sampleOrder, temporalSqlitePragmas } from '@fake-stripe/kernel';
+import { SERVICE_NODE_OPTIONS, sampleOrder, temporalSqlitePragmas } from '@fake-stripe/kernel';
 import { freePort } from '@fake-stripe/kernel/testing';
 import { orderWorkflowId } from '@fake-stripe/kernel/workflow-definitions';
 import { Client } from '@temporalio/client';
@@ -331,7 +331,8 @@ async function ordersPhase(
 ): Promise<{ orders: Map<number, Phase>; halfRate: HalfRate }> {
   const taskQueue = `bench-orders-${runId}`;
   const telemetry = ['--import', './services/kernel/src/telemetry.ts'];
-  const base = { ...process.env, LOG_LEVEL, ADMIN_TOKEN: 'bench-admin-token' };
+  // The platform's processes as make up and the images run them (the baseline worker: Node's defaults).
+  const base = { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS, LOG_LEVEL, ADMIN_TOKEN: 'bench-admin-token' };
   const domainEnv = { ...base, DATA_DIR: dir, CHAOS_FILE: chaosFile, SEED_STOCK: '10000000' };
   const started: Array<Server | Child> = [];
   try {

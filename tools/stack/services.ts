@@ -6,7 +6,13 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { LOCAL_TEMPORAL_ADDRESS, localPorts, localUrl, temporalSqlitePragmas } from '@fake-stripe/kernel';
+import {
+  LOCAL_TEMPORAL_ADDRESS,
+  SERVICE_NODE_OPTIONS,
+  localPorts,
+  localUrl,
+  temporalSqlitePragmas,
+} from '@fake-stripe/kernel';
 import type { LocalProcess } from '@fake-stripe/kernel';
 import { searchAttributes } from '@fake-stripe/kernel/workflow-definitions';
 
@@ -74,7 +80,7 @@ const buildCache = path.join(
     path.join(process.env.XDG_CACHE_HOME?.trim() || path.join(os.homedir(), '.cache'), 'fake-stripe'),
   `build-${process.version}`,
 );
-const nodeEnv = { NODE_COMPILE_CACHE: path.join(buildCache, 'node-compile-cache') };
+const nodeEnv = { NODE_COMPILE_CACHE: path.join(buildCache, 'node-compile-cache'), NODE_OPTIONS: SERVICE_NODE_OPTIONS };
 const node = (main: string): Command => [process.execPath, '--import', './services/kernel/src/telemetry.ts', main];
 
 /** A koa service of this repository, started with the telemetry preload (it must load before koa). */

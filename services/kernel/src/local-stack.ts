@@ -86,6 +86,15 @@ export const localUrl = (name: LocalProcess, path = ''): string => `http://127.0
 export const LOCAL_TEMPORAL_ADDRESS = `127.0.0.1:${localPorts.temporal}`;
 
 /**
+ * NODE_OPTIONS of every service process (`make up`, the images, `make bench`): V8's young generation
+ * capped at 8 MB a semi-space. Left to itself V8 grows it to 32 MB during start-up and keeps it,
+ * ~20-60 MB of idle memory a process (the worker and the API most); at 8 MB a request server's
+ * short-lived garbage still dies young, and authorize's CPU per request moved by less than the noise
+ * (docs/performance.md). services/Dockerfile sets the same (checked by test/local-ports.test.ts).
+ */
+export const SERVICE_NODE_OPTIONS = '--max-semi-space-size=8';
+
+/**
  * The SQLite pragmas the local Temporal dev server runs with (`make up`, `make bench`): write-ahead
  * logging with normal sync. The dev server's default (rollback journal, full sync) spends most of an
  * order's time in fsync; WAL keeps every commit, and the benchmark measures what users run.
