@@ -9,7 +9,7 @@ import { upsertedOrderStatuses } from '@fake-stripe/kernel/testing';
 import { visibilityStatuses } from '@fake-stripe/kernel/contracts';
 import { bundlePatchVariant } from '../src/patch-variants/bundle.ts';
 import { patchMarkers } from '../src/patch-variants/markers.ts';
-import { bundleWorkflows, workerSinks } from '../src/worker.ts';
+import { bundleWorkflows, sharedWorkflowModules, workerSinks } from '../src/worker.ts';
 import { FRAUD_CHECK_PATCH, VISIBILITY_STATUS_PATCH } from '../src/workflows/patches.ts';
 
 // Recorded histories of finished workflows (`RECORD_HISTORIES=1 npm test -- tests/order-saga`, and
@@ -68,6 +68,12 @@ async function expectReplayFailure(file: string, bundle: WorkflowBundleWithSourc
 }
 
 describe('workflow replay', () => {
+  it("replays on today's bundle, whose contracts are evaluated once per worker thread, not per workflow", () => {
+    const preload = /exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(current.code)?.[1];
+    expect(sharedWorkflowModules.length).toBeGreaterThan(0);
+    for (const name of sharedWorkflowModules) expect(preload).toContain(`/*! ${name} */`);
+  });
+
   it('has recorded histories to replay, from before and after the fraud check', () => {
     expect(fixtures).toEqual(
       expect.arrayContaining(['order-happy-path.json', 'order-shipping-fails-compensation.json']),
