@@ -88,9 +88,9 @@ export const LOCAL_TEMPORAL_ADDRESS = `127.0.0.1:${localPorts.temporal}`;
 /**
  * NODE_OPTIONS of every service process (`make up`, the images, `make bench`): V8's young generation
  * capped at 8 MB a semi-space. Left to itself V8 grows it to 32 MB during start-up and keeps it,
- * ~20-60 MB of idle memory a process (the worker and the API most); at 8 MB a request server's
- * short-lived garbage still dies young, and authorize's CPU per request moved by less than the noise
- * (docs/performance.md). services/Dockerfile sets the same (checked by test/local-ports.test.ts).
+ * 5-60 MB of idle memory a process (the worker and the API most), ~100 MB under load; at 8 MB a
+ * request server's short-lived garbage still dies young, for ~3 % of authorize's throughput
+ * (docs/performance.md). services/Dockerfile sets the same (checked by test/service-node-options.test.ts).
  */
 export const SERVICE_NODE_OPTIONS = '--max-semi-space-size=8';
 
