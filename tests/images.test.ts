@@ -227,6 +227,34 @@ suite('the images, run as containers', () => {
     }
   }, 120_000);
 
+  it('starts each service with every TypeScript file from the compile cache made at build', () => {
+    for (const s of services) {
+      const started = spawnSync(
+        DOCKER,
+        [
+          ...['run', '--rm', '--network', 'none', '--read-only', '-e', 'NODE_DEBUG_NATIVE=COMPILE_CACHE'],
+          ...['--entrypoint', 'node', `fake-stripe/${s}:${TAG}`],
+          // The module graph the service's CMD loads, without starting it.
+          ...[
+            '--import',
+            '@fake-stripe/kernel/telemetry',
+            '--input-type=module',
+            '-e',
+            "await import('./src/main.ts')",
+          ],
+        ],
+        { env: dockerEnv, encoding: 'utf8' },
+      );
+      expect({ s, status: started.status }).toEqual({ s, status: 0 });
+      const reads = [
+        ...started.stderr.matchAll(/retrieving transpile cache for StrippedTypeScript (\S+?)\.\.\.(\w+)/g),
+      ];
+      expect(reads.length).toBeGreaterThan(10);
+      const missed = reads.filter(([, , result]) => result !== 'success').map(([, file]) => file);
+      expect({ s, missed }).toEqual({ s, missed: [] });
+    }
+  }, 120_000);
+
   it.each(['happy', 'compensation'])(
     'passes scenario-%s through the containers',
     (scenario) => {
