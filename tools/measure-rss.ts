@@ -8,8 +8,8 @@
  * prints each process's RSS idle (IDLE_SETTLE_S after every service is ready), after 300 reads of
  * /openapi.json and /metrics and 20 orders through the API, and its peak (pidusage sampled every
  * 200 ms from its pid file's appearance: the worker's peak is its workflow bundle being loaded at
- * start; a bundle it has to make is made in a child process, not counted), and the totals. `make bench`'s rss part (tools/bench/stack-bench.ts) reads the idle figures
- * with stackRss.
+ * start; a bundle it has to make is made in a child process, not counted), and the totals.
+ * `make bench`'s rss part (tools/bench/stack-bench.ts) reads the idle figures with stackRss.
  */
 import fs from 'node:fs';
 import path from 'node:path';
