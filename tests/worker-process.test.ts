@@ -1,12 +1,12 @@
 /**
  * The worker as a process, as a probe and a fresh Temporal see it: it registers the order search
  * attributes on a server that has none, answers /health and /ready on its PORT once it polls, and
- * drains on SIGTERM (exit 0, the health port closed). It starts from a bundle made ahead, and, as
- * `make up` runs it, from its bundle cache: made by the first start, reused by the next.
+ * drains on SIGTERM (exit 0, the health port closed). The first worker bundles its workflows in
+ * its own process (no WORKFLOW_BUNDLE, no bundle cache); the second starts from a bundle made ahead.
+ * The bundle cache `make up` uses is tested with `make up` itself (local-stack.test.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { freePort, getJson, repoRoot, tempDir } from '@fake-stripe/kernel/testing';
 import { searchAttributes } from '@fake-stripe/kernel/workflow-definitions';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -17,12 +17,6 @@ let env: TestWorkflowEnvironment;
 let worker: WorkerProcess;
 let port: number;
 const tmp = tempDir('fake-stripe-worker-');
-const bundleCache = join(tmp.dir, 'bundle-cache');
-/** The bundle-cache line a worker logged: `made` or `reused`, and the file. */
-const bundleLine = (lines: string[]): { msg: string; file: string; built: boolean } | undefined => {
-  const line = lines.find((l) => l.includes('"msg":"workflow bundle'));
-  return line === undefined ? undefined : (JSON.parse(line) as { msg: string; file: string; built: boolean });
-};
 
 beforeAll(async () => {
   // A dev server without the project's search attributes, as a Temporal installed by its own chart.
@@ -34,7 +28,6 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: env.address,
     TASK_QUEUE: `worker-process-${port}`,
     PORT: String(port),
-    WORKFLOW_BUNDLE_CACHE: bundleCache,
   });
 }, 120_000);
 afterAll(async () => {
@@ -71,21 +64,6 @@ describe('the worker process', () => {
       WORKFLOW_BUNDLE: bundle,
     });
     await second.kill('SIGTERM');
-    expect(second.child.exitCode).toBe(0);
-  }, 60_000);
-
-  it('made its workflow bundle into WORKFLOW_BUNDLE_CACHE at its first start; the next start reuses it', async () => {
-    const made = bundleLine(worker.lines);
-    expect(made).toMatchObject({ msg: 'workflow bundle made', built: true });
-    expect(readdirSync(bundleCache)).toContain(basename(made?.file ?? ''));
-    const second = await spawnWorkerProcess({
-      TEMPORAL_ADDRESS: env.address,
-      TASK_QUEUE: `worker-process-${port}-3`,
-      PORT: String(await freePort()),
-      WORKFLOW_BUNDLE_CACHE: bundleCache,
-    });
-    await second.kill('SIGTERM');
-    expect(bundleLine(second.lines)).toMatchObject({ msg: 'workflow bundle reused', built: false, file: made?.file });
     expect(second.child.exitCode).toBe(0);
   }, 60_000);
 
