@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Db } from '@fake-stripe/kernel';
-import { conflict } from '@fake-stripe/kernel';
+import { conflict, newId } from '@fake-stripe/kernel';
 import type { LineItem, Reservation, Stock } from './domain.ts';
-
-const newId = (): string => `res_${randomBytes(12).toString('hex')}`;
 
 /** Stock per SKU and reservations, in SQLite. */
 export function createInventoryStore(db: Db, seed: Stock[]) {
@@ -58,7 +55,7 @@ export function createInventoryStore(db: Db, seed: Stock[]) {
      * line per SKU (merged), so its indexes are not the request's: the guard names only `items`.
      */
     reserve(orderId: string, items: LineItem[]): Reservation {
-      const reservationId = newId();
+      const reservationId = newId('res');
       const createdAt = new Date().toISOString();
       q.insertReservation.run(reservationId, orderId, createdAt);
       for (const { sku, quantity } of items) {

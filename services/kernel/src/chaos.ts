@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from './db.ts';
 import type { AppError } from './errors.ts';
@@ -85,7 +85,7 @@ const DEFAULT_LATENCY = { baseMs: 0, jitterMs: 0, extraMs: 1_000 };
 
 /** Two uniform numbers in [0,1) from a hash of the draw's inputs. */
 function seededUniforms(seed: string, operation: string, key: string, attempt: number): [number, number] {
-  const digest = createHash('sha256').update(`${seed}\u0000${operation}\u0000${key}\u0000${attempt}`).digest();
+  const digest = hash('sha256', `${seed}\u0000${operation}\u0000${key}\u0000${attempt}`, 'buffer');
   return [digest.readUIntBE(0, 6) / 2 ** 48, digest.readUIntBE(6, 6) / 2 ** 48];
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
 import { transaction } from './db.ts';
 import type { Db } from './db.ts';
@@ -14,9 +14,7 @@ export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;
 
 /** A request's fingerprint: method, path and the JSON body with its keys sorted. */
 export function fingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256')
-    .update(`${method} ${path}\n${stringify(body) ?? ''}`)
-    .digest('hex');
+  return hash('sha256', `${method} ${path}\n${stringify(body) ?? ''}`, 'hex');
 }
 
 /**

@@ -7,6 +7,7 @@ export * from './db.ts';
 export * from './domain-client.ts';
 export * from './errors.ts';
 export * from './idempotency.ts';
+export * from './ids.ts';
 export * from './ledgers.ts';
 export * from './local-stack.ts';
 export * from './logger.ts';

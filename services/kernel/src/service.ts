@@ -20,7 +20,7 @@ import type { IdempotencyStore } from './idempotency.ts';
 import { logger, setServiceName } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import type { Metrics } from './metrics.ts';
-import { correlation, requestLog, unansweredMiddleware } from './middlewares.ts';
+import { correlation, requestLog, serverSpan, unansweredMiddleware } from './middlewares.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route-definition.ts';
 import { routeHandler } from './route-handler.ts';
@@ -158,6 +158,7 @@ function assembleApp(parts: {
   const app = new Koa();
   app.proxy = true;
   app.silent = true;
+  app.use(serverSpan);
   app.use(correlation);
   app.use(metrics.middleware);
   app.use(requestLog);

@@ -3,12 +3,13 @@
  * It must run before koa is loaded (instrumentation patches modules as they load), so application
  * code never imports it. Traces always get real ids (logs and W3C propagation need them); they are
  * exported over OTLP/HTTP (JSON) only when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is
- * set. Spans: HTTP server and koa route spans, HTTP client spans of fetch (ky: the domain calls),
- * and, through the span relay, the worker's workflow spans.
+ * set. Spans: koa route spans, HTTP client spans of fetch (ky: the domain calls), and, through the
+ * span relay, the worker's workflow spans. The HTTP server span of each request is the kernel's own
+ * (`serverSpan` in middlewares.ts), which uses the tracer provider set up here.
  *
  * For measuring what tracing costs (docs/performance.md), the standard switches are honoured:
  * OTEL_SDK_DISABLED=true loads none of it (no trace ids in logs, no traceparent sent), and
- * OTEL_NODE_DISABLED_INSTRUMENTATIONS (a comma list of `http`, `koa`, `undici`) leaves those out.
+ * OTEL_NODE_DISABLED_INSTRUMENTATIONS (a comma list of `koa`, `undici`) leaves those out.
  */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -21,7 +22,6 @@ import {
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KoaInstrumentation, KoaLayerType } from '@opentelemetry/instrumentation-koa';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -45,7 +45,7 @@ if (!getBooleanFromEnv('OTEL_SDK_DISABLED'))
 
 function start(disabled: Set<string>): void {
   // No ESM loader hook: the instrumented modules load through require, which the instrumentations
-  // patch in place (koa: service.ts; http and undici are Node's own). The hook (import-in-the-middle)
+  // patch in place (koa: service.ts; undici is Node's own). The hook (import-in-the-middle)
   // ran a loader thread in every process: ~19 MB of memory and ~0.5 s of start, each.
 
   // Metrics are prom-client's (/metrics); OTel exports traces only.
@@ -87,10 +87,6 @@ function start(disabled: Set<string>): void {
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      !disabled.has('http') &&
-        new HttpInstrumentation({
-          ignoreIncomingRequestHook: (req) => req.url === '/health' || req.url === '/metrics',
-        }),
       // Route spans only: a span per koa middleware layer costs more than it tells.
       !disabled.has('koa') && new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
       // fetch (ky's transport): a client span per domain call, and its traceparent header.

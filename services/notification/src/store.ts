@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newId } from '@fake-stripe/kernel';
 import type { Db, Notification } from '@fake-stripe/kernel';
 
 export function createNotificationStore(db: Db) {
@@ -16,7 +16,7 @@ export function createNotificationStore(db: Db) {
     record(n: Omit<Notification, 'notificationId' | 'createdAt'>): Notification {
       const notification: Notification = {
         ...n,
-        notificationId: `ntf_${randomBytes(12).toString('hex')}`,
+        notificationId: newId('ntf'),
         createdAt: new Date().toISOString(),
       };
       insert.run(notification.notificationId, n.orderId, n.channel, n.to, n.template, notification.createdAt);

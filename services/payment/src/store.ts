@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { newId } from '@fake-stripe/kernel';
 import type { Db } from '@fake-stripe/kernel';
 import type { Capture, Hold, HoldStatus, Refund } from './domain.ts';
 
-const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('hex')}`;
 const now = (): string => new Date().toISOString();
 
 /** The payment ledger in SQLite: holds, captures, refunds (a release is a hold's status). */

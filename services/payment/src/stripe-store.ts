@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newId } from '@fake-stripe/kernel';
 import type { Db, Hold } from '@fake-stripe/kernel';
 import type {
   Charge,
@@ -18,7 +18,6 @@ export function written<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('hex')}`;
 export const unixNow = (): number => Math.floor(Date.now() / 1000);
 const unixOf = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 

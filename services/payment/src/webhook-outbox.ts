@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newId } from '@fake-stripe/kernel';
 import type { Db } from '@fake-stripe/kernel';
 import { z } from 'zod';
 import type { Charge, EventType, PaymentIntent, StripeEvent } from './stripe-objects.ts';
@@ -88,7 +88,7 @@ export function createWebhookOutbox(db: Db, endpointsFor: (type: EventType) => s
     record(type: EventType, object: PaymentIntent | Charge, request: EventRequest): StripeEvent {
       const endpoints = endpointsFor(type);
       const event: StripeEvent = {
-        id: `evt_${randomBytes(12).toString('hex')}`,
+        id: newId('evt'),
         object: 'event',
         api_version: API_VERSION,
         created: unixNow(),

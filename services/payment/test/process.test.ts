@@ -106,9 +106,22 @@ describe('payment telemetry', () => {
       'chaos.outcome': 'success',
       'chaos.forced': true,
     });
-    // The incoming HTTP server span is the child of the caller's span: W3C propagation.
-    const server = spans.find((s) => s.scope.includes('http') && s.kind === 2);
-    expect(server).toMatchObject({ traceId, parentSpanId: parentId });
+    // The incoming HTTP server span is the child of the caller's span (W3C propagation), and the
+    // route span's parent.
+    const server = spans.find((s) => s.scope === 'fake-stripe-http-server' && s.kind === 2);
+    expect(server).toMatchObject({
+      traceId,
+      parentSpanId: parentId,
+      name: 'POST /payment/authorize',
+      attributes: {
+        'http.request.method': 'POST',
+        'http.route': '/payment/authorize',
+        'http.response.status_code': 201,
+        'url.path': '/payment/authorize',
+        'correlation.id': 'corr-trace-1',
+      },
+    });
+    expect(koa?.parentSpanId).toBe(server?.spanId);
 
     // The request's pino line carries the same trace id and the correlation id.
     const line = await eventually(

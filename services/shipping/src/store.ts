@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { transaction } from '@fake-stripe/kernel';
+import { newId, transaction } from '@fake-stripe/kernel';
 import type { Db } from '@fake-stripe/kernel';
 import { newTrackingNumber } from './domain.ts';
 import type { Address, Label } from './domain.ts';
@@ -84,7 +83,7 @@ export function createShippingStore(db: Db, now: () => number = Date.now) {
   return {
     /** Starts a label job that is ready after `labelMs`; it is kept (durably) whatever its caller does. */
     create(orderId: string, address: Address, items: Label['items'], labelMs: number): Label {
-      const labelId = `lbl_${randomBytes(12).toString('hex')}`;
+      const labelId = newId('lbl');
       const at = now();
       q.insert.run(
         labelId,
