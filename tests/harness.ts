@@ -10,6 +10,7 @@ import {
   customerToken,
   orderInputFrom,
   orderRequestSchema,
+  temporalDynamicConfig,
 } from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
 import {
@@ -155,6 +156,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       server: {
         executable: { type: 'existing-path', path: join(repoRoot, '.tools/bin/temporal') },
         searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey, SubscriptionStatusKey],
+        // As `make up` runs it: the attributes above are there from the start.
+        extraArgs: temporalDynamicConfig.flatMap((v) => ['--dynamic-config-value', v]),
       },
     }),
     domains.start('payment'),

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import { temporalDynamicConfig } from '@fake-stripe/kernel';
 import { freePort } from '@fake-stripe/kernel/testing';
 import { spawnChild, waitReady } from './process.ts';
 import type { Child } from './process.ts';
@@ -22,7 +23,7 @@ export interface DevServer extends Child {
 
 /**
  * `temporal server start-dev` on a free gRPC port, headless, its SQLite file in `dir`, the search
- * attributes registered, `pragmas` as --sqlite-pragma flags. Ready once it answers and lists the
+ * attributes registered, `pragmas` as --sqlite-pragma flags, the local stack's dynamic config. Ready once it answers and lists the
  * search attributes; resolves with a client connection to it.
  */
 export async function startDevServer(options: {
@@ -38,6 +39,7 @@ export async function startDevServer(options: {
     ...['--metrics-port', String(metricsPort)],
     ...['--db-filename', path.join(options.dir, 'temporal.sqlite'), '--log-level', 'warn'],
     ...options.pragmas.flatMap((p) => ['--sqlite-pragma', p]),
+    ...temporalDynamicConfig.flatMap((v) => ['--dynamic-config-value', v]),
     ...Object.entries(options.searchAttributes).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
   ];
   const version = await new Promise<string>((resolve) => {

@@ -11,6 +11,7 @@ import {
   SERVICE_NODE_OPTIONS,
   localPorts,
   localUrl,
+  temporalDynamicConfig,
   temporalSqlitePragmas,
 } from '@fake-stripe/kernel';
 import type { LocalProcess } from '@fake-stripe/kernel';
@@ -112,6 +113,7 @@ const temporal: ServiceDef = {
     ],
     ...['--db-filename', path.join(dataDir, 'temporal.sqlite'), '--log-level', 'warn'],
     ...temporalSqlitePragmas.flatMap((p) => ['--sqlite-pragma', p]),
+    ...temporalDynamicConfig.flatMap((v) => ['--dynamic-config-value', v]),
     ...Object.entries(searchAttributes).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
   ],
   ready: [

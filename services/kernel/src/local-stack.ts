@@ -102,6 +102,17 @@ export const SERVICE_NODE_OPTIONS = '--max-semi-space-size=8';
 export const temporalSqlitePragmas = ['journal_mode=wal', 'synchronous=normal'] as const;
 
 /**
+ * The dynamic config the local Temporal dev server runs with (`make up`, `make bench`, the test
+ * platform's, tests/harness.ts), as `--dynamic-config-value` arguments. The CLI's dev server turns on
+ * `system.forceSearchAttributesCacheRefreshOnRead`, so that an attribute created while it runs is
+ * usable at once: every call that touches search attributes (a start, an upsert, a visibility
+ * record) then reads the cluster's metadata and the namespace from SQLite again, ~35 reads an order.
+ * These servers get their attributes at start (`--search-attribute`), so the cache is right from
+ * the first call. (The worker's `registerSearchAttributes` only adds them on a server that lacks them.)
+ */
+export const temporalDynamicConfig = ['system.forceSearchAttributesCacheRefreshOnRead=false'] as const;
+
+/**
  * The Stripe secret key a local stack (and the chart) shares by default: the payment service accepts
  * it (STRIPE_SECRET_KEYS) and the worker sends it (STRIPE_SECRET_KEY). A test-mode key, never a real one.
  */
