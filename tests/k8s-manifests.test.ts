@@ -15,7 +15,9 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { temporalDynamicConfig, temporalSqlitePragmas } from '@fake-stripe/kernel';
 import { eventually, freePort, repoRoot, tempDir } from '@fake-stripe/kernel/testing';
+import { searchAttributes } from '@fake-stripe/kernel/workflow-definitions';
 import { startControlPlane } from './k8s/control-plane.ts';
 import type { ControlPlane } from './k8s/control-plane.ts';
 import { collection, createNamespace, documents, ok, persistentVolumeFor } from './k8s/objects.ts';
@@ -187,6 +189,15 @@ describe("k8s/temporal-dev.yaml's command line, run for real with the project's 
     ).toBe(true);
   });
 
+  /** Every value the manifest gives a repeatable flag. */
+  const values = (name: string): string[] => args.flatMap((a, i) => (i > 0 && args[i - 1] === name ? [a] : []));
+
+  it('runs Temporal as the local stack does: its SQLite pragmas, its dynamic config, our search attributes', () => {
+    expect(values('--sqlite-pragma')).toEqual([...temporalSqlitePragmas]);
+    expect(values('--dynamic-config-value')).toEqual([...temporalDynamicConfig]);
+    expect(values('--search-attribute')).toEqual(Object.entries(searchAttributes).map(([k, t]) => `${k}=${t}`));
+  });
+
   it('serves the default namespace, the Web UI and metrics, and keeps its SQLite file', async () => {
     const [port, ui, metrics] = [await freePort(), await freePort(), await freePort()];
     const local: Record<string, string> = {
@@ -224,6 +235,11 @@ describe("k8s/temporal-dev.yaml's command line, run for real with the project's 
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     expect(described.namespaceInfo.name).toBe('default');
+    // The search attributes are there from the start, and the file is in write-ahead-log mode.
+    const { stdout: listed } = await run(TEMPORAL, ['operator', 'search-attribute', 'list', '--address', address]);
+    for (const [key, type] of Object.entries(searchAttributes))
+      expect(listed).toMatch(new RegExp(`^\\s*${key}\\s+${type}\\s*$`, 'm'));
+    expect(existsSync(join(data.dir, 'temporal.db-wal'))).toBe(true);
     expect((await fetch(`http://127.0.0.1:${ui}/`)).status).toBe(200);
     expect(await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text()).toMatch(/^# (HELP|TYPE) /m);
     expect(existsSync(join(data.dir, 'temporal.db'))).toBe(true);

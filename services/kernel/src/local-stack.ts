@@ -95,15 +95,16 @@ export const LOCAL_TEMPORAL_ADDRESS = `127.0.0.1:${localPorts.temporal}`;
 export const SERVICE_NODE_OPTIONS = '--max-semi-space-size=8';
 
 /**
- * The SQLite pragmas the local Temporal dev server runs with (`make up`, `make bench`): write-ahead
- * logging with normal sync. The dev server's default (rollback journal, full sync) spends most of an
- * order's time in fsync; WAL keeps every commit, and the benchmark measures what users run.
+ * The SQLite pragmas the local Temporal dev server runs with (`make up`, `make bench`,
+ * k8s/temporal-dev.yaml): write-ahead logging with normal sync. The dev server's default (rollback
+ * journal, full sync) spends most of an order's time in fsync; WAL keeps every commit, and the
+ * benchmark measures what users run.
  */
 export const temporalSqlitePragmas = ['journal_mode=wal', 'synchronous=normal'] as const;
 
 /**
  * The dynamic config the local Temporal dev server runs with (`make up`, `make bench`, the test
- * platform's, tests/harness.ts), as `--dynamic-config-value` arguments. The CLI's dev server turns on
+ * platform's in tests/harness.ts, k8s/temporal-dev.yaml's), as `--dynamic-config-value` arguments. The CLI's dev server turns on
  * `system.forceSearchAttributesCacheRefreshOnRead`, so that an attribute created while it runs is
  * usable at once: every call that touches search attributes (a start, an upsert, a visibility
  * record) then reads the cluster's metadata and the namespace from SQLite again, ~35 reads an order.
