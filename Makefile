@@ -91,7 +91,7 @@ load: setup ## Orders through the API at a shape's rate, open loop (shape=steady
 crash-test: setup ## The crash tests larger (CRASH_ORDERS=100): the worker SIGKILLed every 5 s, each domain service restarted mid-batch
 	@CRASH_ORDERS=$(CRASH_ORDERS) npm test -- tests/crash-worker.test.ts tests/crash-services.test.ts
 
-bench: ## Run the benchmarks (only=foundation,stripe,orders,rss,up for some): authorize vs bare node:http and stripe-mock, orders vs a baseline workflow at 8 and 32 starters, latency at half rate, the idle stack's RSS, make up's time; one table against the goals (tools/bench.ts); installs stripe-mock too
+bench: ## Run the benchmarks (only=foundation,features,stripe,orders,rss,up for some): authorize vs bare node:http, the koa floor and stripe-mock, what each of authorize's features costs, orders vs a baseline workflow at 8 and 32 starters, latency at half rate, the idle stack's RSS, make up's time; one table against the goals (tools/bench.ts); installs stripe-mock too
 	@bash tools/bootstrap.sh bench
 	node tools/bench.ts $(only)
 

@@ -13,8 +13,14 @@ const full: Reports = {
     date: '2025-01-01T00:00:00.000Z',
     ratios: { bare: { ratio: 0.067 }, stripeMock: { ratio: 0.49 } },
     bare: { reqPerSec: 46_000, cpuMsPerRequest: 0.02 },
+    floor: { reqPerSec: 9629.4, cpuMsPerRequest: 0.103 },
     payment: { reqPerSec: 3108, cpuMsPerRequest: 0.33 },
     stripeMock: { reqPerSec: 6379 },
+  },
+  features: {
+    date: '2025-01-01T00:00:00.000Z',
+    settings: { rounds: 3 },
+    variants: { tracing: { costMs: 0.018 }, requestLog: { costMs: 0.027 }, idempotency: { costMs: 0.045 } },
   },
   orders: {
     date: '2025-01-01T00:00:00.000Z',
@@ -58,6 +64,10 @@ describe('the goals table', () => {
       'authorize-vs-stripe-mock',
       'authorize-vs-bare',
       'authorize-cpu-ms',
+      'koa-floor-cpu-ms',
+      'authorize-cost-tracing-ms',
+      'authorize-cost-request-log-ms',
+      'authorize-cost-idempotency-ms',
       'orders-vs-baseline-8',
       'orders-vs-baseline-32',
       'order-start-p50',
@@ -90,6 +100,14 @@ describe('the goals table', () => {
     });
   });
 
+  it("reports the koa floor and what each of authorize's features costs, with no goal of their own", () => {
+    const rows = byId(figures(full));
+    expect(rows.get('koa-floor-cpu-ms')).toMatchObject({ now: 0.103, goal: null, met: null, detail: '9629 req/s' });
+    expect(rows.get('authorize-cost-tracing-ms')).toMatchObject({ now: 0.018, unit: 'ms', goal: null, met: null });
+    expect(rows.get('authorize-cost-request-log-ms')).toMatchObject({ now: 0.027, detail: 'medians of 3 rounds' });
+    expect(rows.get('authorize-cost-idempotency-ms')?.now).toBe(0.045);
+  });
+
   it('judges the orders ratio at 32 starters and only reports it at 8', () => {
     const rows = byId(figures(full));
     expect(GOAL_STARTERS).toBe(32);
@@ -119,7 +137,14 @@ describe('the goals table', () => {
       }),
     );
     expect(rows.get('orders-vs-baseline-32')).toMatchObject({ now: 0.415, met: false, detail: '9.0 vs 24.8 /s' });
-    for (const id of ['orders-vs-baseline-8', 'authorize-vs-bare', 'stack-rss', 'up-cold'])
+    for (const id of [
+      'orders-vs-baseline-8',
+      'authorize-vs-bare',
+      'koa-floor-cpu-ms',
+      'authorize-cost-tracing-ms',
+      'stack-rss',
+      'up-cold',
+    ])
       expect(rows.get(id)).toMatchObject({ now: undefined, met: null, ofGoal: null, detail: undefined });
   });
 });

@@ -2,13 +2,21 @@
  * `make bench` (`node tools/bench.ts [part[,part...]|all]`, default all; `make bench only=rss,up`):
  * the parts in turn, in this order whatever the order asked.
  *
- * foundation: throughput of `POST /payment/authorize` (chaos `off`, a fresh Idempotency-Key per
- * request) against a bare node:http JSON server and stripe-mock's PaymentIntent create (manual
- * capture, confirmed; `.tools/bin/stripe-mock`, which `make bench` installs), measured in the same run
- * with the same autocannon flags, one server process at a time. Goals (reported, not enforced):
- * payment ≥ 0.25 × bare and ≥ 1.0 × stripe-mock req/s.
+ * foundation (tools/bench/foundation.ts): throughput of `POST /payment/authorize` (chaos `off`, a
+ * fresh Idempotency-Key per request) against a bare node:http JSON server, the design card's floor
+ * (koa, @koa/router and @koa/bodyparser writing the same hold durably and nothing else:
+ * tools/bench/koa-floor.ts) and stripe-mock's PaymentIntent create (manual capture, confirmed;
+ * `.tools/bin/stripe-mock`, which `make bench` installs), measured in the same run with the same
+ * autocannon flags, one server process at a time. Goals (reported, not enforced): payment ≥ 0.25 ×
+ * bare and ≥ 1.0 × stripe-mock req/s, ≤ 0.1 ms of CPU a request.
  * Env: BENCH_DURATION (s, 20), BENCH_CONNECTIONS (50), BENCH_LOG_LEVEL (payment's LOG_LEVEL, info).
  * Prints a table, writes .data/bench/foundation.json; fails if a target answered non-2xx.
+ *
+ * features (tools/bench/foundation.ts): what authorize's CPU per request goes to, feature by feature:
+ * payment as the foundation part runs it, then with its traces off (OTEL_SDK_DISABLED=true), its
+ * request log off (LOG_LEVEL=warn) and without an Idempotency-Key, interleaved, BENCH_FEATURE_ROUNDS
+ * (3) rounds of BENCH_FEATURE_DURATION (8) s each; a feature's cost is the median with everything on
+ * less the median without it. Writes .data/bench/features.json; fails on a non-2xx answer.
  *
  * stripe (tools/bench/stripe-compat.ts): the same calls of the official `stripe` SDK against the
  * payment service and stripe-mock, and a table of what each supports (state, manual and partial
@@ -36,61 +44,31 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
-import type { Instance, Result } from 'autocannon';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { GOALS, printGoals } from './bench/goals.ts';
+import { LOCAL_STRIPE_SECRET_KEY, SERVICE_NODE_OPTIONS } from '@fake-stripe/kernel';
+import {
+  LOG_LEVEL,
+  STRIPE_MOCK,
+  STRIPE_MOCK_KEY,
+  cleanupFoundation,
+  paymentArgs,
+  runFeatures,
+  runFoundation,
+  startStripeMock,
+} from './bench/foundation.ts';
+import { printGoals } from './bench/goals.ts';
+import { cleanupOrders, runOrdersBench } from './bench/orders.ts';
+import { killAll, startServer, writeReport } from './bench/process.ts';
+import type { Server } from './bench/process.ts';
 import { cleanupStack, runStackBench } from './bench/stack-bench.ts';
 import { probeAll, stripeClient } from './bench/stripe-compat.ts';
 import type { CompatResult } from './bench/stripe-compat.ts';
-import { cleanupOrders, runOrdersBench } from './bench/orders.ts';
-import { LOCAL_STRIPE_SECRET_KEY, SERVICE_NODE_OPTIONS } from '@fake-stripe/kernel';
-import { freePort } from '@fake-stripe/kernel/testing';
-import {
-  cpuSeconds,
-  killAll,
-  printMachine,
-  rssMb,
-  samplePeakRss,
-  spawnChild,
-  startServer,
-  waitReady,
-  writeReport,
-} from './bench/process.ts';
-import type { Server } from './bench/process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 process.chdir(root);
-const positive = (name: string, fallback: number): number => Math.floor(Number(process.env[name])) || fallback;
-const DURATION_S = positive('BENCH_DURATION', 20);
-const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
-const WARMUP_S = 2;
-const LOG_LEVEL = process.env.BENCH_LOG_LEVEL?.trim() || 'info';
-const OUT_FILE = '.data/bench/foundation.json';
 
-/** What each target is asked, with a fresh Idempotency-Key per request. */
-interface BenchRequest {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-/** Payment's authorize (and the bare server, which answers any path alike). */
-const AUTHORIZE: BenchRequest = {
-  path: '/payment/authorize',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ orderId: 'ORD-1', customerId: 'CUST-1', amount: 5998, currency: 'usd' }),
-};
-/** stripe-mock's equivalent: a manual-capture PaymentIntent, confirmed, in Stripe's form encoding. */
-const STRIPE_MOCK_KEY = 'sk_test_bench';
-const PAYMENT_INTENT: BenchRequest = {
-  path: '/v1/payment_intents',
-  headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${STRIPE_MOCK_KEY}` },
-  body: 'amount=5998&currency=usd&capture_method=manual&confirm=true&payment_method=pm_card_visa',
-};
-const STRIPE_MOCK = path.join(root, '.tools/bin/stripe-mock');
-
-const PARTS = ['foundation', 'stripe', 'orders', 'rss', 'up'] as const;
+const PARTS = ['foundation', 'features', 'stripe', 'orders', 'rss', 'up'] as const;
 type Part = (typeof PARTS)[number];
 const asked = (process.argv[2]?.trim() || 'all').split(',').map((p) => p.trim());
 const unknown = asked.filter((p) => p !== 'all' && !(PARTS as readonly string[]).includes(p));
@@ -102,129 +80,18 @@ if (unknown.length > 0) {
 }
 const runs = (p: Part): boolean => asked.includes('all') || asked.includes(p);
 
-let tmp: string | undefined;
-let current: Instance | undefined;
 process.on('exit', () => {
   killAll();
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    current?.stop();
+    cleanupFoundation();
     killAll();
     cleanupOrders();
     cleanupStack();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     console.error(pc.red(`\n${signal}: servers killed`));
     process.exit(130);
   });
-}
-const say = (msg: string): void => console.log(`${pc.cyan('▶')} ${msg}`);
-const mb = (n: number): string => n.toFixed(1);
-
-/** One autocannon run, the same flags and request bytes for every target, a fresh key per request. */
-let seq = 0;
-const runId = randomUUID().slice(0, 8);
-const nextKey = (): string => `bench-${runId}-${++seq}`;
-async function load(url: string, request: BenchRequest, seconds: number, progress: boolean): Promise<Result> {
-  let instance!: Instance;
-  const result = new Promise<Result>((resolve, reject) => {
-    instance = autocannon(
-      {
-        url: `${url}${request.path}`,
-        method: 'POST',
-        connections: CONNECTIONS,
-        pipelining: 1,
-        duration: seconds,
-        headers: request.headers,
-        body: request.body,
-        requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': nextKey() } }) }],
-      },
-      (err, r) => (err ? reject(err as Error) : resolve(r)),
-    );
-  });
-  current = instance;
-  if (progress && process.stderr.isTTY) autocannon.track(instance, { renderResultsTable: false });
-  try {
-    return await result;
-  } finally {
-    current = undefined;
-  }
-}
-
-interface Measured {
-  reqPerSec: number;
-  requests: number;
-  latencyMs: { p50: number; p99: number; avg: number; max: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodes: Record<string, number>;
-  rssMb: { idle: number; peak: number };
-  /** The server's CPU use during the run, in % of one core (below 100: it waited, e.g. on fsync). */
-  cpuPercent: number;
-  /** Server CPU time per request: less sensitive than req/s to other load on the machine. */
-  cpuMsPerRequest: number;
-}
-
-/** Starts a target, warms it up, measures it with its RSS sampled, and stops it. */
-async function measure(name: string, request: BenchRequest, start: () => Promise<Server>): Promise<Measured> {
-  let t = Date.now();
-  const server = await start();
-  const idle = await rssMb(server.pid);
-  say(`${name}: pid ${server.pid} listening at ${server.url} (${Date.now() - t} ms), RSS ${mb(idle)} MB`);
-  try {
-    t = Date.now();
-    const warm = await load(server.url, request, WARMUP_S, false);
-    say(`${name}: warm-up ${WARMUP_S} s done (${warm.requests.total} requests, ${Date.now() - t} ms)`);
-    say(`${name}: measuring ${DURATION_S} s, ${CONNECTIONS} connections, pipelining 1`);
-    const [peak, cpu0] = [samplePeakRss(server.pid), await cpuSeconds(server.pid)];
-    const r = await load(server.url, request, DURATION_S, true);
-    const rss = { idle, peak: await peak() };
-    const cpu = (await cpuSeconds(server.pid)) - cpu0;
-    const cpuPercent = Math.round((cpu / r.duration) * 100);
-    say(`${name}: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, CPU ${cpuPercent} %`);
-    const statusCodes = Object.fromEntries(
-      Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]),
-    );
-    return {
-      reqPerSec: r.requests.average,
-      requests: r.requests.total,
-      latencyMs: { p50: r.latency.p50, p99: r.latency.p99, avg: r.latency.average, max: r.latency.max },
-      non2xx: r.non2xx,
-      errors: r.errors,
-      timeouts: r.timeouts,
-      statusCodes,
-      rssMb: rss,
-      cpuPercent,
-      cpuMsPerRequest: (cpu * 1000) / r.requests.total,
-    };
-  } finally {
-    await server.stop();
-  }
-}
-
-const head = 'target,req/s,p50 ms,p99 ms,requests,non-2xx,errors,peak RSS MB,CPU %,CPU ms/req'.split(',');
-const row = (name: string, m: Measured): Array<string | number> => {
-  const { latencyMs: l, rssMb: rss } = m;
-  const cpu = [m.cpuPercent, m.cpuMsPerRequest.toFixed(3)];
-  return [name, Math.round(m.reqPerSec), l.p50, l.p99, m.requests, m.non2xx, m.errors, mb(rss.peak), ...cpu];
-};
-
-const bareArgs = [path.join(root, 'tools/bench/bare-server.ts')];
-const paymentArgs = ['--import', './services/kernel/src/telemetry.ts', 'services/payment/src/main.ts'];
-const baseEnv = { ...process.env };
-
-/** stripe-mock over HTTP on a free port of 127.0.0.1, ready once it answers an authenticated list. */
-async function startStripeMock(logFile: string): Promise<Server> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawnChild('stripe-mock', STRIPE_MOCK, ['-http-addr', `127.0.0.1:${port}`], baseEnv, logFile);
-  const answers = () =>
-    fetch(`${url}/v1/customers`, { headers: { authorization: `Bearer ${STRIPE_MOCK_KEY}` } }).then(
-      async (res) => (await res.arrayBuffer(), res.ok),
-    );
-  await waitReady(child, answers, 20_000, 50);
-  return { ...child, url };
 }
 
 /**
@@ -244,7 +111,7 @@ async function stripeCompat(): Promise<boolean> {
   fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
   const servers: Server[] = [];
   try {
-    const env = { ...baseEnv, NODE_OPTIONS: SERVICE_NODE_OPTIONS, DATA_DIR: dir, CHAOS_FILE: chaosFile, LOG_LEVEL };
+    const env = { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS, DATA_DIR: dir, CHAOS_FILE: chaosFile, LOG_LEVEL };
     const payment = await startServer('payment', paymentArgs, env, path.join(dir, 'payment.log'));
     servers.push(payment);
     const mock = await startStripeMock(path.join(dir, 'stripe-mock.log'));
@@ -276,99 +143,10 @@ async function stripeCompat(): Promise<boolean> {
   }
 }
 
-/** The foundation part; true when it failed. */
-async function foundation(): Promise<boolean> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-'));
-  tmp = dir;
-  const chaosFile = path.join(dir, 'chaos.json');
-  fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
-
-  let failed = false;
-  try {
-    printMachine('bench');
-    console.log(
-      `payment: LOG_LEVEL=${LOG_LEVEL}, chaos off, SQLite in ${dir}; logs in ${dir}/*.log (kept on failure)\n`,
-    );
-    const bare = await measure('bare', AUTHORIZE, () =>
-      startServer('bare', bareArgs, baseEnv, path.join(dir, 'bare.log')),
-    );
-    await sleep(1_000); // let the machine settle between targets
-    const paymentEnv = {
-      ...baseEnv,
-      NODE_OPTIONS: SERVICE_NODE_OPTIONS, // as make up and the image run it
-      DATA_DIR: dir,
-      CHAOS_FILE: chaosFile,
-      LOG_LEVEL,
-      ADMIN_TOKEN: 'bench-admin-token',
-    };
-    const paymentLog = path.join(dir, 'payment.log');
-    const payment = await measure('payment', AUTHORIZE, () =>
-      startServer('payment', paymentArgs, paymentEnv, paymentLog),
-    );
-    let stripeMock: Measured | undefined;
-    if (fs.existsSync(STRIPE_MOCK)) {
-      await sleep(1_000);
-      stripeMock = await measure('stripe-mock', PAYMENT_INTENT, () =>
-        startStripeMock(path.join(dir, 'stripe-mock.log')),
-      );
-    } else
-      console.log(pc.yellow(pc.bold(`warning: no ${STRIPE_MOCK}: stripe-mock not measured (make bench installs it)`)));
-
-    const ratios = {
-      bare: { ratio: payment.reqPerSec / bare.reqPerSec, goal: GOALS.bareRatio },
-      ...(stripeMock && {
-        stripeMock: { ratio: payment.reqPerSec / stripeMock.reqPerSec, goal: GOALS.stripeMockRatio },
-      }),
-    };
-    const table = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
-    table.push(row('bare node:http', bare), row(`payment authorize (LOG_LEVEL=${LOG_LEVEL})`, payment));
-    if (stripeMock) table.push(row('stripe-mock PaymentIntent create', stripeMock));
-    console.log(`\n${table.toString()}`);
-    for (const [against, { ratio, goal }] of Object.entries(ratios)) {
-      const verdict = ratio >= goal ? pc.green('goal met') : pc.red('goal NOT met');
-      console.log(pc.bold(`ratio payment/${against}: ${ratio.toFixed(3)} (goal ≥ ${goal}): ${verdict}`));
-    }
-
-    const report = {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: os.cpus().length,
-      loadAverage: os.loadavg(),
-      settings: {
-        durationS: DURATION_S,
-        warmupS: WARMUP_S,
-        connections: CONNECTIONS,
-        pipelining: 1,
-        logLevel: LOG_LEVEL,
-      },
-      bare,
-      payment,
-      ...(stripeMock && { stripeMock }),
-      ratios,
-    };
-    writeReport(OUT_FILE, report);
-
-    for (const [name, m] of Object.entries({ bare, payment, ...(stripeMock && { stripeMock }) })) {
-      if (m.errors > 0) console.log(pc.yellow(`warning: ${name}: ${m.errors} request errors (${m.timeouts} timeouts)`));
-      if (m.non2xx === 0) continue;
-      failed = true;
-      const statuses = JSON.stringify(m.statusCodes);
-      console.error(pc.red(pc.bold(`FAIL: ${name} answered ${m.non2xx} non-2xx responses, statuses ${statuses}`)));
-      if (name === 'payment') console.error(pc.red(`is chaos really off? see ${paymentLog}`));
-    }
-  } catch (err) {
-    failed = true;
-    console.error(pc.red(`bench failed: ${(err as Error).stack ?? String(err)}`));
-  } finally {
-    killAll();
-    if (!failed) fs.rmSync(dir, { recursive: true, force: true });
-  }
-  return failed;
-}
-
 let failed = false;
 const settle = (): Promise<void> => sleep(1_000); // let the machine settle between parts
-if (runs('foundation')) failed = (await foundation()) || failed;
+if (runs('foundation')) failed = (await runFoundation()) || failed;
+if (runs('features')) failed = (await settle(), await runFeatures()) || failed;
 if (runs('stripe')) failed = (await stripeCompat()) || failed;
 if (runs('orders')) failed = (await settle(), await runOrdersBench()) || failed;
 if (runs('rss') || runs('up'))

@@ -1,7 +1,7 @@
 /**
  * The performance goals (the one place they are written) and the table of every figure of
- * `make bench`, from the reports its parts wrote (.data/bench/foundation.json, orders.json, rss.json,
- * up.json): each figure now, its goal, now ÷ goal, and whether it is met. Written again as
+ * `make bench`, from the reports its parts wrote (.data/bench/foundation.json, features.json,
+ * orders.json, rss.json, up.json): each figure now, its goal, now ÷ goal, and whether it is met. Written again as
  * .data/bench/summary.json, the file to compare between commits. A figure without a goal is reported.
  */
 import fs from 'node:fs';
@@ -53,6 +53,7 @@ const foundationSchema = z
       .object({ bare: z.object({ ratio: n }).partial(), stripeMock: z.object({ ratio: n }).partial() })
       .partial(),
     bare: z.object({ reqPerSec: n, cpuMsPerRequest: n }).partial(),
+    floor: z.object({ reqPerSec: n, cpuMsPerRequest: n }).partial(),
     payment: z.object({ reqPerSec: n, cpuMsPerRequest: n }).partial(),
     stripeMock: z.object({ reqPerSec: n }).partial(),
   })
@@ -82,6 +83,14 @@ const rssSchema = z
     processes: z.array(z.object({ name: z.string(), mb: z.number() })),
   })
   .partial();
+const featureCost = z.object({ costMs: n }).partial();
+const featuresSchema = z
+  .object({
+    date: z.string(),
+    settings: z.object({ rounds: n }).partial(),
+    variants: z.object({ tracing: featureCost, requestLog: featureCost, idempotency: featureCost }).partial(),
+  })
+  .partial();
 const upTimes = z.object({ median: z.number() }).partial();
 const upSchema = z
   .object({
@@ -97,6 +106,7 @@ const upSchema = z
 
 export interface Reports {
   foundation?: z.output<typeof foundationSchema>;
+  features?: z.output<typeof featuresSchema>;
   orders?: z.output<typeof ordersSchema>;
   rss?: z.output<typeof rssSchema>;
   up?: z.output<typeof upSchema>;
@@ -165,6 +175,31 @@ export function figures(r: Reports): Figure[] {
       atLeast: false,
       detail: f?.bare?.cpuMsPerRequest === undefined ? undefined : `bare ${f.bare.cpuMsPerRequest.toFixed(3)} ms`,
     },
+    {
+      id: 'koa-floor-cpu-ms',
+      figure: 'koa floor CPU per request (koa, router, body parser, durable hold; nothing else)',
+      now: f?.floor?.cpuMsPerRequest,
+      unit: 'ms',
+      goal: null,
+      atLeast: false,
+      detail: f?.floor?.reqPerSec === undefined ? undefined : `${Math.round(f.floor.reqPerSec)} req/s`,
+    },
+    ...(
+      [
+        ['tracing', 'traces'],
+        ['requestLog', 'the request log line'],
+        ['idempotency', 'the Idempotency-Key'],
+      ] as const
+    ).map(([feature, what]): Figure => ({
+      id: `authorize-cost-${feature === 'requestLog' ? 'request-log' : feature}-ms`,
+      figure: `authorize CPU per request spent on ${what}`,
+      now: r.features?.variants?.[feature]?.costMs,
+      unit: 'ms',
+      goal: null,
+      atLeast: false,
+      detail:
+        r.features?.settings?.rounds === undefined ? undefined : `medians of ${r.features.settings.rounds} rounds`,
+    })),
     ...starterCounts.map((starters): Figure => {
       const run = runs.get(starters);
       return {
@@ -258,6 +293,7 @@ function read<S extends z.ZodType>(file: string, schema: S): z.output<S> | undef
 export function printGoals(dir = '.data/bench'): void {
   const reports: Reports = {
     foundation: read(`${dir}/foundation.json`, foundationSchema),
+    features: read(`${dir}/features.json`, featuresSchema),
     orders: read(`${dir}/orders.json`, ordersSchema),
     rss: read(`${dir}/rss.json`, rssSchema),
     up: read(`${dir}/up.json`, upSchema),
@@ -267,7 +303,7 @@ export function printGoals(dir = '.data/bench'): void {
     head: ['figure', 'now', 'goal', 'now ÷ goal', '', 'detail'].map((h) => pc.bold(h)),
     style: { head: [], border: [] },
   });
-  const fmt = (x: number, unit: string) => `${unit === '×' ? x.toFixed(3) : x.toFixed(2)} ${unit}`;
+  const fmt = (x: number, unit: string) => `${unit === '×' || x < 1 ? x.toFixed(3) : x.toFixed(2)} ${unit}`;
   for (const g of rows) {
     const verdict =
       g.now === undefined
@@ -294,6 +330,7 @@ export function printGoals(dir = '.data/bench'): void {
     scheduleToStartP99Ms: s2s ?? null,
     reports: {
       foundation: reports.foundation?.date ?? null,
+      features: reports.features?.date ?? null,
       orders: reports.orders?.date ?? null,
       rss: reports.rss?.date ?? null,
       up: reports.up?.date ?? null,

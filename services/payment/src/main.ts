@@ -52,6 +52,8 @@ export const envSchema = serviceEnvSchema.extend({
   WEBHOOK_POLL_MS: envInt(5_000),
 });
 export type PaymentEnv = z.infer<typeof envSchema>;
+/** The ledger store, also for make bench's koa floor (tools/bench/koa-floor.ts), which writes its holds. */
+export { createPaymentStore };
 
 /** Wiring: config → SQLite file → ledger store (and its Stripe view, and the webhook outbox) → koa app. */
 export function createPaymentService(env = loadEnv(envSchema)): Service {
