@@ -10,7 +10,7 @@ import {
   customerToken,
   orderInputFrom,
   orderRequestSchema,
-  temporalDynamicConfig,
+  temporalDevServerFlags,
 } from '@fake-stripe/kernel';
 import type { OrderInput } from '@fake-stripe/kernel';
 import {
@@ -156,8 +156,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       server: {
         executable: { type: 'existing-path', path: join(repoRoot, '.tools/bin/temporal') },
         searchAttributes: [OrderIdKey, CustomerIdKey, OrderStatusKey, TotalAmountKey, SubscriptionStatusKey],
-        // As `make up` runs it: the attributes above are there from the start.
-        extraArgs: temporalDynamicConfig.flatMap((v) => ['--dynamic-config-value', v]),
+        // As `make up` runs it (its database is in memory: no file pragmas): the attributes above are
+        // there from the start.
+        extraArgs: temporalDevServerFlags({ pragmas: [] }),
       },
     }),
     domains.start('payment'),

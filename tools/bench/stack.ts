@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { temporalDynamicConfig } from '@fake-stripe/kernel';
+import { temporalDevServerFlags } from '@fake-stripe/kernel';
 import { freePort } from '@fake-stripe/kernel/testing';
 import { spawnChild, waitReady } from './process.ts';
 import type { Child } from './process.ts';
@@ -38,9 +38,7 @@ export async function startDevServer(options: {
     ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless'],
     ...['--metrics-port', String(metricsPort)],
     ...['--db-filename', path.join(options.dir, 'temporal.sqlite'), '--log-level', 'warn'],
-    ...options.pragmas.flatMap((p) => ['--sqlite-pragma', p]),
-    ...temporalDynamicConfig.flatMap((v) => ['--dynamic-config-value', v]),
-    ...Object.entries(options.searchAttributes).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
+    ...temporalDevServerFlags(options),
   ];
   const version = await new Promise<string>((resolve) => {
     const v = spawn(options.binary, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });

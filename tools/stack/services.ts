@@ -11,8 +11,7 @@ import {
   SERVICE_NODE_OPTIONS,
   localPorts,
   localUrl,
-  temporalDynamicConfig,
-  temporalSqlitePragmas,
+  temporalDevServerFlags,
 } from '@fake-stripe/kernel';
 import type { LocalProcess } from '@fake-stripe/kernel';
 import { searchAttributes } from '@fake-stripe/kernel/workflow-definitions';
@@ -112,9 +111,7 @@ const temporal: ServiceDef = {
       String(TEMPORAL_UI_PORT),
     ],
     ...['--db-filename', path.join(dataDir, 'temporal.sqlite'), '--log-level', 'warn'],
-    ...temporalSqlitePragmas.flatMap((p) => ['--sqlite-pragma', p]),
-    ...temporalDynamicConfig.flatMap((v) => ['--dynamic-config-value', v]),
-    ...Object.entries(searchAttributes).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
+    ...temporalDevServerFlags({ searchAttributes }),
   ],
   ready: [
     { command: [temporalBin, 'operator', 'cluster', 'health', '--address', TEMPORAL_ADDRESS], expect: [/SERVING/] },

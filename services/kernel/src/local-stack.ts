@@ -114,6 +114,23 @@ export const temporalSqlitePragmas = ['journal_mode=wal', 'synchronous=normal'] 
 export const temporalDynamicConfig = ['system.forceSearchAttributesCacheRefreshOnRead=false'] as const;
 
 /**
+ * The `temporal server start-dev` flags of a local Temporal as `make up` runs it: `pragmas` (the
+ * WAL ones by default), the dynamic config above, and `searchAttributes` (name → type) registered at
+ * its start.
+ */
+export function temporalDevServerFlags(options: {
+  pragmas?: readonly string[];
+  searchAttributes?: Readonly<Record<string, string>>;
+}): string[] {
+  const { pragmas = temporalSqlitePragmas, searchAttributes = {} } = options;
+  return [
+    ...pragmas.flatMap((p) => ['--sqlite-pragma', p]),
+    ...temporalDynamicConfig.flatMap((v) => ['--dynamic-config-value', v]),
+    ...Object.entries(searchAttributes).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
+  ];
+}
+
+/**
  * The Stripe secret key a local stack (and the chart) shares by default: the payment service accepts
  * it (STRIPE_SECRET_KEYS) and the worker sends it (STRIPE_SECRET_KEY). A test-mode key, never a real one.
  */

@@ -1,4 +1,4 @@
-import { localPortsFrom, portVariable } from '../src/local-stack.ts';
+import { localPortsFrom, portVariable, temporalDevServerFlags } from '../src/local-stack.ts';
 
 describe('the local stack’s ports', () => {
   it('are the defaults when nothing moves them', () => {
@@ -24,5 +24,26 @@ describe('the local stack’s ports', () => {
 
   it('refuse two processes on one port', () => {
     expect(() => localPortsFrom({ PORT_SHIPPING: '3011' })).toThrow(/PORT_SHIPPING and PORT_PAYMENT are both 3011/);
+  });
+});
+
+describe('the local Temporal dev server’s flags', () => {
+  it('are the WAL pragmas, the cached search attributes and the attributes given, as make up passes them', () => {
+    expect(temporalDevServerFlags({ searchAttributes: { OrderId: 'Keyword', TotalAmount: 'Double' } })).toEqual([
+      ...['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'],
+      ...['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'],
+      ...['--search-attribute', 'OrderId=Keyword', '--search-attribute', 'TotalAmount=Double'],
+    ]);
+  });
+
+  it('take other pragmas, or none (an in-memory database)', () => {
+    expect(temporalDevServerFlags({ pragmas: ['journal_mode=delete'] }).slice(0, 2)).toEqual([
+      '--sqlite-pragma',
+      'journal_mode=delete',
+    ]);
+    expect(temporalDevServerFlags({ pragmas: [] })).toEqual([
+      '--dynamic-config-value',
+      'system.forceSearchAttributesCacheRefreshOnRead=false',
+    ]);
   });
 });
