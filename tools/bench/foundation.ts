@@ -265,8 +265,11 @@ export async function runFoundation(): Promise<boolean> {
     if (stripeMock) table.push(row('stripe-mock PaymentIntent create', stripeMock));
     console.log(`\n${table.toString()}`);
     for (const [against, { ratio, goal }] of Object.entries(ratios)) {
-      const verdict = goal === null ? 'reported' : ratio >= goal ? pc.green('goal met') : pc.red('goal NOT met');
-      console.log(pc.bold(`ratio payment/${against}: ${ratio.toFixed(3)} (goal ≥ ${goal ?? '-'}): ${verdict}`));
+      const verdict =
+        goal === null
+          ? 'reported'
+          : `(goal ≥ ${goal}): ${ratio >= goal ? pc.green('goal met') : pc.red('goal NOT met')}`;
+      console.log(pc.bold(`ratio payment/${against}: ${ratio.toFixed(3)} ${verdict}`));
     }
 
     writeReport(OUT_FILE, {
