@@ -41,25 +41,24 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { LOCAL_STRIPE_SECRET_KEY, SERVICE_NODE_OPTIONS } from '@fake-stripe/kernel';
+import { LOCAL_STRIPE_SECRET_KEY } from '@fake-stripe/kernel';
 import {
-  LOG_LEVEL,
   STRIPE_MOCK,
   STRIPE_MOCK_KEY,
   cleanupFoundation,
   paymentArgs,
+  paymentEnv,
   runFeatures,
   runFoundation,
   startStripeMock,
 } from './bench/foundation.ts';
 import { printGoals } from './bench/goals.ts';
 import { cleanupOrders, runOrdersBench } from './bench/orders.ts';
-import { killAll, startServer, writeReport } from './bench/process.ts';
+import { chaosOffDir, killAll, startServer, writeReport } from './bench/process.ts';
 import type { Server } from './bench/process.ts';
 import { cleanupStack, runStackBench } from './bench/stack-bench.ts';
 import { probeAll, stripeClient } from './bench/stripe-compat.ts';
@@ -106,12 +105,10 @@ async function stripeCompat(): Promise<boolean> {
     );
     return false;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-stripe-'));
-  const chaosFile = path.join(dir, 'chaos.json');
-  fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
+  const { dir, chaosFile } = chaosOffDir('fake-stripe-bench-stripe-');
   const servers: Server[] = [];
   try {
-    const env = { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS, DATA_DIR: dir, CHAOS_FILE: chaosFile, LOG_LEVEL };
+    const env = paymentEnv(dir, chaosFile);
     const payment = await startServer('payment', paymentArgs, env, path.join(dir, 'payment.log'));
     servers.push(payment);
     const mock = await startStripeMock(path.join(dir, 'stripe-mock.log'));

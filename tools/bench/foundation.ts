@@ -17,6 +17,7 @@ import { freePort } from '@fake-stripe/kernel/testing';
 import { percentile } from '../percentile.ts';
 import { GOALS } from './goals.ts';
 import {
+  chaosOffDir,
   cpuSeconds,
   killAll,
   printMachine,
@@ -179,7 +180,7 @@ export const paymentArgs = ['--import', './services/kernel/src/telemetry.ts', 's
 const baseEnv = { ...process.env };
 
 /** The payment service as make up and the image run it, chaos off, its SQLite file in `dir`. */
-function paymentEnv(dir: string, chaosFile: string): NodeJS.ProcessEnv {
+export function paymentEnv(dir: string, chaosFile: string): NodeJS.ProcessEnv {
   return {
     ...baseEnv,
     NODE_OPTIONS: SERVICE_NODE_OPTIONS,
@@ -190,13 +191,11 @@ function paymentEnv(dir: string, chaosFile: string): NodeJS.ProcessEnv {
   };
 }
 
-/** A temp dir for a part's SQLite files, logs and chaos file (`{"profile":"off"}`). */
+/** The part's temp dir (chaos off), removed by cleanupFoundation if the bench is interrupted. */
 function partDir(): { dir: string; chaosFile: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-'));
-  tmp = dir;
-  const chaosFile = path.join(dir, 'chaos.json');
-  fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
-  return { dir, chaosFile };
+  const made = chaosOffDir('fake-stripe-bench-');
+  tmp = made.dir;
+  return made;
 }
 
 /** Says what a target answered besides 2xx; true when it did (the part then fails). */

@@ -35,7 +35,16 @@ import { runHalfRate } from './half-rate.ts';
 import type { HalfRate } from './half-rate.ts';
 import { parseStarters, runLoad } from './load.ts';
 import type { LoadResult, Outcome } from './load.ts';
-import { cpuSeconds, killAll, printMachine, spawnChild, startServer, waitReady, writeReport } from './process.ts';
+import {
+  chaosOffDir,
+  cpuSeconds,
+  killAll,
+  printMachine,
+  spawnChild,
+  startServer,
+  waitReady,
+  writeReport,
+} from './process.ts';
 import type { Child, Server } from './process.ts';
 import { hasPollers, serverCounters, startDevServer } from './stack.ts';
 import type { DevServer } from './stack.ts';
@@ -512,10 +521,8 @@ function printReport(runs: Run[], server: DevServer): void {
 
 /** Runs the orders part; true when it failed (errors, orders that did not ship, a start-up failure). */
 export async function runOrdersBench(): Promise<boolean> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-bench-orders-'));
+  const { dir, chaosFile } = chaosOffDir('fake-stripe-bench-orders-');
   tmp = dir;
-  const chaosFile = path.join(dir, 'chaos.json');
-  fs.writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
   let failed = false;
   let server: DevServer | undefined;
   try {
