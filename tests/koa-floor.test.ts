@@ -2,14 +2,13 @@
  * `make bench`'s koa floor (tools/bench/koa-floor.ts) is a fair floor only if it does the durable
  * part of authorize: as a real process, it answers a hold that is in its SQLite file after a SIGKILL.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { openDb } from '@fake-stripe/kernel';
+import { tempDir } from '@fake-stripe/kernel/testing';
 import { startServer } from '../tools/bench/process.ts';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-stripe-koa-floor-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const { dir, remove } = tempDir('fake-stripe-koa-floor-');
+afterAll(remove);
 
 it('answers each authorize with a hold that a SIGKILL does not take back', async () => {
   const floor = await startServer(

@@ -5,11 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '@fake-stripe/kernel/testing';
+import { freePort, tempDir } from '@fake-stripe/kernel/testing';
 import pc from 'picocolors';
 import pidusage from 'pidusage';
 
@@ -143,7 +143,7 @@ export function samplePeakRss(pid: number, everyMs = 200): () => Promise<number>
 
 /** A new temp dir for a part's SQLite files and logs, with a chaos file that turns chaos off. */
 export function chaosOffDir(prefix: string): { dir: string; chaosFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const { dir } = tempDir(prefix);
   const chaosFile = join(dir, 'chaos.json');
   writeFileSync(chaosFile, JSON.stringify({ profile: 'off' }));
   return { dir, chaosFile };
